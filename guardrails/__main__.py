@@ -1,0 +1,5 @@
+"""`python -m guardrails` is the `guardrails` command."""
+
+from guardrails.cli import main
+
+main()

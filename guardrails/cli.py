@@ -1,0 +1,89 @@
+"""The `guardrails` command: parse, delegate to one subcommand module, render errors, exit.
+
+`run(argv, stdin=, stdout=, stderr=) -> int` does everything but `sys.exit`, so tests drive
+it with in-memory streams; `main()` only calls it and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import IO, Any
+
+from guardrails.errors import GuardrailsError, UsageError
+
+__all__ = ["IO_", "main", "run"]
+
+# subcommand -> module in guardrails.commands (each: add_parser(subparsers), run(args, io))
+COMMANDS: dict[str, str] = {
+    "scan": "guardrails.commands.scan",
+    "rules": "guardrails.commands.rules",
+}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class IO_:
+    stdin: IO[Any]
+    stdout: IO[str]
+    stderr: IO[str]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises UsageError instead of printing and exiting."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}", hint=f"run '{self.prog} --help'")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="guardrails",
+        description="Policy-as-code guardrails for Kubernetes manifests, admission and Terraform plans.",
+    )
+    from guardrails import __version__
+
+    parser.add_argument("--version", action="version", version=f"guardrails {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, module in COMMANDS.items():
+        importlib.import_module(module).add_parser(sub)
+    return parser
+
+
+def run(
+    argv: Sequence[str] | None = None,
+    *,
+    stdin: IO[Any] | None = None,
+    stdout: IO[str] | None = None,
+    stderr: IO[str] | None = None,
+) -> int:
+    io = IO_(stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr)
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser()
+        if not args_list:
+            parser.print_help(io.stdout)
+            return 2
+        try:
+            args = parser.parse_args(args_list)
+        except SystemExit as e:  # --help and --version exit 0 through argparse
+            return int(e.code or 0)
+        if args.command is None:
+            parser.print_help(io.stdout)
+            return 2
+        module = importlib.import_module(COMMANDS[args.command])
+        return int(module.run(args, io))
+    except GuardrailsError as e:
+        io.stderr.write(f"guardrails: {e.render()}\n")
+        return 2
+    except KeyboardInterrupt:
+        io.stderr.write("guardrails: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def main() -> None:
+    sys.exit(run())

@@ -1,0 +1,121 @@
+"""The engine: compiled rules and waivers in, findings out. Pure: no I/O, no clock.
+
+`Engine.results` gives every outcome (what rule tests look at); `Engine.evaluate` gives the
+findings reporters show: FAIL, ERROR, WAIVED and UNKNOWN outcomes, one per violation.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+
+from guardrails.kube import workloads
+from guardrails.model import (
+    Finding,
+    Resource,
+    RuleResult,
+    Severity,
+    Status,
+    Violation,
+)
+from guardrails.policy.compile import CompiledRule
+from guardrails.policy.waivers import Waiver
+
+__all__ = ["Engine"]
+
+# A rule that reports several outcomes on one resource gives the most serious one overall.
+_RANK = {Status.ERROR: 5, Status.FAIL: 4, Status.UNKNOWN: 3, Status.SKIP: 2, Status.PASS: 1}
+
+
+class Engine:
+    def __init__(
+        self,
+        rules: Sequence[CompiledRule],
+        waivers: Sequence[Waiver] = (),
+        *,
+        today: datetime.date | None = None,
+    ) -> None:
+        self.rules = tuple(rules)
+        self.today = today or datetime.date.min
+        self.waivers = tuple(w for w in waivers if not w.expired(self.today))
+        self.expired_waivers = tuple(w for w in waivers if w.expired(self.today))
+
+    def _target(self, rule: CompiledRule, resource: Resource) -> Resource | None:
+        """The resource as the rule sees it: itself, or its pod template for Pod rules."""
+        if rule.match(resource):
+            return resource
+        if rule.pod_templates and resource.kind in workloads.POD_CONTROLLERS:
+            view = workloads.pod_view(resource)
+            if view is not None and rule.match(view):
+                return view
+        return None
+
+    def judge(self, rule: CompiledRule, resource: Resource) -> RuleResult | None:
+        """One rule on one resource; None when the rule does not match it at all."""
+        target = self._target(rule, resource)
+        if target is None:
+            return None
+        if rule.unsupported:
+            return RuleResult(rule.name, Status.SKIP, (Violation(rule.unsupported, (), Status.SKIP),))
+        try:
+            raw = list(rule.check(target))
+        except Exception as e:  # a rule that crashes is an ERROR outcome, never a crash or a pass
+            msg = f"rule could not be evaluated: {type(e).__name__}: {e}"
+            return RuleResult(rule.name, Status.ERROR, (Violation(msg, target.path_prefix, Status.ERROR),))
+        out: list[Violation] = []
+        for v in raw:
+            path = (*target.path_prefix, *v.path) if target.path_prefix else v.path
+            status = v.status
+            if status is Status.FAIL and resource.unknown and resource.is_unknown(path):
+                status = Status.UNKNOWN
+            out.append(Violation(v.message, path, status))
+        if not out:
+            return RuleResult(rule.name, Status.PASS)
+        status = max((v.status for v in out), key=lambda s: _RANK.get(s, 0))
+        return RuleResult(rule.name, status, tuple(out))
+
+    def results(self, resource: Resource) -> list[RuleResult]:
+        """Every matching rule's outcome on the resource, PASS and SKIP included."""
+        out = []
+        for rule in self.rules:
+            r = self.judge(rule, resource)
+            if r is not None:
+                out.append(r)
+        return out
+
+    def evaluate(self, resource: Resource) -> list[Finding]:
+        return list(self._findings(resource))
+
+    def _findings(self, resource: Resource) -> Iterable[Finding]:
+        ref = resource.ref()
+        for rule in self.rules:
+            result = self.judge(rule, resource)
+            if result is None or result.status in (Status.PASS, Status.SKIP):
+                continue
+            waiver = self.waiver_for(rule.name, resource)
+            for v in result.violations:
+                if v.status in (Status.PASS, Status.SKIP):
+                    continue
+                status, reason = v.status, None
+                severity = rule.severity
+                if status is Status.UNKNOWN:
+                    severity = Severity.INFO
+                elif waiver is not None and status is Status.FAIL:
+                    status, reason = Status.WAIVED, f"{waiver.name}: {waiver.reason}"
+                yield Finding(
+                    rule=rule.name,
+                    status=status,
+                    severity=severity,
+                    action=rule.action,
+                    message=v.message,
+                    resource=ref,
+                    origin=resource.origin,
+                    path=v.path,
+                    waiver=reason,
+                )
+
+    def waiver_for(self, rule: str, resource: Resource) -> Waiver | None:
+        for w in self.waivers:
+            if w.covers(rule, resource):
+                return w
+        return None

@@ -1,0 +1,73 @@
+"""The errors a user can cause, as values; rendered only at the edges (CLI line, HTTP 400).
+
+    GuardrailsError            message + location (file, line, column) + hint
+    ├── RuleFileError          a rule, exception or policy document is invalid
+    ├── SourceError            an input cannot be read or parsed (path, YAML, plan JSON)
+    ├── ConfigError            .guardrails.yaml is invalid
+    └── UsageError             a bad flag or argument combination
+
+A RuleFileError can carry more problems than the one it shows (`more`): `guardrails rules lint`
+prints all of them, the one-line CLI message picks the most relevant and counts the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from guardrails.model import Location
+
+__all__ = [
+    "ConfigError",
+    "GuardrailsError",
+    "RuleFileError",
+    "SourceError",
+    "UsageError",
+]
+
+
+class GuardrailsError(Exception):
+    def __init__(
+        self,
+        message: str,
+        *,
+        location: Location | None = None,
+        hint: str | None = None,
+        more: Sequence[GuardrailsError] = (),
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+        self.hint = hint
+        self.more = tuple(more)
+
+    def render(self) -> str:
+        """One line: `file:line:col: message — hint`, plus a count of further problems."""
+        text = f"{self.location}: {self.message}" if self.location else self.message
+        if self.hint:
+            text += f" — {self.hint}"
+        if self.more:
+            text += f" ({len(self.more)} more: run guardrails rules lint)"
+        return text
+
+    def all(self) -> tuple[GuardrailsError, ...]:
+        """This problem and every further one it carries."""
+        return (self, *self.more)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+class RuleFileError(GuardrailsError):
+    pass
+
+
+class SourceError(GuardrailsError):
+    pass
+
+
+class ConfigError(GuardrailsError):
+    pass
+
+
+class UsageError(GuardrailsError):
+    pass

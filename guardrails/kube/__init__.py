@@ -1,0 +1,1 @@
+"""Pure Kubernetes domain helpers: no I/O, no clients."""

@@ -1,0 +1,76 @@
+"""Label selectors and the glob matching used for kinds, namespaces and names."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+__all__ = ["compile_globs", "compile_label_selector", "glob_to_regex"]
+
+
+def glob_to_regex(pattern: str) -> re.Pattern[str]:
+    """`*` any run of characters, `?` one character; everything else literal (no [] classes,
+    which Kubernetes names never need and which would surprise users)."""
+    out = []
+    for ch in pattern:
+        if ch == "*":
+            out.append(".*")
+        elif ch == "?":
+            out.append(".")
+        else:
+            out.append(re.escape(ch))
+    return re.compile("".join(out) + r"\Z", re.DOTALL)
+
+
+def compile_globs(patterns: Sequence[str]) -> Callable[[str], bool]:
+    """A predicate true when the value matches any of the globs."""
+    exact = {p for p in patterns if "*" not in p and "?" not in p}
+    regexes = [glob_to_regex(p) for p in patterns if p not in exact]
+    if not regexes:
+        return exact.__contains__
+    return lambda v: v in exact or any(r.match(v) for r in regexes)
+
+
+_OPS = {"In", "NotIn", "Exists", "DoesNotExist"}
+
+
+def compile_label_selector(selector: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], bool]:
+    """A Kubernetes LabelSelector as a predicate over a labels mapping.
+
+    An empty selector matches everything (as in Kubernetes). Raises ValueError for an unknown
+    operator or a missing `values` list.
+    """
+    match_labels = dict(selector.get("matchLabels") or {})
+    exprs: list[tuple[str, str, frozenset[str]]] = []
+    for i, e in enumerate(selector.get("matchExpressions") or []):
+        op = e.get("operator")
+        if op not in _OPS:
+            raise ValueError(f"matchExpressions[{i}]: unknown operator {op!r}: use one of {', '.join(sorted(_OPS))}")
+        values = e.get("values") or []
+        if op in ("In", "NotIn") and not values:
+            raise ValueError(f"matchExpressions[{i}]: operator {op} needs a non-empty values list")
+        exprs.append((str(e.get("key")), op, frozenset(str(v) for v in values)))
+
+    def matches(labels: Mapping[str, Any]) -> bool:
+        for k, v in match_labels.items():
+            if labels.get(k) != v:
+                return False
+        for key, op, values in exprs:
+            present = key in labels
+            if op == "In" and not (present and labels[key] in values):
+                return False
+            if op == "NotIn" and present and labels[key] in values:
+                return False
+            if op == "Exists" and not present:
+                return False
+            if op == "DoesNotExist" and present:
+                return False
+        return True
+
+    return matches
+
+
+def fnmatch_any(value: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatchcase(value, p) for p in patterns)

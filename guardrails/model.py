@@ -1,0 +1,260 @@
+"""Value objects shared by every layer: severities, outcomes, resources, violations, findings.
+
+Stdlib imports only. Everything here is frozen: the engine hands these out and nobody may
+change them behind its back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "Action",
+    "FieldPath",
+    "Finding",
+    "Location",
+    "Origin",
+    "Resource",
+    "ResourceRef",
+    "RuleResult",
+    "Severity",
+    "Status",
+    "Violation",
+]
+
+# A field path inside an object: ("spec", "template", "spec", "containers", 0, "image").
+FieldPath = tuple[str | int, ...]
+
+
+class Severity(enum.IntEnum):
+    """Ordered, so `finding.severity >= fail_on` reads naturally."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            names = ", ".join(s.name.lower() for s in cls)
+            raise ValueError(f"unknown severity {text!r}: use one of {names}") from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+class Action(enum.Enum):
+    """What a failing rule does at admission: block, warn the requester, or only report."""
+
+    DENY = "deny"
+    WARN = "warn"
+    AUDIT = "audit"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Status(enum.Enum):
+    """A rule's outcome on one resource, in Kyverno's vocabulary plus two of our own.
+
+    PASS    the rule applied and the resource satisfies it
+    FAIL    the rule applied and the resource violates it
+    ERROR   the rule could not be evaluated on this resource (never counted as a pass)
+    SKIP    the rule matched but did not apply (preconditions false, conditional anchor)
+    WAIVED  a failure that an Exception or an inline waiver covers: reported, never dropped
+    UNKNOWN the verdict depends on a value known only later (Terraform `after_unknown`)
+    """
+
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+    SKIP = "skip"
+    WAIVED = "waived"
+    UNKNOWN = "unknown"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Location:
+    """A position in a file, 1-based line and column. `line == 0` means unknown."""
+
+    path: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line <= 0:
+            return self.path
+        if self.column <= 0:
+            return f"{self.path}:{self.line}"
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a resource came from.
+
+    `path` is the display path of the file ("-" for stdin). `doc_index` is the position of the
+    YAML document in the file and `line` its first line, so a finding can be located later by
+    re-reading only that document. Terraform resources carry their plan `address` and `module`;
+    admission resources have path "<admission>".
+    """
+
+    path: str
+    doc_index: int = 0
+    line: int = 1
+    item_index: int | None = None  # position inside a `kind: List` document
+    address: str | None = None
+    module: str | None = None
+    module_source: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ResourceRef:
+    api_version: str
+    kind: str
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        ns = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind}/{ns}{self.name}"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Resource:
+    """One object to judge, Kubernetes-shaped (`apiVersion`, `kind`, `metadata`, ...).
+
+    `path_prefix` is set on views (the pod template of a Deployment seen as a Pod): paths that
+    checks report are relative to `obj` and get the prefix added to point into the real object.
+    `unknown` holds field paths whose values are known only after apply (Terraform); a check
+    that looks at or under one of them reports UNKNOWN instead of FAIL.
+    `old_obj` and `request` are set at admission (and by test runners that simulate it).
+    """
+
+    obj: Mapping[str, Any]
+    origin: Origin
+    path_prefix: FieldPath = ()
+    unknown: frozenset[FieldPath] = frozenset()
+    old_obj: Mapping[str, Any] | None = None
+    request: Mapping[str, Any] | None = None
+    namespace_labels: Mapping[str, str] | None = None
+
+    @property
+    def api_version(self) -> str:
+        v = self.obj.get("apiVersion")
+        return v if isinstance(v, str) else ""
+
+    @property
+    def kind(self) -> str:
+        v = self.obj.get("kind")
+        return v if isinstance(v, str) else ""
+
+    @property
+    def metadata(self) -> Mapping[str, Any]:
+        m = self.obj.get("metadata")
+        return m if isinstance(m, Mapping) else {}
+
+    @property
+    def name(self) -> str:
+        m = self.metadata
+        v = m.get("name") or m.get("generateName")
+        return v if isinstance(v, str) else ""
+
+    @property
+    def namespace(self) -> str:
+        v = self.metadata.get("namespace")
+        return v if isinstance(v, str) else ""
+
+    @property
+    def labels(self) -> Mapping[str, Any]:
+        v = self.metadata.get("labels")
+        return v if isinstance(v, Mapping) else {}
+
+    @property
+    def annotations(self) -> Mapping[str, Any]:
+        v = self.metadata.get("annotations")
+        return v if isinstance(v, Mapping) else {}
+
+    @property
+    def group(self) -> str:
+        av = self.api_version
+        return av.rpartition("/")[0] if "/" in av else ""
+
+    @property
+    def version(self) -> str:
+        return self.api_version.rpartition("/")[2]
+
+    @property
+    def operation(self) -> str:
+        """The admission operation; a scan judges objects as if they were being created."""
+        if self.request is not None:
+            op = self.request.get("operation")
+            if isinstance(op, str) and op:
+                return op
+        return "CREATE"
+
+    def ref(self) -> ResourceRef:
+        return ResourceRef(self.api_version, self.kind, self.namespace, self.name)
+
+    def is_unknown(self, path: FieldPath) -> bool:
+        """True when `path` or one of its parents is known only after apply."""
+        if not self.unknown:
+            return False
+        return any(path[: i + 1] in self.unknown for i in range(len(path)))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Violation:
+    """What a check reports: a message and the field path it is about.
+
+    `status` is FAIL for a broken rule; checks may also report SKIP (the rule did not apply,
+    e.g. a Kyverno precondition or conditional anchor), ERROR (could not evaluate) or UNKNOWN.
+    A check that yields nothing means PASS.
+    """
+
+    message: str
+    path: FieldPath = ()
+    status: Status = Status.FAIL
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule's non-passing outcome on one resource, ready for reporters.
+
+    `path` is absolute in the resource's real object; `location` is filled in by the locator
+    (sources.locate) for file-based resources only.
+    """
+
+    rule: str
+    status: Status
+    severity: Severity
+    action: Action
+    message: str
+    resource: ResourceRef
+    origin: Origin
+    path: FieldPath = ()
+    location: Location | None = None
+    waiver: str | None = None  # reason, when status is WAIVED
+
+    def with_location(self, location: Location | None) -> Finding:
+        return dataclasses.replace(self, location=location)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RuleResult:
+    """Every outcome of a rule on a resource, including PASS and SKIP: what `guardrails test`
+    and conformance runners look at. `violations` is empty for PASS."""
+
+    rule: str
+    status: Status
+    violations: tuple[Violation, ...] = ()

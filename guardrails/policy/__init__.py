@@ -1,0 +1,1 @@
+"""Rule documents -> compiled rules: schema, dialects, compile (pure), waivers, load (edge)."""
