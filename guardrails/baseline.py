@@ -1,0 +1,122 @@
+"""Baselines: fingerprints of today's findings, so a scan reports only what is new.
+
+A fingerprint is built from what a finding is about, never where it sits: the rule, the file
+(relative to the scan root), the resource, the field path and the message with its whitespace
+normalised. Lines moving, documents being reordered and files being reformatted leave it
+unchanged. The same finding twice in one file (two identical Deployments) is kept as a count,
+so a third copy is new.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import IO, Any
+
+from guardrails.errors import SourceError
+from guardrails.kube import paths
+from guardrails.model import Finding, Location, Status
+
+__all__ = ["BASELINED", "Baseline", "fingerprint", "read", "write"]
+
+VERSION = 1
+# Outcomes a baseline records and later hides; waived findings already carry their reason.
+BASELINED = frozenset({Status.FAIL, Status.ERROR, Status.UNKNOWN})
+_SPACE = re.compile(r"\s+")
+
+
+def _key_fields(finding: Finding, path: str) -> tuple[str, str, str, str, str]:
+    ref = finding.resource
+    resource = finding.origin.address or f"{ref.kind}/{ref.namespace}/{ref.name}"
+    return (
+        finding.rule,
+        path,
+        resource,
+        paths.display(finding.path),
+        _SPACE.sub(" ", finding.message).strip(),
+    )
+
+
+def fingerprint(finding: Finding, path: str) -> str:
+    """Stable id of `finding`; `path` is its file relative to the scan root (posix)."""
+    raw = "\x1f".join(_key_fields(finding, path))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+
+class Baseline:
+    """A multiset of fingerprints read from a baseline file."""
+
+    def __init__(self, fingerprints: Iterable[str]) -> None:
+        self.counts = collections.Counter(fingerprints)
+
+    def split(self, findings: Sequence[Finding], path_of: Any) -> tuple[list[Finding], int]:
+        """(findings not in the baseline, how many were). `path_of(finding)` gives its relative
+        file path."""
+        left = collections.Counter(self.counts)
+        new: list[Finding] = []
+        known = 0
+        for f in findings:
+            if f.status in BASELINED:
+                fp = fingerprint(f, path_of(f))
+                if left[fp] > 0:
+                    left[fp] -= 1
+                    known += 1
+                    continue
+            new.append(f)
+        return new, known
+
+
+def write(findings: Sequence[Finding], path_of: Any, stream: IO[str]) -> int:
+    """Record `findings` (those a baseline hides) as JSON; returns how many were written."""
+    entries = []
+    for f in findings:
+        if f.status not in BASELINED:
+            continue
+        rel = path_of(f)
+        rule, _, resource, field, message = _key_fields(f, rel)
+        entries.append(
+            {
+                "fingerprint": fingerprint(f, rel),
+                "rule": rule,
+                "file": rel,
+                "resource": resource,
+                "field": field,
+                "message": message,
+            }
+        )
+    entries.sort(key=lambda e: (e["file"], e["rule"], e["resource"], e["field"], e["message"]))
+    doc = {"version": VERSION, "tool": "guardrails", "findings": entries}
+    stream.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    return len(entries)
+
+
+def read(text: str, *, source: str) -> Baseline:
+    """Parse a baseline file; a malformed one is a SourceError naming the file."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise SourceError(
+            f"baseline is not valid JSON: {e.msg}", location=Location(source, e.lineno, e.colno)
+        ) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("findings"), list):
+        raise SourceError(
+            "not a guardrails baseline: expected an object with a 'findings' list",
+            location=Location(source, 1),
+            hint="write one with 'guardrails scan --write-baseline FILE'",
+        )
+    if doc.get("version") != VERSION:
+        raise SourceError(
+            f"unsupported baseline version {doc.get('version')!r}",
+            location=Location(source, 1),
+            hint="rewrite it with 'guardrails scan --write-baseline FILE'",
+        )
+    fps = []
+    for i, entry in enumerate(doc["findings"]):
+        fp = entry.get("fingerprint") if isinstance(entry, dict) else None
+        if not isinstance(fp, str):
+            raise SourceError(f"baseline entry {i} has no 'fingerprint' string", location=Location(source, 1))
+        fps.append(fp)
+    return Baseline(fps)

@@ -1,0 +1,74 @@
+"""What several reporters share: where a finding points, relative to the report root, and a
+stable order. Reporters are an edge: resolving paths against the working directory is fine here.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+from collections.abc import Iterable
+
+from guardrails.kube import paths
+from guardrails.model import Finding, Location, Status
+from guardrails.report import ScanReport
+
+__all__ = ["artifact_path", "field", "position", "sorted_findings", "status_label"]
+
+# Paths that name no file on disk: kept as they are.
+_PSEUDO = ("-", "<admission>", "<stdin>")
+
+
+def artifact_path(report: ScanReport, path: str) -> str:
+    """`path` relative to `report.root`, with forward slashes, or unchanged when it is no file
+    or lies outside the root."""
+    if not path or path in _PSEUDO or path.startswith("<"):
+        return path
+    root = os.path.abspath(report.root)
+    full = os.path.abspath(path)
+    try:
+        rel = os.path.relpath(full, root)
+    except ValueError:  # another drive on Windows
+        return pathlib.PurePath(path).as_posix()
+    if rel.startswith(".."):
+        return pathlib.PurePath(path).as_posix()
+    return pathlib.PurePath(rel).as_posix()
+
+
+def position(report: ScanReport, finding: Finding) -> Location:
+    """The finding's file position, relative to the root; line 0 when unknown (plan files)."""
+    loc = finding.location
+    if loc is None:
+        return Location(artifact_path(report, finding.origin.path), 0, 0)
+    return Location(artifact_path(report, loc.path), loc.line, loc.column)
+
+
+def field(finding: Finding) -> str:
+    """The field path as users write it, or the Terraform address for plan resources."""
+    shown = paths.display(finding.path)
+    if finding.origin.address:
+        return f"{finding.origin.address}: {shown}" if shown else finding.origin.address
+    return shown
+
+
+def sorted_findings(report: ScanReport, findings: Iterable[Finding] | None = None) -> list[Finding]:
+    """File, line, column, rule: the order every reporter shows findings in."""
+
+    def key(f: Finding) -> tuple[str, int, int, str, str, str]:
+        loc = position(report, f)
+        return (loc.path, loc.line, loc.column, f.rule, str(f.resource), f.message)
+
+    return sorted(report.findings if findings is None else findings, key=key)
+
+
+_LABELS = {
+    Status.FAIL: "FAIL",
+    Status.ERROR: "ERROR",
+    Status.WAIVED: "WAIVED",
+    Status.UNKNOWN: "UNKNOWN",
+    Status.SKIP: "SKIP",
+    Status.PASS: "PASS",
+}
+
+
+def status_label(status: Status) -> str:
+    return _LABELS[status]

@@ -1,0 +1,100 @@
+"""`--format junit`: JUnit XML as GitLab, Jenkins and Azure Pipelines read it.
+
+One test suite per file, one test case per resource and rule: a FAIL is a <failure>, a rule that
+could not be evaluated an <error>, a waived or not-yet-known outcome a <skipped> that says why.
+Each failure lists every violation with its location. An unreadable input is an <error> case of
+its own file. A clean scan still has one passing case, so dashboards show a green run.
+"""
+
+from __future__ import annotations
+
+import collections
+from typing import IO
+from xml.etree import ElementTree as ET
+
+from guardrails.model import Finding, Location, Status
+from guardrails.report import ScanReport
+from guardrails.reporters import ReportOptions, common
+
+__all__ = ["write"]
+
+
+# outcome element -> the suite attribute that counts it
+_COUNTER = {"failure": "failures", "error": "errors", "skipped": "skipped"}
+
+
+def _case_outcome(report: ScanReport, case: ET.Element, findings: list[Finding]) -> str:
+    """Fill the case's outcome element; returns 'failure', 'error' or 'skipped'."""
+    statuses = {f.status for f in findings}
+    lines = []
+    for f in findings:
+        where = common.position(report, f)
+        field = common.field(f)
+        lines.append(f"{where}: [{f.status}] {f.message}" + (f" ({field})" if field else ""))
+        if f.status is Status.WAIVED:
+            lines.append(f"  waived: {f.waiver}")
+    rule = report.rule(findings[0].rule)
+    if rule and rule.remediation and statuses & {Status.FAIL, Status.ERROR}:
+        lines.append(f"remediation: {rule.remediation}")
+    body = "\n".join(lines)
+    first = findings[0]
+    if Status.FAIL in statuses:
+        fails = [f for f in findings if f.status is Status.FAIL]
+        el = ET.SubElement(case, "failure", message=fails[0].message, type=str(first.severity))
+        el.text = body
+        return "failure"
+    if Status.ERROR in statuses:
+        errs = [f for f in findings if f.status is Status.ERROR]
+        el = ET.SubElement(case, "error", message=errs[0].message, type="error")
+        el.text = body
+        return "error"
+    if Status.WAIVED in statuses:
+        ET.SubElement(case, "skipped", message=f"waived: {first.waiver}")
+    else:
+        ET.SubElement(case, "skipped", message="the outcome is known only after apply")
+    ET.SubElement(case, "system-out").text = body
+    return "skipped"
+
+
+def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
+    name = "guardrails" + (f" ({options.category})" if options.category else "")
+    root = ET.Element("testsuites", name=name)
+    by_file: dict[str, dict[tuple[str, str], list[Finding]]] = collections.defaultdict(dict)
+    for f in common.sorted_findings(report):
+        path = common.position(report, f).path
+        by_file[path].setdefault((str(f.resource), f.rule), []).append(f)
+    problems: dict[str, list[str]] = collections.defaultdict(list)
+    for p in report.problems:
+        path = common.artifact_path(report, p.location.path) if p.location else "<input>"
+        where = Location(path, p.location.line, p.location.column) if p.location else None
+        problems[path].append(f"{where}: {p.message}" if where else p.message)
+    totals = collections.Counter[str]()
+    for path in sorted(set(by_file) | set(problems)):
+        suite = ET.SubElement(root, "testsuite", name=path)
+        counts = collections.Counter[str]()
+        for (ref, rule), findings in by_file.get(path, {}).items():
+            case = ET.SubElement(suite, "testcase", name=f"{rule} {ref}", classname=ref, file=path)
+            counts["tests"] += 1
+            outcome = _case_outcome(report, case, findings)
+            counts[_COUNTER[outcome]] += 1
+        for text in problems.get(path, []):
+            case = ET.SubElement(suite, "testcase", name="read input", classname=path, file=path)
+            ET.SubElement(case, "error", message=text, type="input").text = text
+            counts["tests"] += 1
+            counts["errors"] += 1
+        for key in ("tests", "failures", "errors", "skipped"):
+            suite.set(key, str(counts[key]))
+        totals.update(counts)
+    if not totals["tests"]:
+        suite = ET.SubElement(root, "testsuite", name="guardrails", tests="1", failures="0", errors="0", skipped="0")
+        case = ET.SubElement(suite, "testcase", name="scan", classname="guardrails")
+        ET.SubElement(case, "system-out").text = (
+            f"{report.files} files, {report.resources} resources, {len(report.rules)} rules: no findings"
+        )
+        totals["tests"] = 1
+    for key in ("tests", "failures", "errors", "skipped"):
+        root.set(key, str(totals[key]))
+    ET.indent(root)
+    stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    stream.write(ET.tostring(root, encoding="unicode"))
+    stream.write("\n")

@@ -1,0 +1,115 @@
+"""The HTML report: self-contained, escaped, and rendered for real in headless Chromium."""
+
+from __future__ import annotations
+
+import html.parser
+import io
+import pathlib
+import re
+import subprocess
+
+import pytest
+
+from guardrails.report import ScanReport
+from guardrails.reporters import ReportOptions
+from guardrails.reporters import html as html_reporter
+
+from .conftest import ARTIFACTS
+
+
+def render(report: ScanReport) -> str:
+    out = io.StringIO()
+    html_reporter.write(report, out, ReportOptions())
+    return out.getvalue()
+
+
+class Elements(html.parser.HTMLParser):
+    """Tags with their attributes, and the page's text, as a browser's parser sees them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(page: str) -> Elements:
+    p = Elements()
+    p.feed(page)
+    return p
+
+
+def findings_in(page: str) -> list[dict[str, str | None]]:
+    return [a for t, a in parse(page).tags if t == "article"]
+
+
+def test_self_contained_and_escaped(report: ScanReport) -> None:
+    page = render(report)
+    tags = parse(page).tags
+    # no external asset of any kind
+    assert not [a for t, a in tags if t in ("link", "img", "iframe") or a.get("src") or a.get("href")]
+    assert [t for t, _ in tags].count("script") == 1
+    assert "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in page
+    assert len(findings_in(page)) == len(report.findings)
+
+
+def test_offending_lines_in_context(report: ScanReport) -> None:
+    text = "".join(parse(render(report)).text)
+    # line 11 of the Deployment with two lines either side
+    assert re.search(r"9\s*containers:\s*10\s*- name: app\s*11\s*image: nginx:latest\s*12\s*- name: sidecar\s*13", text)
+    assert "waived: inline annotation guardrails.dev/ignore: debugging pod" in text
+    assert "Add the labels team and service." in text
+
+
+def test_totals_by_severity_and_rule(report: ScanReport) -> None:
+    page = render(report)
+    cards = re.findall(r'<span class="n">(\d+)</span><span>(\w+)</span>', page)
+    assert {v: int(k) for k, v in cards} == {"critical": 1, "high": 2, "medium": 1, "low": 1, "info": 1}
+    assert re.search(r'<td class="rule">require-labels</td><td>Workloads carry ownership labels</td><td class=num>2</td>', page)
+
+
+def test_missing_source_file_is_no_error(report: ScanReport, tmp_path: pathlib.Path) -> None:
+    (pathlib.Path(report.root) / "apps" / "deploy.yaml").unlink()
+    assert len(findings_in(render(report))) == len(report.findings)
+
+
+def _chromium(binary: str, profile: pathlib.Path, *args: str) -> subprocess.CompletedProcess[str]:
+    flags = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+    ]
+    return subprocess.run([binary, *flags, *args], capture_output=True, text=True, timeout=120, check=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("fragment", "visible"),
+    [("", 6), ("#severity=critical,high", 3), ("#severity=info", 1)],
+    ids=["all", "critical-high", "info"],
+)
+def test_renders_in_chromium(
+    report: ScanReport, chromium: str, tmp_path: pathlib.Path, fragment: str, visible: int
+) -> None:
+    page = tmp_path / "report.html"
+    page.write_text(render(report))
+    dom = _chromium(chromium, tmp_path / "profile", "--dump-dom", page.as_uri() + fragment).stdout
+    articles = findings_in(dom)
+    assert len(articles) == len(report.findings)
+    shown = [a for a in articles if "hidden" not in (a.get("class") or "")]
+    assert len(shown) == visible
+    assert re.search(rf'<span id="shown">{visible}</span>', dom), "the script ran and counted what it shows"
+    # the hostile message is text in the DOM, not an element
+    assert not [a for t, a in parse(dom).tags if t == "img"]
+    if not fragment:
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / "html-report.png"
+        shot.unlink(missing_ok=True)
+        _chromium(chromium, tmp_path / "profile2", f"--screenshot={shot}", "--window-size=1280,2200", page.as_uri())
+        assert shot.stat().st_size > 10_000
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

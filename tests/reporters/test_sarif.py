@@ -1,0 +1,109 @@
+"""SARIF: valid against the official 2.1.0 schema, and shaped the way GitHub code scanning reads it."""
+
+from __future__ import annotations
+
+import io
+import json
+import pathlib
+from typing import Any
+
+import jsonschema
+import pytest
+
+from guardrails.report import ScanReport
+from guardrails.reporters import ReportOptions, sarif
+
+from .conftest import SHARED, build
+
+SCHEMA = json.loads((SHARED / "schemas" / "sarif-schema-2.1.0.json").read_text())
+
+
+def render(report: ScanReport, **options: Any) -> dict[str, Any]:
+    out = io.StringIO()
+    sarif.write(report, out, ReportOptions(**options))
+    doc: dict[str, Any] = json.loads(out.getvalue())
+    validator = jsonschema.validators.validator_for(SCHEMA)(SCHEMA)
+    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+    return doc
+
+
+def results_by_rule(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in doc["runs"][0]["results"]:
+        out.setdefault(r["ruleId"], []).append(r)
+    return out
+
+
+def test_valid_for_full_and_empty_reports(report: ScanReport, empty_report: ScanReport) -> None:
+    assert len(render(report)["runs"][0]["results"]) == len(report.findings)
+    assert render(empty_report)["runs"][0]["results"] == []
+
+
+def test_one_descriptor_per_rule_with_help_and_severity(report: ScanReport) -> None:
+    rules = {r["id"]: r for r in render(report)["runs"][0]["tool"]["driver"]["rules"]}
+    assert list(rules) == [r.name for r in report.rules]
+    labels = rules["require-labels"]
+    assert labels["help"]["text"] == "Add the labels team and service."
+    assert labels["shortDescription"]["text"] == "Workloads carry ownership labels"
+    assert labels["fullDescription"]["text"] == "Every workload names its team."
+    assert labels["properties"]["security-severity"] == "8.0"
+    assert labels["defaultConfiguration"]["level"] == "error"
+    assert rules["allowed-registries"]["properties"]["security-severity"] == "9.5"
+    assert rules["allowed-registries"]["helpUri"] == "https://example.com/docs/registries"
+    assert rules["no-latest-tag"]["defaultConfiguration"]["level"] == "warning"
+    assert rules["resource-limits"]["defaultConfiguration"]["level"] == "note"
+
+
+@pytest.mark.parametrize(
+    ("rule", "uri", "region", "level", "kind"),
+    [
+        ("require-labels", "apps/deploy.yaml", {"startLine": 3, "startColumn": 3}, "error", "fail"),
+        ("no-latest-tag", "apps/deploy.yaml", {"startLine": 11, "startColumn": 18}, "warning", "fail"),
+        ("resource-limits", "apps/deploy.yaml", {"startLine": 10, "startColumn": 11}, "error", "fail"),
+        ("s3-tags", "plan.json", None, "none", "review"),
+    ],
+)
+def test_results_point_at_relative_files(
+    report: ScanReport, rule: str, uri: str, region: dict[str, int] | None, level: str, kind: str
+) -> None:
+    (result,) = [r for r in results_by_rule(render(report))[rule] if "suppressions" not in r]
+    physical = result["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == uri
+    assert physical.get("region") == region
+    assert (result["level"], result["kind"]) == (level, kind)
+
+
+def test_waived_findings_are_suppressed_not_dropped(report: ScanReport) -> None:
+    (waived,) = [r for r in render(report)["runs"][0]["results"] if "suppressions" in r]
+    assert waived["ruleId"] == "require-labels"
+    assert waived["suppressions"] == [
+        {"kind": "inSource", "status": "accepted", "justification": "inline annotation guardrails.dev/ignore: debugging pod"}
+    ]
+
+
+def test_terraform_resources_are_logical_locations(report: ScanReport) -> None:
+    (result,) = results_by_rule(render(report))["s3-tags"]
+    assert result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "aws_s3_bucket.logs"
+
+
+def test_fingerprints_survive_lines_moving(tmp_path: pathlib.Path) -> None:
+    def prints(shift: int) -> list[str]:
+        doc = render(build(tmp_path / f"r{shift}", shift=shift))
+        return [r["partialFingerprints"]["guardrails/v1"] for r in doc["runs"][0]["results"]]
+
+    before, after = prints(0), prints(7)
+    assert before == after
+    assert len(set(before)) == len(before)
+
+
+@pytest.mark.parametrize(("category", "expected"), [("", "guardrails/"), ("guardrails/shard-2-of-4", "guardrails/shard-2-of-4/")])
+def test_run_category(report: ScanReport, category: str, expected: str) -> None:
+    assert render(report, category=category)["runs"][0]["automationDetails"]["id"] == expected
+
+
+def test_unreadable_inputs_are_notifications(report: ScanReport) -> None:
+    (note,) = render(report)["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert note["level"] == "error"
+    assert note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "broken.yaml"
+    assert note["locations"][0]["physicalLocation"]["region"] == {"startLine": 3, "startColumn": 7}
