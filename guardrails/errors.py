@@ -40,6 +40,10 @@ class GuardrailsError(Exception):
         self.hint = hint
         self.more = tuple(more)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Exceptions pickle through args only; keep location and hint across --jobs workers.
+        return (_rebuild, (type(self), self.message, self.location, self.hint, self.more))
+
     def render(self) -> str:
         """One line: `file:line:col: message — hint`, plus a count of further problems."""
         text = f"{self.location}: {self.message}" if self.location else self.message
@@ -55,6 +59,16 @@ class GuardrailsError(Exception):
 
     def __str__(self) -> str:
         return self.render()
+
+
+def _rebuild(
+    cls: type[GuardrailsError],
+    message: str,
+    location: Location | None,
+    hint: str | None,
+    more: tuple[GuardrailsError, ...],
+) -> GuardrailsError:
+    return cls(message, location=location, hint=hint, more=more)
 
 
 class RuleFileError(GuardrailsError):

@@ -29,6 +29,8 @@ Writer = Callable[[ScanReport, IO[str], ReportOptions], None]
 
 # format name -> (module, one-line description for --help)
 FORMATS: dict[str, tuple[str, str]] = {
+    "text": ("guardrails.reporters.text", "findings grouped by file, for people (default)"),
+    "json": ("guardrails.reporters.json", "every finding and the summary, for programs"),
     "sarif": ("guardrails.reporters.sarif", "SARIF 2.1.0 for GitHub code scanning"),
     "junit": ("guardrails.reporters.junit", "JUnit XML for CI dashboards (GitLab, Jenkins, Azure)"),
     "github": ("guardrails.reporters.github", "GitHub Actions annotations on the pull request's lines"),

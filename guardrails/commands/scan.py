@@ -1,0 +1,108 @@
+"""`guardrails scan`: judge manifests (and Terraform plans) against the rules, report, exit 0/1/2."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import pathlib
+import sys
+from typing import Any
+
+from guardrails import reporters
+from guardrails.config import Config, find_config, load_config
+from guardrails.errors import UsageError
+from guardrails.model import Severity
+from guardrails.scan import RuleLoader, scan
+
+__all__ = ["add_parser", "run"]
+
+EXAMPLES = """examples:
+  guardrails scan k8s/                                  built-in rules, text report
+  guardrails scan . --rules policies/ --fail-on high    your rules; fail on high and critical
+  kustomize build overlays/prod | guardrails scan -     from standard input
+  guardrails scan . --format sarif --output guardrails.sarif --format text
+"""
+
+
+def add_parser(sub: Any) -> None:
+    fmts = ", ".join(f"{n} ({d})" for n, (_, d) in reporters.FORMATS.items())
+    p = sub.add_parser(
+        "scan",
+        help="scan manifests and plans",
+        description="Scan Kubernetes manifests (files, folders, - for stdin) against guardrails rules.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders, or - for standard input")
+    p.add_argument("--rules", "-r", action="append", default=[], metavar="PATH", help="rule file or folder (repeatable); default: the built-in rules")
+    p.add_argument("--builtin", action="store_true", help="also use the built-in rules when --rules is given")
+    p.add_argument("--profile", action="append", default=[], metavar="NAME", help="built-in profile to use (repeatable)")
+    p.add_argument("--format", "-f", action="append", default=[], metavar="FORMAT", help=f"output format (repeatable): {fmts}")
+    p.add_argument("--output", "-o", action="append", default=[], metavar="FILE", help="write the matching --format to FILE (repeatable)")
+    p.add_argument("--fail-on", metavar="SEVERITY", help="exit 1 when a finding is at least this severe: info, low (default), medium, high, critical")
+    p.add_argument("--only", action="append", default=[], metavar="RULE", help="run only these rules (names or globs; repeatable)")
+    p.add_argument("--skip", action="append", default=[], metavar="RULE", help="do not run these rules (repeatable)")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip paths matching GLOB (repeatable)")
+    p.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="spread the scan over N processes (same result as 1)")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the text output")
+    p.add_argument("--config", metavar="FILE", help=f"settings file (default: nearest .guardrails.yaml upwards)")
+
+
+def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """Pair each --format with an --output by position; formats without one go to stdout."""
+    formats = args.format or ["text"]
+    for f in formats:
+        if f not in reporters.FORMATS:
+            raise UsageError(f"unknown format {f!r}", hint=f"use one of {', '.join(reporters.FORMATS)}")
+    if len(args.output) > len(formats):
+        raise UsageError("more --output than --format", hint="give each --output a --format before it")
+    pairs: list[tuple[str, str | None]] = [
+        (f, args.output[i] if i < len(args.output) else None) for i, f in enumerate(formats)
+    ]
+    if sum(1 for _, o in pairs if o is None) > 1:
+        raise UsageError("only one format can go to standard output", hint="add --output FILE for the others")
+    return pairs
+
+
+def settings(args: argparse.Namespace) -> tuple[Config, RuleLoader, Severity]:
+    cfg_path = pathlib.Path(args.config) if args.config else find_config()
+    cfg = load_config(cfg_path) if cfg_path else Config()
+    rule_paths = tuple(args.rules) or cfg.rules
+    builtin = args.builtin or (cfg.builtin if cfg.builtin is not None else not rule_paths)
+    profiles = tuple(args.profile) or cfg.profiles
+    loader = RuleLoader(
+        paths=rule_paths + cfg.exceptions,
+        builtin=builtin,
+        profiles=profiles,
+        only=tuple(args.only),
+        skip=tuple(args.skip),
+    )
+    try:
+        fail_on = Severity.parse(args.fail_on) if args.fail_on else (cfg.fail_on or Severity.LOW)
+    except ValueError as e:
+        raise UsageError(f"--fail-on: {e}") from None
+    return cfg, loader, fail_on
+
+
+def run(args: argparse.Namespace, io: Any) -> int:
+    outputs = _outputs(args)
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    cfg, loader, fail_on = settings(args)
+    report = scan(
+        args.paths,
+        loader=loader,
+        exclude=tuple(args.exclude) + cfg.exclude,
+        jobs=args.jobs,
+        stdin=io.stdin,
+        today=datetime.date.today(),
+    )
+    for fmt, out in outputs:
+        writer = reporters.get(fmt)
+        if out is None:
+            color = args.color == "always" or (args.color == "auto" and io.stdout is sys.stdout and io.stdout.isatty())
+            writer(report, io.stdout, reporters.ReportOptions(color=color))
+        else:
+            with open(out, "w", encoding="utf-8") as fh:
+                writer(report, fh, reporters.ReportOptions())
+    return report.exit_code(fail_on)

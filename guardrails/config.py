@@ -1,0 +1,117 @@
+"""`.guardrails.yaml`: found from the working directory upwards, validated, merged under flags.
+
+```yaml
+rules: [policies/]            # rule files/folders, relative to this file
+builtin: false                # also load the built-in library (default: only when no rules are given)
+profiles: [restricted]        # built-in profiles to use
+exceptions: [exceptions/]     # Exception documents (may also sit among the rules)
+exclude: ["charts/**", "*.tpl.yaml"]
+fail-on: high
+```
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from guardrails.errors import ConfigError
+from guardrails.model import Location, Severity
+
+__all__ = ["CONFIG_NAME", "Config", "find_config", "load_config"]
+
+CONFIG_NAME = ".guardrails.yaml"
+_KEYS = {"rules", "builtin", "profiles", "exceptions", "exclude", "fail-on"}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Config:
+    path: pathlib.Path | None = None
+    rules: tuple[str, ...] = ()
+    builtin: bool | None = None
+    profiles: tuple[str, ...] | None = None
+    exceptions: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    fail_on: Severity | None = None
+
+
+def find_config(start: pathlib.Path | None = None) -> pathlib.Path | None:
+    here = (start or pathlib.Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        candidate = d / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _strings(value: Any, key: str, loc: Location) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ConfigError(f"{key}: expected a list of strings, found {value!r}", location=loc)
+
+
+def load_config(path: pathlib.Path) -> Config:
+    display = str(path)
+    try:
+        loader = yaml.CSafeLoader(path.read_text(encoding="utf-8"))
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except OSError as e:
+        raise ConfigError(f"cannot read: {e.strerror}", location=Location(display)) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        loc = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
+        raise ConfigError(f"malformed YAML: {getattr(e, 'problem', e)}", location=loc) from None
+    if data is None:
+        return Config(path=path)
+    if not isinstance(data, Mapping):
+        raise ConfigError("expected a mapping of settings", location=Location(display, 1, 1))
+
+    def loc(key: str) -> Location:
+        if isinstance(node, yaml.MappingNode):
+            for k, _ in node.value:
+                if k.value == key:
+                    return Location(display, k.start_mark.line + 1, k.start_mark.column + 1)
+        return Location(display, 1, 1)
+
+    for key in data:
+        if key not in _KEYS:
+            import difflib
+
+            close = difflib.get_close_matches(str(key), sorted(_KEYS), n=1)
+            raise ConfigError(
+                f"unknown setting {key!r}", location=loc(str(key)),
+                hint=f"did you mean {close[0]!r}?" if close else f"settings: {', '.join(sorted(_KEYS))}",
+            )
+    base = path.parent
+
+    def rel(items: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(str(base / i) for i in items)
+
+    fail_on = None
+    if "fail-on" in data:
+        try:
+            fail_on = Severity.parse(str(data["fail-on"]))
+        except ValueError as e:
+            raise ConfigError(f"fail-on: {e}", location=loc("fail-on")) from None
+    builtin = data.get("builtin")
+    if builtin is not None and not isinstance(builtin, bool):
+        raise ConfigError(f"builtin: expected true or false, found {builtin!r}", location=loc("builtin"))
+    return Config(
+        path=path,
+        rules=rel(_strings(data.get("rules", []), "rules", loc("rules"))),
+        builtin=builtin,
+        profiles=_strings(data["profiles"], "profiles", loc("profiles")) if "profiles" in data else None,
+        exceptions=rel(_strings(data.get("exceptions", []), "exceptions", loc("exceptions"))),
+        exclude=_strings(data.get("exclude", []), "exclude", loc("exclude")),
+        fail_on=fail_on,
+    )

@@ -1,0 +1,66 @@
+"""Every finding, problem and the summary as one JSON document, for programs."""
+
+from __future__ import annotations
+
+import json
+from typing import IO, Any
+
+from guardrails.kube.paths import display as show_path
+from guardrails.model import Finding
+from guardrails.report import ScanReport
+from guardrails.reporters import ReportOptions
+
+__all__ = ["finding_dict", "write"]
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    loc = f.location
+    return {
+        "rule": f.rule,
+        "status": str(f.status),
+        "severity": str(f.severity),
+        "action": str(f.action),
+        "message": f.message,
+        "resource": {
+            "apiVersion": f.resource.api_version,
+            "kind": f.resource.kind,
+            "namespace": f.resource.namespace,
+            "name": f.resource.name,
+        },
+        "file": f.origin.path,
+        "line": loc.line if loc else f.origin.line,
+        "column": loc.column if loc else 0,
+        "path": show_path(f.path),
+        "address": f.origin.address,
+        "waiver": f.waiver,
+    }
+
+
+def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
+    doc = {
+        "version": 1,
+        "summary": {
+            "files": report.files,
+            "resources": report.resources,
+            "rules": len(report.rules),
+            "findings": {str(s): n for s, n in report.counts_by_severity().items()},
+            "statuses": {str(s): n for s, n in report.counts_by_status().items()},
+            "skippedDocuments": report.skipped_documents,
+            "seconds": round(report.seconds, 3),
+        },
+        "findings": [finding_dict(f) for f in report.findings],
+        "problems": [
+            {
+                "file": p.location.path if p.location else None,
+                "line": p.location.line if p.location else 0,
+                "column": p.location.column if p.location else 0,
+                "message": p.message,
+            }
+            for p in report.problems
+        ],
+        "expiredExceptions": [
+            {"name": w.name, "expires": str(w.expires), "source": str(w.source)} for w in report.expired_waivers
+        ],
+    }
+    json.dump(doc, stream, indent=2)
+    stream.write("\n")

@@ -1,0 +1,104 @@
+"""Findings grouped by file, coloured on a terminal, then one summary line."""
+
+from __future__ import annotations
+
+from typing import IO
+
+from guardrails.kube.paths import display as show_path
+from guardrails.model import Finding, Severity, Status
+from guardrails.report import ScanReport
+from guardrails.reporters import ReportOptions
+
+__all__ = ["summary_line", "write"]
+
+_SEV_COLOR = {
+    Severity.CRITICAL: "\033[1;35m",
+    Severity.HIGH: "\033[1;31m",
+    Severity.MEDIUM: "\033[33m",
+    Severity.LOW: "\033[36m",
+    Severity.INFO: "\033[2m",
+}
+_DIM, _BOLD, _RESET = "\033[2m", "\033[1m", "\033[0m"
+
+
+def _c(text: str, code: str, on: bool) -> str:
+    return f"{code}{text}{_RESET}" if on else text
+
+
+def _where(f: Finding) -> str:
+    if f.origin.address:
+        return f.origin.address
+    if f.location and f.location.line:
+        return f"{f.location.line}:{f.location.column}"
+    return f"{f.origin.line}:1"
+
+
+def _label(f: Finding) -> str:
+    if f.status is Status.FAIL:
+        return str(f.severity)
+    return str(f.status)
+
+
+def summary_line(report: ScanReport) -> str:
+    failing = [f for f in report.findings if f.status in (Status.FAIL, Status.ERROR)]
+    counts = report.counts_by_severity()
+    by_sev = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    files_hit = len({f.origin.path for f in failing})
+    parts = [
+        f"{len(failing)} finding{'s' if len(failing) != 1 else ''}" + (f" ({by_sev})" if by_sev else ""),
+        f"in {files_hit} of {report.files} file{'s' if report.files != 1 else ''}",
+    ]
+    line = " ".join(parts)
+    extra = [f"{report.resources} resources", f"{len(report.rules)} rules"]
+    others = report.counts_by_status()
+    for status in (Status.WAIVED, Status.UNKNOWN):
+        if others.get(status):
+            extra.append(f"{others[status]} {status}")
+    if report.skipped_documents:
+        extra.append(f"{report.skipped_documents} non-Kubernetes documents skipped")
+    if report.problems:
+        extra.append(f"{len(report.problems)} unreadable")
+    extra.append(f"{report.seconds:.2f}s")
+    return line + " · " + " · ".join(extra)
+
+
+def _group(report: ScanReport) -> dict[str, tuple[list[Finding], list[str]]]:
+    groups: dict[str, tuple[list[Finding], list[str]]] = {}
+    for f in report.findings:
+        groups.setdefault(f.origin.path, ([], []))[0].append(f)
+    for p in report.problems:
+        path = p.location.path if p.location else "-"
+        groups.setdefault(path, ([], []))[1].append(p.render().removeprefix(f"{path}:"))
+    return groups
+
+
+def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
+    color = options.color
+    for path, (findings, problems) in _group(report).items():
+        stream.write(_c(path, _BOLD, color) + "\n")
+        for msg in problems:
+            stream.write(f"  {_c('error', _SEV_COLOR[Severity.HIGH], color)}  {msg.strip()}\n")
+        for f in findings:
+            _write_finding(f, report, stream, color)
+        stream.write("\n")
+    for w in report.expired_waivers:
+        stream.write(f"expired exception {w.name!r} ({w.source}) expired on {w.expires}: it no longer applies\n")
+    stream.write(summary_line(report) + "\n")
+
+
+def _write_finding(f: Finding, report: ScanReport, stream: IO[str], color: bool) -> None:
+    label = _label(f)
+    code = _SEV_COLOR.get(f.severity, "") if f.status is Status.FAIL else _DIM
+    head = f"  {_where(f):<8} {_c(f'{label:<8}', code, color)} {_c(f.rule, _BOLD, color)}  {f.resource}"
+    stream.write(head + "\n")
+    stream.write(f"           {f.message}")
+    if f.path:
+        stream.write(_c(f"  ({show_path(f.path)})", _DIM, color))
+    stream.write("\n")
+    if f.waiver:
+        stream.write(_c(f"           waived: {f.waiver}", _DIM, color) + "\n")
+    rule = report.rule(f.rule)
+    if rule is not None and rule.remediation and f.status is Status.FAIL:
+        stream.write(_c(f"           fix: {rule.remediation.strip()}", _DIM, color) + "\n")
+
+

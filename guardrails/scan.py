@@ -1,0 +1,153 @@
+"""`scan()`: inputs -> resources -> engine -> located findings -> ScanReport.
+
+The orchestration edge behind `guardrails scan` and the library API. With `jobs > 1` files are
+spread over processes in contiguous chunks and merged back in input order, so the report is
+identical to a serial run; each worker compiles the rules once from the same `RuleLoader`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import datetime
+import os
+import pathlib
+import time
+from collections.abc import Sequence
+from typing import IO, Any
+
+from guardrails.engine import Engine
+from guardrails.errors import GuardrailsError, SourceError
+from guardrails.model import Finding, Location, Resource
+from guardrails.policy.load import RuleSet, load_rules
+from guardrails.report import ScanReport
+from guardrails.sources import locate, walk, yamldocs
+
+__all__ = ["FileResult", "RuleLoader", "scan", "scan_text"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RuleLoader:
+    """How to load the rule set: picklable, so worker processes build the same rules."""
+
+    paths: tuple[str, ...] = ()
+    builtin: bool = True
+    profiles: tuple[str, ...] | None = None
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+
+    def __call__(self) -> RuleSet:
+        rs = load_rules(self.paths, builtin=self.builtin, profiles=self.profiles)
+        return rs.only(self.only, self.skip) if (self.only or self.skip) else rs
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FileResult:
+    display: str
+    findings: tuple[Finding, ...] = ()
+    resources: int = 0
+    skipped: int = 0
+    problems: tuple[GuardrailsError, ...] = ()
+
+
+def _resources(text: str, display: str, *, all_resources: bool) -> tuple[list[Resource], int, list[GuardrailsError]]:
+    resources: list[Resource] = []
+    skipped = 0
+    problems: list[GuardrailsError] = []
+    for doc in yamldocs.documents(text, display):
+        if isinstance(doc, GuardrailsError):
+            problems.append(doc)
+            continue
+        found, n = yamldocs.resources_of(doc, display)
+        resources.extend(found)
+        skipped += n
+    return resources, skipped, problems
+
+
+def scan_text(text: str, display: str, engine: Engine, *, all_resources: bool = False) -> FileResult:
+    """Judge every resource in one file's text and locate the findings in it."""
+    resources, skipped, problems = _resources(text, display, all_resources=all_resources)
+    findings: list[Finding] = []
+    for r in resources:
+        findings.extend(engine.evaluate(r))
+    if findings:
+        findings = locate.locate_findings(findings, {display: text})
+    return FileResult(display, tuple(findings), len(resources), skipped, tuple(problems))
+
+
+def _read(inp: walk.Input, stdin: IO[Any] | None) -> str:
+    if inp.path is None:
+        if stdin is None:
+            raise SourceError("no standard input to read for '-'")
+        raw = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read()
+        return raw if isinstance(raw, str) else yamldocs.decode(raw, "-")
+    try:
+        return yamldocs.decode(inp.path.read_bytes(), inp.display)
+    except OSError as e:
+        raise SourceError(f"cannot read: {e.strerror}", location=Location(inp.display)) from None
+
+
+def _scan_one(inp: walk.Input, engine: Engine, stdin: IO[Any] | None, all_resources: bool) -> FileResult:
+    try:
+        text = _read(inp, stdin)
+    except GuardrailsError as e:
+        return FileResult(inp.display, problems=(e,))
+    return scan_text(text, inp.display, engine, all_resources=all_resources)
+
+
+_worker_engine: Engine | None = None
+
+
+def _init_worker(loader: RuleLoader, today: datetime.date) -> None:
+    global _worker_engine
+    rs = loader()
+    _worker_engine = Engine(rs.rules, rs.waivers, today=today)
+
+
+def _scan_chunk(chunk: list[walk.Input], all_resources: bool) -> list[FileResult]:
+    assert _worker_engine is not None
+    return [_scan_one(i, _worker_engine, None, all_resources) for i in chunk]
+
+
+def scan(
+    paths: Sequence[str],
+    *,
+    rules: RuleSet | None = None,
+    loader: RuleLoader | None = None,
+    exclude: Sequence[str] = (),
+    jobs: int = 1,
+    stdin: IO[Any] | None = None,
+    root: pathlib.Path | None = None,
+    today: datetime.date | None = None,
+    all_resources: bool = False,
+) -> ScanReport:
+    """Scan files, folders and `-` with a rule set (or a loader, needed for `jobs > 1`)."""
+    started = time.perf_counter()
+    loader = loader or RuleLoader()
+    ruleset = rules if rules is not None else loader()
+    today = today or datetime.date.today()
+    engine = Engine(ruleset.rules, ruleset.waivers, today=today)
+    root = (root or pathlib.Path.cwd()).resolve()
+    inputs = walk.collect(paths, exclude=exclude, root=root)
+    files_ = [i for i in inputs if i.path is not None]
+    jobs = max(1, min(jobs, len(files_) // 8 or 1, os.cpu_count() or 1))
+    results: list[FileResult] = []
+    if jobs > 1:
+        size = -(-len(files_) // (jobs * 4))
+        chunks = [files_[i : i + size] for i in range(0, len(files_), size)]
+        with concurrent.futures.ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(loader, today)) as pool:
+            by_file = {r.display: r for chunk in pool.map(_scan_chunk, chunks, [all_resources] * len(chunks)) for r in chunk}
+        results = [by_file[i.display] if i.path is not None else _scan_one(i, engine, stdin, all_resources) for i in inputs]
+    else:
+        results = [_scan_one(i, engine, stdin, all_resources) for i in inputs]
+    return ScanReport(
+        findings=tuple(f for r in results for f in r.findings),
+        rules=ruleset.rules,
+        files=len(results),
+        resources=sum(r.resources for r in results),
+        skipped_documents=sum(r.skipped for r in results),
+        problems=tuple(p for r in results for p in r.problems),
+        expired_waivers=engine.expired_waivers,
+        seconds=time.perf_counter() - started,
+        root=str(root),
+    )

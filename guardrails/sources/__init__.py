@@ -1,0 +1,1 @@
+"""Everything that reads bytes: paths, YAML/JSON documents, Terraform plans, AdmissionReviews."""

@@ -1,0 +1,117 @@
+"""YAML and JSON documents -> Kubernetes resources, with where each document starts.
+
+libyaml's C loader does the parsing; we keep each document's first line (from the parser's own
+marks, no second pass) so findings can later be located by re-reading only their document.
+Documents that are not Kubernetes objects are counted, never fatal; malformed YAML becomes a
+SourceError with its position and the documents before it are kept.
+"""
+
+from __future__ import annotations
+
+import codecs
+import dataclasses
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import yaml
+
+from guardrails.errors import SourceError
+from guardrails.model import Location, Origin, Resource
+
+__all__ = ["Document", "decode", "documents", "is_kubernetes_object", "resources_of"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Document:
+    index: int
+    line: int  # first line, 1-based
+    data: Any
+
+
+def decode(raw: bytes, display: str) -> str:
+    """Bytes -> text: UTF-8 (with or without BOM) and UTF-16/32 with a BOM."""
+    for bom, enc in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if raw.startswith(bom):
+            return raw.decode(enc)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise SourceError(
+            f"not UTF-8 text (byte {e.start})", location=Location(display, line), hint="save the file as UTF-8"
+        ) from None
+
+
+def _yaml_error(e: yaml.YAMLError, display: str) -> SourceError:
+    mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+    problem = getattr(e, "problem", None) or str(e)
+    context = getattr(e, "context", None)
+    msg = f"malformed YAML: {problem}" + (f" ({context})" if context else "")
+    loc = Location(display, mark.line + 1, mark.column + 1) if mark is not None else Location(display)
+    return SourceError(msg, location=loc, hint="fix the syntax; the rest of the scan went on")
+
+
+def documents(text: str, display: str) -> Iterator[Document | SourceError]:
+    """Every document in the text, then a SourceError if the text breaks off malformed."""
+    stripped = text.lstrip()
+    if stripped[:1] in ("{", "["):
+        # JSON is valid YAML, but the JSON parser is several times faster on big files
+        # (Terraform plans); YAML below still gives positions if it is not valid JSON.
+        try:
+            yield Document(0, 1 + text[: len(text) - len(stripped)].count("\n"), json.loads(text))
+            return
+        except ValueError:
+            pass
+    loader = yaml.CSafeLoader(text)
+    index = 0
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            data = loader.construct_document(node)
+            yield Document(index, node.start_mark.line + 1, data)
+            index += 1
+    except yaml.YAMLError as e:
+        yield _yaml_error(e, display)
+    finally:
+        loader.dispose()
+
+
+def is_kubernetes_object(data: Any) -> bool:
+    return (
+        isinstance(data, Mapping)
+        and isinstance(data.get("apiVersion"), str)
+        and isinstance(data.get("kind"), str)
+        and bool(data.get("kind"))
+    )
+
+
+def resources_of(doc: Document, display: str) -> tuple[list[Resource], int]:
+    """The resources a document holds and the count of skipped non-Kubernetes documents.
+
+    `kind: List` and every `*List` kind with an `items` list are unpacked; their items carry
+    their position so findings point into the right item.
+    """
+    data = doc.data
+    if data is None:
+        return [], 0  # an empty document (a trailing `---`) is nothing, not a skip
+    if not is_kubernetes_object(data):
+        return [], 1
+    kind = data["kind"]
+    items = data.get("items")
+    if kind.endswith("List") and isinstance(items, list):
+        out: list[Resource] = []
+        skipped = 0
+        for i, item in enumerate(items):
+            if is_kubernetes_object(item):
+                out.append(Resource(obj=item, origin=Origin(display, doc.index, doc.line, item_index=i)))
+            else:
+                skipped += 1
+        return out, skipped
+    return [Resource(obj=data, origin=Origin(display, doc.index, doc.line))], 0
