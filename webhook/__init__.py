@@ -1,0 +1,1 @@
+"""The admission webhook: `guardrails serve` (FastAPI/uvicorn, TLS, metrics, reload)."""
