@@ -2,6 +2,8 @@
 
 `Engine.results` gives every outcome (what rule tests look at); `Engine.evaluate` gives the
 findings reporters show: FAIL, ERROR, WAIVED and UNKNOWN outcomes, one per violation.
+Inline waivers (`guardrails.dev/ignore` annotations) are honoured per `inline_waivers`: "scan"
+for every rule, "admission" (the default, the safe one) never for a deny rule, "off" never.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from guardrails.kube import workloads
 from guardrails.model import (
+    Action,
     Finding,
     Resource,
     RuleResult,
@@ -18,6 +21,7 @@ from guardrails.model import (
     Status,
     Violation,
 )
+from guardrails.policy import waivers as waivers_mod
 from guardrails.policy.compile import CompiledRule
 from guardrails.policy.waivers import Waiver
 
@@ -34,7 +38,11 @@ class Engine:
         waivers: Sequence[Waiver] = (),
         *,
         today: datetime.date | None = None,
+        inline_waivers: str = "admission",
     ) -> None:
+        if inline_waivers not in waivers_mod.INLINE_MODES:
+            raise ValueError(f"inline_waivers must be one of {waivers_mod.INLINE_MODES}, not {inline_waivers!r}")
+        self.inline_waivers = inline_waivers
         self.rules = tuple(rules)
         self.today = today or datetime.date.min
         self.waivers = tuple(w for w in waivers if not w.expired(self.today))
@@ -93,21 +101,28 @@ class Engine:
             if result is None or result.status in (Status.PASS, Status.SKIP):
                 continue
             waiver = self.waiver_for(rule.name, resource)
+            inline, note = waivers_mod.inline_waiver(
+                rule.name, rule.action is Action.DENY, resource.annotations, self.inline_waivers
+            )
             for v in result.violations:
                 if v.status in (Status.PASS, Status.SKIP):
                     continue
-                status, reason = v.status, None
+                status, reason, message = v.status, None, v.message
                 severity = rule.severity
                 if status is Status.UNKNOWN:
                     severity = Severity.INFO
                 elif waiver is not None and status is Status.FAIL:
                     status, reason = Status.WAIVED, f"{waiver.name}: {waiver.reason}"
+                elif inline is not None and status is Status.FAIL:
+                    status, reason = Status.WAIVED, inline
+                elif note is not None and status is Status.FAIL:
+                    message = f"{message} ({note})"
                 yield Finding(
                     rule=rule.name,
                     status=status,
                     severity=severity,
                     action=rule.action,
-                    message=v.message,
+                    message=message,
                     resource=ref,
                     origin=resource.origin,
                     path=v.path,

@@ -13,7 +13,7 @@ from typing import Any
 from guardrails.kube import selectors
 from guardrails.model import Location, Resource
 
-__all__ = ["Waiver", "compile_waiver"]
+__all__ = ["IGNORE", "IGNORE_REASON", "INLINE", "INLINE_MODES", "Waiver", "compile_waiver", "inline_waiver"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -49,3 +49,28 @@ def compile_waiver(name: str, spec: Mapping[str, Any], *, source: Location | Non
         expires=expires,
         source=source,
     )
+
+
+# Inline waivers: an annotation on the object itself, for scans.
+IGNORE = "guardrails.dev/ignore"
+IGNORE_REASON = "guardrails.dev/ignore-reason"
+INLINE = f"inline annotation {IGNORE}"  # how an inline waiver's reason starts in a Finding
+# "scan": honoured for every rule; "admission": never for a deny rule, since the object's author
+# would otherwise waive the very rule meant to stop them; "off": ignored.
+INLINE_MODES = ("scan", "admission", "off")
+
+
+def inline_waiver(rule: str, deny: bool, annotations: Mapping[str, Any], mode: str) -> tuple[str | None, str | None]:
+    """(waiver reason, None) when the object's annotations waive `rule`; (None, why not) when they
+    name it but cannot waive it; (None, None) when they do not name it."""
+    if mode == "off":
+        return None, None
+    names = annotations.get(IGNORE)
+    if not isinstance(names, str) or rule not in {n.strip() for n in names.split(",")}:
+        return None, None
+    reason = annotations.get(IGNORE_REASON)
+    if not isinstance(reason, str) or not reason.strip():
+        return None, f"not waived: {IGNORE} names this rule but {IGNORE_REASON} is missing"
+    if mode == "admission" and deny:
+        return None, f"not waived: {IGNORE} cannot waive a deny rule at admission"
+    return f"{INLINE}: {reason.strip()}", None

@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from guardrails import __version__, baseline
 from guardrails.model import Finding, Severity, Status
+from guardrails.policy import waivers
 from guardrails.policy.compile import CompiledRule
 from guardrails.report import ScanReport
 from guardrails.reporters import ReportOptions, common
@@ -90,7 +91,7 @@ def _result(report: ScanReport, f: Finding, index: int) -> dict[str, Any]:
     else:
         result["kind"], result["level"] = "fail", "error" if f.status is Status.ERROR else _LEVEL[f.severity]
     if f.status is Status.WAIVED:
-        kind = "inSource" if (f.waiver or "").startswith("inline") else "external"
+        kind = "inSource" if (f.waiver or "").startswith(waivers.INLINE) else "external"
         result["suppressions"] = [{"kind": kind, "status": "accepted", "justification": f.waiver or ""}]
     return result
 
