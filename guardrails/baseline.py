@@ -10,6 +10,7 @@ so a third copy is new.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import hashlib
 import json
 import re
@@ -19,8 +20,10 @@ from typing import IO, Any
 from guardrails.errors import SourceError
 from guardrails.kube import paths
 from guardrails.model import Finding, Location, Status
+from guardrails.report import ScanReport
+from guardrails.reporters import common
 
-__all__ = ["BASELINED", "Baseline", "fingerprint", "read", "write"]
+__all__ = ["BASELINED", "Baseline", "apply", "fingerprint", "read", "relative_path", "write"]
 
 VERSION = 1
 # Outcomes a baseline records and later hides; waived findings already carry their reason.
@@ -120,3 +123,13 @@ def read(text: str, *, source: str) -> Baseline:
             raise SourceError(f"baseline entry {i} has no 'fingerprint' string", location=Location(source, 1))
         fps.append(fp)
     return Baseline(fps)
+
+
+def relative_path(report: ScanReport, finding: Finding) -> str:
+    return common.position(report, finding).path
+
+
+def apply(report: ScanReport, known: Baseline) -> ScanReport:
+    """The report without the findings `known` records, counting them in `baselined`."""
+    new, hidden = known.split(report.findings, lambda f: relative_path(report, f))
+    return dataclasses.replace(report, findings=tuple(new), baselined=report.baselined + hidden)

@@ -28,6 +28,7 @@ class ScanReport:
     expired_waivers: tuple[Waiver, ...] = ()
     seconds: float = 0.0
     root: str = "."  # artifact paths are shown relative to this
+    baselined: int = 0  # findings left out because a --baseline file already records them
 
     def rule(self, name: str) -> CompiledRule | None:
         for r in self.rules:

@@ -22,6 +22,7 @@ from guardrails.model import Finding, Location, Resource
 from guardrails.policy.load import RuleSet, load_rules
 from guardrails.report import ScanReport
 from guardrails.sources import locate, walk, yamldocs
+from guardrails.sources import shard as shard_
 
 __all__ = ["FileResult", "RuleLoader", "scan", "scan_text"]
 
@@ -101,7 +102,7 @@ _worker_engine: Engine | None = None
 def _init_worker(loader: RuleLoader, today: datetime.date) -> None:
     global _worker_engine
     rs = loader()
-    _worker_engine = Engine(rs.rules, rs.waivers, today=today)
+    _worker_engine = Engine(rs.rules, rs.waivers, today=today, inline_waivers="scan")
 
 
 def _scan_chunk(chunk: list[walk.Input], all_resources: bool) -> list[FileResult]:
@@ -120,15 +121,18 @@ def scan(
     root: pathlib.Path | None = None,
     today: datetime.date | None = None,
     all_resources: bool = False,
+    shard: shard_.Shard | None = None,
 ) -> ScanReport:
     """Scan files, folders and `-` with a rule set (or a loader, needed for `jobs > 1`)."""
     started = time.perf_counter()
     loader = loader or RuleLoader()
     ruleset = rules if rules is not None else loader()
     today = today or datetime.date.today()
-    engine = Engine(ruleset.rules, ruleset.waivers, today=today)
+    engine = Engine(ruleset.rules, ruleset.waivers, today=today, inline_waivers="scan")
     root = (root or pathlib.Path.cwd()).resolve()
     inputs = walk.collect(paths, exclude=exclude, root=root)
+    if shard is not None:
+        inputs = shard_.select(inputs, shard)
     files_ = [i for i in inputs if i.path is not None]
     jobs = max(1, min(jobs, len(files_) // 8 or 1, os.cpu_count() or 1))
     results: list[FileResult] = []

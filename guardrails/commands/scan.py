@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import pathlib
 import sys
-from typing import Any
+from typing import IO, Any
 
-from guardrails import reporters
+from guardrails import baseline, reporters
 from guardrails.config import Config, find_config, load_config
-from guardrails.errors import UsageError
-from guardrails.model import Severity
+from guardrails.errors import SourceError, UsageError
+from guardrails.model import Location, Severity
+from guardrails.report import ScanReport
 from guardrails.scan import RuleLoader, scan
+from guardrails.sources import shard as shards
 
 __all__ = ["add_parser", "run"]
 
@@ -21,6 +24,9 @@ EXAMPLES = """examples:
   guardrails scan . --rules policies/ --fail-on high    your rules; fail on high and critical
   kustomize build overlays/prod | guardrails scan -     from standard input
   guardrails scan . --format sarif --output guardrails.sarif --format text
+  guardrails scan . --write-baseline .guardrails-baseline.json     adopt on an old repository
+  guardrails scan . --baseline .guardrails-baseline.json           then fail only on new findings
+  guardrails scan . --shard 2/4 --format sarif --output shard-2.sarif
 """
 
 
@@ -44,6 +50,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--skip", action="append", default=[], metavar="RULE", help="do not run these rules (repeatable)")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip paths matching GLOB (repeatable)")
     p.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="spread the scan over N processes (same result as 1)")
+    p.add_argument("--baseline", metavar="FILE", help="report only findings that FILE does not record (see --write-baseline)")
+    p.add_argument("--write-baseline", metavar="FILE", help="record today's findings in FILE; later scans with --baseline FILE report only new ones")
+    p.add_argument("--shard", metavar="I/N", help="scan only the I-th of N deterministic shares of the files (a CI matrix of N jobs)")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the text output")
     p.add_argument("--config", metavar="FILE", help=f"settings file (default: nearest .guardrails.yaml upwards)")
 
@@ -89,6 +98,8 @@ def run(args: argparse.Namespace, io: Any) -> int:
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     cfg, loader, fail_on = settings(args)
+    shard = shards.parse(args.shard) if args.shard else None
+    known = _read_baseline(args.baseline) if args.baseline else None
     report = scan(
         args.paths,
         loader=loader,
@@ -96,13 +107,43 @@ def run(args: argparse.Namespace, io: Any) -> int:
         jobs=args.jobs,
         stdin=io.stdin,
         today=datetime.date.today(),
+        shard=shard,
     )
+    if known is not None:
+        report = baseline.apply(report, known)
+    if args.write_baseline:
+        report = _write_baseline(report, args.write_baseline)
+    category = shards.category(shard)
     for fmt, out in outputs:
         writer = reporters.get(fmt)
         if out is None:
             color = args.color == "always" or (args.color == "auto" and io.stdout is sys.stdout and io.stdout.isatty())
-            writer(report, io.stdout, reporters.ReportOptions(color=color))
+            writer(report, io.stdout, reporters.ReportOptions(fail_on=fail_on, color=color, category=category))
         else:
-            with open(out, "w", encoding="utf-8") as fh:
-                writer(report, fh, reporters.ReportOptions())
+            with _open_output(out) as fh:
+                writer(report, fh, reporters.ReportOptions(fail_on=fail_on, category=category))
     return report.exit_code(fail_on)
+
+
+def _open_output(path: str) -> IO[str]:
+    try:
+        return open(path, "w", encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"--output {path}: cannot write: {e.strerror}") from None
+
+
+def _read_baseline(path: str) -> baseline.Baseline:
+    try:
+        text = pathlib.Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise SourceError(f"cannot read baseline: {e.strerror}", location=Location(path), hint="write one with --write-baseline FILE") from None
+    return baseline.read(text, source=path)
+
+
+def _write_baseline(report: ScanReport, path: str) -> ScanReport:
+    """Record the report's findings; the run then reports them as baselined, as the next will."""
+    with _open_output(path) as fh:
+        baseline.write(report.findings, lambda f: baseline.relative_path(report, f), fh)
+    kept = [f for f in report.findings if f.status not in baseline.BASELINED]
+    hidden = len(report.findings) - len(kept)
+    return dataclasses.replace(report, findings=tuple(kept), baselined=report.baselined + hidden)

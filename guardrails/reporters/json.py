@@ -46,6 +46,7 @@ def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
             "findings": {str(s): n for s, n in report.counts_by_severity().items()},
             "statuses": {str(s): n for s, n in report.counts_by_status().items()},
             "skippedDocuments": report.skipped_documents,
+            "baselined": report.baselined,
             "seconds": round(report.seconds, 3),
         },
         "findings": [finding_dict(f) for f in report.findings],

@@ -54,6 +54,8 @@ def summary_line(report: ScanReport) -> str:
     for status in (Status.WAIVED, Status.UNKNOWN):
         if others.get(status):
             extra.append(f"{others[status]} {status}")
+    if report.baselined:
+        extra.append(f"{report.baselined} baselined")
     if report.skipped_documents:
         extra.append(f"{report.skipped_documents} non-Kubernetes documents skipped")
     if report.problems:

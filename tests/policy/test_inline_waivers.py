@@ -3,6 +3,7 @@ never without a reason, and always reported as WAIVED rather than dropped."""
 
 from __future__ import annotations
 
+import pathlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -95,3 +96,16 @@ def test_passing_objects_give_nothing() -> None:
     obj = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "labels": {"team": "a"},
            "annotations": {waivers.IGNORE: ALL}}}
     assert Engine(RULES, inline_waivers="scan").evaluate(Resource(obj, Origin("p.yaml"))) == []
+
+
+def test_scans_honour_them_for_deny_rules(tmp_path: pathlib.Path) -> None:
+    from scanning import RULES as SCAN_RULES
+
+    from guardrails.scan import scan
+
+    (tmp_path / "debug.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: debug\n  annotations:\n"
+        "    guardrails.dev/ignore: require-team\n    guardrails.dev/ignore-reason: incident INC-42\n"
+    )
+    (f,) = scan([str(tmp_path)], rules=SCAN_RULES, root=tmp_path).findings
+    assert (f.rule, f.status, f.waiver) == ("require-team", Status.WAIVED, "inline annotation guardrails.dev/ignore: incident INC-42")

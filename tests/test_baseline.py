@@ -1,0 +1,108 @@
+"""Baselines: today's findings recorded, later scans report only new ones, whatever moved."""
+
+from __future__ import annotations
+
+import io
+import json
+import pathlib
+
+import pytest
+from scanning import RULES, deployment, make_repo
+
+from guardrails import baseline
+from guardrails.errors import SourceError
+from guardrails.report import ScanReport
+from guardrails.scan import scan
+
+REFORMATTED = """\
+# reformatted by a YAML formatter: flow style, quotes, other indentation and key order
+kind: "Deployment"
+apiVersion: "apps/v1"
+metadata: {name: "svc5"}
+spec:
+    template:
+        spec:
+            containers: [{image: "nginx:latest", name: "app"}]
+"""
+
+
+def record(report: ScanReport) -> str:
+    out = io.StringIO()
+    baseline.write(report.findings, lambda f: baseline.relative_path(report, f), out)
+    return out.getvalue()
+
+
+def rescan(root: pathlib.Path, recorded: str) -> ScanReport:
+    report = scan([str(root)], rules=RULES, root=root)
+    return baseline.apply(report, baseline.read(recorded, source="baseline.json"))
+
+
+@pytest.fixture
+def repo(tmp_path: pathlib.Path) -> pathlib.Path:
+    return make_repo(tmp_path / "repo", files=12)
+
+
+def test_nothing_new_on_an_unchanged_repo(repo: pathlib.Path) -> None:
+    first = scan([str(repo)], rules=RULES, root=repo)
+    again = rescan(repo, record(first))
+    assert (again.findings, again.baselined) == ((), len(first.findings))
+    assert again.exit_code() == 0
+
+
+def test_lines_moving_and_reformatting_change_nothing(repo: pathlib.Path) -> None:
+    first = scan([str(repo)], rules=RULES, root=repo)
+    recorded = record(first)
+    # move a document down, put another before it, and reformat a file completely
+    f = repo / "team0" / "jobs" / "svc0.yaml"
+    f.write_text("# owners: platform\n\n" + deployment("extra", team="a") + "---\n" + f.read_text())
+    svc5 = repo / "team2" / "apps" / "svc5.yaml"
+    assert "nginx:latest" in svc5.read_text()
+    svc5.write_text(REFORMATTED)
+    again = rescan(repo, recorded)
+    assert again.findings == () and again.baselined == len(first.findings)
+
+
+def test_new_findings_are_reported(repo: pathlib.Path) -> None:
+    recorded = record(scan([str(repo)], rules=RULES, root=repo))
+    (repo / "team0" / "apps" / "new.yaml").write_text(deployment("new", image="nginx:latest"))
+    (repo / "team0" / "jobs" / "svc0.yaml").write_text(deployment("svc0", image="nginx:latest"))  # team dropped
+    again = rescan(repo, recorded)
+    assert sorted((f.rule, f.origin.path, f.message) for f in again.findings) == [
+        ("no-latest", "team0/apps/new.yaml", "container 'app' uses the tag 'latest'"),
+        ("require-team", "team0/apps/new.yaml", "Deployment 'new' has no label 'team'"),
+        ("require-team", "team0/jobs/svc0.yaml", "Deployment 'svc0' has no label 'team'"),
+    ]
+
+
+def test_a_second_identical_finding_is_new(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "twice.yaml").write_text(deployment("web"))
+    recorded = record(scan([str(tmp_path)], rules=RULES, root=tmp_path))
+    (tmp_path / "twice.yaml").write_text(deployment("web") + "---\n" + deployment("web"))
+    again = rescan(tmp_path, recorded)
+    assert [(f.rule, f.location.line if f.location else 0) for f in again.findings] == [("require-team", 14)]
+    assert again.baselined == 1
+
+
+def test_file_is_readable_and_sorted(repo: pathlib.Path) -> None:
+    doc = json.loads(record(scan([str(repo)], rules=RULES, root=repo)))
+    assert doc["version"] == 1
+    first = doc["findings"][0]
+    assert set(first) == {"fingerprint", "rule", "file", "resource", "field", "message"}
+    assert first["file"] == "team0/apps/svc3.yaml" and first["resource"] == "Deployment//svc3"
+    keys = [(e["file"], e["rule"]) for e in doc["findings"]]
+    assert keys == sorted(keys)
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        ('{"version": 1,\n "findings": [}', "baseline is not valid JSON", 2),
+        ("[]", "not a guardrails baseline", 1),
+        ('{"version": 7, "findings": []}', "unsupported baseline version 7", 1),
+        ('{"version": 1, "findings": [{"rule": "x"}]}', "baseline entry 0 has no 'fingerprint'", 1),
+    ],
+)
+def test_bad_baseline_files(text: str, message: str, line: int) -> None:
+    with pytest.raises(SourceError, match=message) as e:
+        baseline.read(text, source="b.json")
+    assert e.value.location is not None and (e.value.location.path, e.value.location.line) == ("b.json", line)
