@@ -7,12 +7,12 @@ import json
 import pathlib
 
 import pytest
-from scanning import RULES, deployment, make_repo
 
 from guardrails import baseline
 from guardrails.errors import SourceError
 from guardrails.report import ScanReport
 from guardrails.scan import scan
+from tests.scanning import RULES, deployment, make_repo
 
 REFORMATTED = """\
 # reformatted by a YAML formatter: flow style, quotes, other indentation and key order

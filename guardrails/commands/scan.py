@@ -43,8 +43,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--rules", "-r", action="append", default=[], metavar="PATH", help="rule file or folder (repeatable); default: the built-in rules")
     p.add_argument("--builtin", action="store_true", help="also use the built-in rules when --rules is given")
     p.add_argument("--profile", action="append", default=[], metavar="NAME", help="built-in profile to use (repeatable)")
-    p.add_argument("--format", "-f", action="append", default=[], metavar="FORMAT", help=f"output format (repeatable): {fmts}")
-    p.add_argument("--output", "-o", action="append", default=[], metavar="FILE", help="write the matching --format to FILE (repeatable)")
+    p.add_argument("--format", "-f", action=_FormatAction, dest="reports", metavar="FORMAT", help=f"output format (repeatable): {fmts}")
+    p.add_argument("--output", "-o", action=_OutputAction, dest="reports", metavar="FILE", help="write the --format just before it to FILE (repeatable)")
     p.add_argument("--fail-on", metavar="SEVERITY", help="exit 1 when a finding is at least this severe: info, low (default), medium, high, critical")
     p.add_argument("--only", action="append", default=[], metavar="RULE", help="run only these rules (names or globs; repeatable)")
     p.add_argument("--skip", action="append", default=[], metavar="RULE", help="do not run these rules (repeatable)")
@@ -57,19 +57,38 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--config", metavar="FILE", help=f"settings file (default: nearest .guardrails.yaml upwards)")
 
 
+class _FormatAction(argparse.Action):
+    """`--format F` starts a report; it goes to stdout unless an `--output` follows it."""
+
+    def __call__(self, parser: Any, ns: argparse.Namespace, value: Any, option: str | None = None) -> None:
+        ns.reports = [*(ns.reports or []), [value, None]]
+
+
+class _OutputAction(argparse.Action):
+    """`--output FILE` sends the report of the `--format` just before it to FILE."""
+
+    def __call__(self, parser: Any, ns: argparse.Namespace, value: Any, option: str | None = None) -> None:
+        reports = list(ns.reports or [])
+        if not reports:
+            reports = [["text", None]]  # `--output FILE` alone: the default format, to FILE
+        if reports[-1][1] is not None:
+            raise UsageError(f"--output {value}: the --format before it already goes to {reports[-1][1]}",
+                             hint="give each --output its own --format")
+        reports[-1] = [reports[-1][0], value]
+        ns.reports = reports
+
+
 def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
-    """Pair each --format with an --output by position; formats without one go to stdout."""
-    formats = args.format or ["text"]
-    for f in formats:
+    """Each --format with the --output that follows it; formats without one go to stdout."""
+    pairs: list[tuple[str, str | None]] = [(f, o) for f, o in (args.reports or [["text", None]])]
+    for f, _ in pairs:
         if f not in reporters.FORMATS:
             raise UsageError(f"unknown format {f!r}", hint=f"use one of {', '.join(reporters.FORMATS)}")
-    if len(args.output) > len(formats):
-        raise UsageError("more --output than --format", hint="give each --output a --format before it")
-    pairs: list[tuple[str, str | None]] = [
-        (f, args.output[i] if i < len(args.output) else None) for i, f in enumerate(formats)
-    ]
     if sum(1 for _, o in pairs if o is None) > 1:
-        raise UsageError("only one format can go to standard output", hint="add --output FILE for the others")
+        raise UsageError("only one format can go to standard output", hint="add --output FILE after the others")
+    files = [o for _, o in pairs if o is not None]
+    if len(set(files)) != len(files):
+        raise UsageError("two formats write to the same --output file", hint="give each its own file")
     return pairs
 
 

@@ -6,11 +6,11 @@ import collections
 import pathlib
 
 import pytest
-from scanning import RULES, make_repo
 
 from guardrails.errors import UsageError
 from guardrails.scan import scan
 from guardrails.sources import shard, walk
+from tests.scanning import RULES, make_repo
 
 
 @pytest.mark.parametrize(("text", "expected"), [("1/1", (1, 1)), ("2/4", (2, 4)), ("4/4", (4, 4))])

@@ -68,9 +68,9 @@ def test_json_documents() -> None:
 @pytest.mark.parametrize(
     "raw",
     [
-        codecs.BOM_UTF8 + "kind: Pod".encode(),
+        codecs.BOM_UTF8 + b"kind: Pod",
         codecs.BOM_UTF16_LE + "kind: Pod".encode("utf-16-le"),
-        "kind: Pod".encode(),
+        b"kind: Pod",
     ],
 )
 def test_decode_boms(raw: bytes) -> None:
