@@ -99,9 +99,8 @@ def test_passing_objects_give_nothing() -> None:
 
 
 def test_scans_honour_them_for_deny_rules(tmp_path: pathlib.Path) -> None:
-    from scanning import RULES as SCAN_RULES
-
     from guardrails.scan import scan
+    from tests.scanning import RULES as SCAN_RULES
 
     (tmp_path / "debug.yaml").write_text(
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: debug\n  annotations:\n"
