@@ -118,8 +118,8 @@ def _compile(params: Any) -> CheckFn:
                 continue
             try:
                 ref = images.parse(image)
-            except ValueError as e:
-                yield Violation(f"{who} {str(e).replace('invalid image reference', 'has an invalid image', 1)}", path)
+            except images.ImageError as e:
+                yield Violation(f"{who} image {quote(image)} is not a valid image reference: {e.reason}", path)
                 continue
             for message in judge(who, image, ref):
                 yield Violation(message, path)

@@ -11,9 +11,10 @@ Invalid references raise ValueError with the reason.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 
-__all__ = ["ImageRef", "parse"]
+__all__ = ["ImageError", "ImageRef", "parse"]
 
 DEFAULT_REGISTRY = "docker.io"
 _LEGACY_REGISTRY = "index.docker.io"
@@ -37,6 +38,16 @@ _IDENTIFIER = re.compile(r"[a-f0-9]{64}")
 # Digest algorithms the OCI go-digest package registers, with their hex lengths.
 _ALGORITHMS = {"sha256": 64, "sha384": 96, "sha512": 128}
 _LOWER_HEX = re.compile(r"[a-f0-9]+")
+
+
+class ImageError(ValueError):
+    """An invalid reference: `text` as written and the `reason` it is invalid."""
+
+    def __init__(self, text: object, reason: str) -> None:
+        shown = json.dumps(text) if isinstance(text, str) else repr(text)
+        super().__init__(f"invalid image reference {shown}: {reason}")
+        self.text = text
+        self.reason = reason
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -87,7 +98,7 @@ def _check_digest(digest: str) -> None:
     algorithm, _, encoded = digest.partition(":")
     size = _ALGORITHMS.get(algorithm)
     if size is None:
-        raise ValueError(f"unsupported digest algorithm {algorithm!r}")
+        raise ValueError(f'unsupported digest algorithm "{algorithm}"')
     if len(encoded) != size:
         raise ValueError(f"invalid checksum digest length: {algorithm} needs {size} hex digits")
     if not _LOWER_HEX.fullmatch(encoded):
@@ -102,7 +113,7 @@ def _parse(text: str) -> ImageRef:
     registry, remainder = _split_registry(text)
     remote = remainder.split(":", 1)[0]
     if remote.lower() != remote:
-        raise ValueError(f"repository name {remote!r} must be lowercase")
+        raise ValueError(f'repository name "{remote}" must be lowercase')
     full = f"{registry}/{remainder}"
     m = _REFERENCE.fullmatch(full)
     if m is None:
@@ -119,8 +130,8 @@ def _parse(text: str) -> ImageRef:
 def parse(text: str) -> ImageRef:
     """Normalise an image reference. Raises ValueError quoting it and saying what is wrong."""
     if not isinstance(text, str):
-        raise ValueError(f"invalid image reference {text!r}: not a string")
+        raise ImageError(text, "not a string")
     try:
         return _parse(text)
     except ValueError as e:
-        raise ValueError(f"invalid image reference {text!r}: {e}") from None
+        raise ImageError(text, str(e)) from None
