@@ -72,5 +72,7 @@ def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
     failing = len(report.failing(options.fail_on))
     stream.write(
         f"guardrails: {failing} failing findings (--fail-on {options.fail_on}), "
-        f"{len(report.findings)} findings in {report.resources} resources from {report.files} files\n"
+        f"{len(report.findings)} findings in {report.resources} resources from {report.files} files"
+        + (f", {report.baselined} baselined" if report.baselined else "")
+        + "\n"
     )

@@ -204,6 +204,8 @@ def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
         body = "".join(_finding(report, sources, f) for f in findings)
         files.append(f'<section class="file"><h3>{_e(path)} <span class="sub">({len(findings)})</span></h3>{body}</section>')
     category = f" · {_e(options.category)}" if options.category else ""
+    if report.baselined:
+        category += f" · {report.baselined} baselined findings not shown"
     listing = "".join(files) or '<p class="empty">No findings.</p>'
     stream.write(
         "<!DOCTYPE html>\n"

@@ -144,6 +144,12 @@ def document(report: ScanReport, options: ReportOptions) -> dict[str, Any]:
             {"executionSuccessful": True, "toolExecutionNotifications": _notifications(report)}
         ],
         "results": [_result(report, f, index[f.rule]) for f in findings],
+        "properties": {
+            "files": report.files,
+            "resources": report.resources,
+            "skippedDocuments": report.skipped_documents,
+            "baselinedFindings": report.baselined,
+        },
     }
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 

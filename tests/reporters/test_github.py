@@ -58,3 +58,9 @@ def test_annotations(report: ScanReport) -> None:
 def test_every_command_is_one_line(report: ScanReport) -> None:
     assert all(line.startswith("::") for line in render(report)[:-1])
     assert len(render(report)) == len(report.findings) + len(report.problems) + 1
+
+
+def test_baselined_count_in_summary(report: ScanReport) -> None:
+    import dataclasses
+
+    assert render(dataclasses.replace(report, baselined=3))[-1].endswith(", 3 baselined")

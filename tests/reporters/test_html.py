@@ -113,3 +113,9 @@ def test_renders_in_chromium(
         _chromium(chromium, tmp_path / "profile2", f"--screenshot={shot}", "--window-size=1280,2200", page.as_uri())
         assert shot.stat().st_size > 10_000
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_baselined_count_shown(report: ScanReport) -> None:
+    import dataclasses
+
+    assert "· 5 baselined findings not shown" in render(dataclasses.replace(report, baselined=5))

@@ -107,3 +107,10 @@ def test_unreadable_inputs_are_notifications(report: ScanReport) -> None:
     assert note["level"] == "error"
     assert note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "broken.yaml"
     assert note["locations"][0]["physicalLocation"]["region"] == {"startLine": 3, "startColumn": 7}
+
+
+def test_counts_in_run_properties(report: ScanReport) -> None:
+    from .conftest import replace
+
+    props = render(replace(report, baselined=4))["runs"][0]["properties"]
+    assert props == {"files": 4, "resources": 3, "skippedDocuments": 0, "baselinedFindings": 4}
