@@ -34,6 +34,14 @@ _TEMPLATE_PATHS: dict[str, FieldPath] = {
 }
 POD_CONTROLLERS = frozenset(_TEMPLATE_PATHS)
 
+# Terraform container workloads whose JSON-string container definitions the Terraform source
+# decodes in place (sources.terraform_k8s): kind -> path of the container list, or of the one
+# container. Their containers have `image` and a Kubernetes-style `resources` view.
+_EMBEDDED_CONTAINERS: dict[str, FieldPath] = {
+    "aws_ecs_task_definition": ("spec", "container_definitions"),
+    "aws_batch_job_definition": ("spec", "container_properties"),
+}
+
 
 def pod_template_path(kind: str) -> FieldPath | None:
     """Path of the pod template for a controller kind; () for Pod itself; None otherwise."""
@@ -67,6 +75,15 @@ def iter_containers(obj: Mapping[str, Any]) -> Iterator[tuple[Mapping[str, Any],
     """Yield (container, path, field) for every container, init and ephemeral container."""
     found = pod_spec(obj)
     if found is None:
+        kind = obj.get("kind")
+        base = _EMBEDDED_CONTAINERS.get(kind) if isinstance(kind, str) else None
+        items = _at(obj, base) if base else None
+        if isinstance(items, Mapping):
+            yield items, base or (), "containers"
+        elif isinstance(items, list):
+            for i, c in enumerate(items):
+                if isinstance(c, Mapping):
+                    yield c, (*(base or ()), i), "containers"
         return
     spec, base = found
     for field in CONTAINER_FIELDS:

@@ -1,0 +1,297 @@
+"""Terraform attribute values -> the shapes rules already know.
+
+`kubernetes_*` workloads become the Kubernetes objects they create: snake_case names turn
+camelCase, Terraform's one-element block lists become objects (`security_context = [{...}]` is
+`securityContext: {...}`), singular repeated blocks become Kubernetes' plural lists
+(`container` -> `containers`, `port` -> `ports`), unset values (null, "", []) are dropped, and
+map attributes (labels, annotations, limits) keep their keys. Kubernetes rules then apply
+unchanged. `after_unknown` paths follow the same mapping.
+
+Container definitions that Terraform holds as JSON strings (`aws_ecs_task_definition`,
+`aws_batch_job_definition`) are decoded in place, and each container gains a Kubernetes-style
+`resources` view (see `_ecs_resources`) so the `images` and `resources` checks read them.
+"""
+
+from __future__ import annotations
+
+import decimal
+import json
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from guardrails.model import FieldPath
+
+__all__ = ["KINDS", "decode_embedded", "to_kubernetes", "unknown_paths"]
+
+KINDS: dict[str, tuple[str, str]] = {}
+for _names, _api, _kind in (
+    (("kubernetes_deployment", "kubernetes_deployment_v1"), "apps/v1", "Deployment"),
+    (("kubernetes_stateful_set", "kubernetes_stateful_set_v1"), "apps/v1", "StatefulSet"),
+    (("kubernetes_daemonset", "kubernetes_daemon_set", "kubernetes_daemon_set_v1"), "apps/v1", "DaemonSet"),
+    (("kubernetes_job", "kubernetes_job_v1"), "batch/v1", "Job"),
+    (("kubernetes_cron_job",), "batch/v1beta1", "CronJob"),
+    (("kubernetes_cron_job_v1",), "batch/v1", "CronJob"),
+    (("kubernetes_pod", "kubernetes_pod_v1"), "v1", "Pod"),
+    (
+        ("kubernetes_replication_controller", "kubernetes_replication_controller_v1"),
+        "v1",
+        "ReplicationController",
+    ),
+    (("kubernetes_service", "kubernetes_service_v1"), "v1", "Service"),
+    (("kubernetes_namespace", "kubernetes_namespace_v1"), "v1", "Namespace"),
+):
+    for _n in _names:
+        KINDS[_n] = (_api, _kind)
+
+# Repeated Terraform block (singular) -> Kubernetes list field (plural).
+_BLOCK_RENAMES = {
+    "container": "containers",
+    "init_container": "initContainers",
+    "volume": "volumes",
+    "volume_mount": "volumeMounts",
+    "volume_device": "volumeDevices",
+    "port": "ports",
+    "toleration": "tolerations",
+    "topology_spread_constraint": "topologySpreadConstraints",
+    "readiness_gate": "readinessGates",
+    "sysctl": "sysctls",
+    "option": "options",
+    "volume_claim_template": "volumeClaimTemplates",
+    "http_header": "httpHeaders",
+    "node_selector_term": "nodeSelectorTerms",
+}
+# Attributes whose Kubernetes name is more than camelCase.
+_RENAMES = {
+    "host_pid": "hostPID",
+    "host_ipc": "hostIPC",
+    "host_ip": "hostIP",
+    "cluster_ip": "clusterIP",
+    "cluster_ips": "clusterIPs",
+    "external_ips": "externalIPs",
+    "load_balancer_ip": "loadBalancerIP",
+}
+
+# Kubernetes fields that are lists of objects; every other block list holds one object.
+_LISTS = frozenset(
+    {
+        "containers",
+        "initContainers",
+        "volumes",
+        "volumeMounts",
+        "volumeDevices",
+        "ports",
+        "env",
+        "envFrom",
+        "tolerations",
+        "hostAliases",
+        "imagePullSecrets",
+        "topologySpreadConstraints",
+        "readinessGates",
+        "sysctls",
+        "options",
+        "volumeClaimTemplates",
+        "httpHeaders",
+        "items",
+        "nodeSelectorTerms",
+        "matchExpressions",
+        "matchFields",
+        "preferredDuringSchedulingIgnoredDuringExecution",
+        "requiredDuringSchedulingIgnoredDuringExecution",
+        "ingress",
+        "egress",
+        "from",
+        "to",
+    }
+)
+
+# Strings in the Terraform schema that are integers in Kubernetes.
+_INTEGERS = frozenset({"replicas", "runAsUser", "runAsGroup", "fsGroup"})
+
+_CAMEL = re.compile(r"_([a-z0-9])")
+
+
+# Blocks where `port` is a scalar (the probe's target), not the repeated `port` block.
+_SCALAR_PORT_PARENTS = frozenset({"httpGet", "tcpSocket", "grpc"})
+
+
+def _field(name: str, block: bool) -> str:
+    if block and name in _BLOCK_RENAMES:
+        return _BLOCK_RENAMES[name]
+    return _RENAMES.get(name) or _CAMEL.sub(lambda m: m.group(1).upper(), name)
+
+
+class _Mapper:
+    """One resource's values and after_unknown tree, walked together."""
+
+    def __init__(self) -> None:
+        self.unknown: set[FieldPath] = set()
+
+    def block(self, value: Any, unk: Any, path: FieldPath, parent: str = "") -> dict[str, Any]:
+        """A Terraform block (an object) -> a Kubernetes object, recording unknown fields."""
+        out: dict[str, Any] = {}
+        values = value if isinstance(value, Mapping) else {}
+        unks = unk if isinstance(unk, Mapping) else {}
+        for key in dict.fromkeys([*values, *unks]):
+            v = values.get(key)
+            name = _field(key, isinstance(v, list) or (v is None and parent not in _SCALAR_PORT_PARENTS))
+            if parent == "nodeAffinity" and name == "requiredDuringSchedulingIgnoredDuringExecution":
+                is_list = False
+            else:
+                is_list = name in _LISTS
+            sub = self.value(v, unks.get(key), (*path, name), name, is_list)
+            if sub is not _DROP:
+                out[name] = sub
+        return out
+
+    def value(self, v: Any, u: Any, path: FieldPath, name: str, is_list: bool) -> Any:
+        if u is True:
+            self.unknown.add(path)
+        if isinstance(v, list) and v and all(isinstance(x, Mapping) for x in v):
+            us = u if isinstance(u, list) else []
+            items = [self.block(x, us[i] if i < len(us) else None, (*path, i), name) for i, x in enumerate(v)]
+            if is_list:
+                return items
+            # Terraform's MaxItems=1 blocks: the object itself, and its unknowns without the index.
+            if len(items) == 1:
+                first = (*path, 0)
+                moved = {p for p in self.unknown if p[: len(first)] == first}
+                self.unknown -= moved
+                self.unknown |= {(*path, *p[len(first) :]) for p in moved}
+                return items[0]
+            return items
+        if isinstance(v, Mapping):  # a map attribute: keys are data (label keys, resource names)
+            if isinstance(u, Mapping):
+                self.unknown.update((*path, k) for k, x in u.items() if x is True)
+            return dict(v)
+        if v is None or v == "" or v == []:
+            return _DROP
+        if name in _INTEGERS and isinstance(v, str) and v.lstrip("-").isdigit():
+            return int(v)
+        return v
+
+
+_DROP: Any = object()
+
+
+def to_kubernetes(
+    rtype: str, values: Mapping[str, Any], unknown_tree: Any
+) -> tuple[dict[str, Any], set[FieldPath]] | None:
+    """The Kubernetes object a `kubernetes_*` resource creates, and its unknown paths; None for other types."""
+    if rtype == "kubernetes_manifest":
+        return _manifest(values, unknown_tree)
+    found = KINDS.get(rtype)
+    if found is None:
+        return None
+    api_version, kind = found
+    m = _Mapper()
+    unk = unknown_tree if isinstance(unknown_tree, Mapping) else {}
+    obj: dict[str, Any] = {"apiVersion": api_version, "kind": kind}
+    for top in ("metadata", "spec"):
+        sub = m.value(values.get(top), unk.get(top), (top,), top, False)
+        if sub is not _DROP:
+            obj[top] = sub
+    obj.setdefault("metadata", {})
+    return obj, m.unknown
+
+
+def _manifest(values: Mapping[str, Any], unknown_tree: Any) -> tuple[dict[str, Any], set[FieldPath]] | None:
+    """`kubernetes_manifest` carries the object itself in `manifest`."""
+    manifest = values.get("manifest")
+    if not isinstance(manifest, Mapping):
+        return None
+    unk = unknown_tree.get("manifest") if isinstance(unknown_tree, Mapping) else None
+    return dict(manifest), set(unknown_paths(unk))
+
+
+def decode_embedded(rtype: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The attributes as rules see them: JSON-string container definitions decoded."""
+    spec = dict(values)
+    if rtype == "aws_ecs_task_definition":
+        containers = _json(spec.get("container_definitions"))
+        if isinstance(containers, list):
+            spec["container_definitions"] = [_with_resources(c, _ecs_resources(c)) for c in containers]
+    elif rtype == "aws_batch_job_definition":
+        container = _json(spec.get("container_properties"))
+        if isinstance(container, Mapping):
+            spec["container_properties"] = _with_resources(container, _batch_resources(container))
+    return spec
+
+
+def _json(text: Any) -> Any:
+    if not isinstance(text, str):
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None  # left as the string: a rule can still match it as text
+
+
+def _with_resources(container: Any, resources: dict[str, dict[str, str]]) -> Any:
+    if not isinstance(container, Mapping) or "resources" in container:
+        return container
+    return {**container, "resources": resources}
+
+
+def _number(v: Any) -> decimal.Decimal | None:
+    try:
+        d = decimal.Decimal(str(v))
+    except (decimal.InvalidOperation, ValueError):
+        return None
+    return d if d.is_finite() and d > 0 else None
+
+
+def _ecs_resources(c: Any) -> dict[str, dict[str, str]]:
+    """ECS container sizes as Kubernetes quantities.
+
+    `cpu` units (1024 = one vCPU) are a guaranteed share: a request, never a cap on Linux.
+    `memory` (MiB) is the hard limit; `memoryReservation` the soft one, else `memory`.
+    """
+    out: dict[str, dict[str, str]] = {}
+    if not isinstance(c, Mapping):
+        return out
+    cpu, memory, reservation = (
+        _number(c.get("cpu")),
+        _number(c.get("memory")),
+        _number(c.get("memoryReservation")),
+    )
+    if cpu is not None:
+        out.setdefault("requests", {})["cpu"] = _plain(cpu / 1024)
+    if memory is not None:
+        out.setdefault("limits", {})["memory"] = f"{_plain(memory)}Mi"
+    if reservation is not None or memory is not None:
+        out.setdefault("requests", {})["memory"] = f"{_plain(reservation or memory or decimal.Decimal(0))}Mi"
+    return out
+
+
+def _batch_resources(c: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """Batch `vcpus`/`memory` (or `resourceRequirements`): vCPUs requested, memory MiB as a hard limit."""
+    vcpus, memory = _number(c.get("vcpus")), _number(c.get("memory"))
+    for req in c.get("resourceRequirements") or ():
+        if isinstance(req, Mapping) and req.get("type") == "VCPU":
+            vcpus = _number(req.get("value"))
+        elif isinstance(req, Mapping) and req.get("type") == "MEMORY":
+            memory = _number(req.get("value"))
+    out: dict[str, dict[str, str]] = {}
+    if vcpus is not None:
+        out["requests"] = {"cpu": _plain(vcpus)}
+    if memory is not None:
+        out.setdefault("requests", {})["memory"] = f"{_plain(memory)}Mi"
+        out["limits"] = {"memory": f"{_plain(memory)}Mi"}
+    return out
+
+
+def _plain(d: decimal.Decimal) -> str:
+    return format(d.normalize(), "f")
+
+
+def unknown_paths(tree: Any, prefix: FieldPath = ()) -> Iterator[FieldPath]:
+    """Field paths whose value is known only after apply, from an `after_unknown` tree."""
+    if tree is True:
+        yield prefix
+    elif isinstance(tree, Mapping):
+        for k, v in tree.items():
+            yield from unknown_paths(v, (*prefix, k))
+    elif isinstance(tree, list):
+        for i, v in enumerate(tree):
+            yield from unknown_paths(v, (*prefix, i))
