@@ -16,7 +16,9 @@ from guardrails.errors import GuardrailsError
 __all__ = ["FORMATS", "CaseResult", "FileResult"]
 
 # (apiVersion group, kind) -> module
-FORMATS: dict[tuple[str, str], str] = {}
+FORMATS: dict[tuple[str, str], str] = {
+    ("test.gatekeeper.sh", "Suite"): "guardrails.testing.gator",
+}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

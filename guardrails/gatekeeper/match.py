@@ -1,0 +1,133 @@
+"""A constraint's `spec.match`, with Gatekeeper's semantics, as a predicate over Resource.
+
+Every criterion must hold. Namespaces and names take prefix (`kube-*`), suffix (`*-system`)
+or both-ends (`*x*`) globs. An object whose namespace is unknown (cluster-scoped, or a manifest
+without metadata.namespace) cannot be ruled out by `namespaces`/`excludedNamespaces`, as in
+gator. `namespaceSelector` applies to a Namespace's own labels, to a namespaced object's
+namespace labels where known, and never rules out other cluster-scoped objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from guardrails.kube import selectors
+from guardrails.model import Resource
+
+__all__ = ["MatchError", "compile_match", "wildcard"]
+
+Matcher = Callable[[Resource], bool]
+
+
+class MatchError(ValueError):
+    def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+
+def wildcard(pattern: str) -> Callable[[str], bool]:
+    if len(pattern) > 1 and pattern.startswith("*") and pattern.endswith("*"):
+        mid = pattern[1:-1]
+        return lambda v: mid in v
+    if pattern.startswith("*"):
+        suffix = pattern[1:]
+        return lambda v: v.endswith(suffix)
+    if pattern.endswith("*"):
+        prefix = pattern[:-1]
+        return lambda v: v.startswith(prefix)
+    return lambda v: v == pattern
+
+
+def _any_wildcard(patterns: Sequence[Any], path: tuple[str | int, ...]) -> Callable[[str], bool]:
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        raise MatchError("must be a list of strings", path)
+    tests = [wildcard(p) for p in patterns]
+    return lambda v: any(t(v) for t in tests)
+
+
+def _is_namespace(r: Resource) -> bool:
+    return r.kind == "Namespace" and r.group == ""
+
+
+def _namespace_of(r: Resource) -> str:
+    return r.name if _is_namespace(r) else r.namespace
+
+
+def _kinds(spec: Any) -> Matcher:
+    if not isinstance(spec, list):
+        raise MatchError("must be a list of {apiGroups, kinds}", ("kinds",))
+    groups: list[tuple[frozenset[str], frozenset[str]]] = []
+    for i, k in enumerate(spec):
+        if not isinstance(k, Mapping):
+            raise MatchError("must be a mapping with apiGroups and kinds", ("kinds", i))
+        groups.append((frozenset(k.get("apiGroups") or ()), frozenset(k.get("kinds") or ())))
+
+    def matches(r: Resource) -> bool:
+        for api_groups, kinds in groups:
+            if (not kinds or "*" in kinds or r.kind in kinds) and (
+                not api_groups or "*" in api_groups or r.group in api_groups
+            ):
+                return True
+        return False
+
+    return matches
+
+
+def compile_match(match: Mapping[str, Any] | None) -> Matcher:
+    """Raises MatchError (path relative to `spec.match`) for a malformed block."""
+    if not match:
+        return lambda _: True
+    if not isinstance(match, Mapping):
+        raise MatchError("spec.match must be a mapping")
+    tests: list[Matcher] = []
+    if match.get("kinds"):
+        tests.append(_kinds(match["kinds"]))
+    scope = match.get("scope")
+    if scope == "Cluster":
+        tests.append(lambda r: _is_namespace(r) or not r.namespace)
+    elif scope == "Namespaced":
+        tests.append(lambda r: not _is_namespace(r) and bool(r.namespace))
+    if match.get("namespaces"):
+        inc = _any_wildcard(match["namespaces"], ("namespaces",))
+        tests.append(lambda r: not _namespace_of(r) or inc(_namespace_of(r)))
+    if match.get("excludedNamespaces"):
+        exc = _any_wildcard(match["excludedNamespaces"], ("excludedNamespaces",))
+        tests.append(lambda r: not _namespace_of(r) or not exc(_namespace_of(r)))
+    for key in ("labelSelector", "namespaceSelector"):
+        sel = match.get(key)
+        if sel is None:
+            continue
+        if not isinstance(sel, Mapping):
+            raise MatchError("must be a label selector", (key,))
+        try:
+            ok = selectors.compile_label_selector(sel)
+        except ValueError as e:
+            raise MatchError(str(e), (key,)) from None
+        tests.append(_label_test(ok) if key == "labelSelector" else _namespace_test(ok))
+    name = match.get("name")
+    if name:
+        if not isinstance(name, str):
+            raise MatchError("must be a string", ("name",))
+        name_ok = wildcard(name)
+        tests.append(lambda r: name_ok(r.name))
+    return lambda r: all(t(r) for t in tests)
+
+
+def _label_test(ok: Callable[[Mapping[str, Any]], bool]) -> Matcher:
+    return lambda r: ok(r.labels)
+
+
+def _namespace_test(ok: Callable[[Mapping[str, Any]], bool]) -> Matcher:
+    return lambda r: _namespace_selected(r, ok)
+
+
+def _namespace_selected(r: Resource, ok: Callable[[Mapping[str, Any]], bool]) -> bool:
+    if _is_namespace(r):
+        return ok(r.labels)
+    if not r.namespace:
+        return True
+    # Namespace labels are known at admission and when the namespace is scanned along;
+    # otherwise the selector cannot rule the object out.
+    return r.namespace_labels is None or ok(r.namespace_labels)

@@ -1,0 +1,214 @@
+"""gator `Suite` files (`suite.yaml`, test.gatekeeper.sh/v1alpha1), run unchanged.
+
+Each test names a template and a constraint file; each case an object file (a manifest or an
+AdmissionReview, whose `request` becomes `input.review`), optional inventory files, and
+assertions: `violations` yes / no / N (PyYAML reads yes/no as booleans; absent means yes) and
+an optional `message` regex searched, unanchored, in each violation's message. Every assertion
+of a case must hold. Paths resolve against the suite's folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import yaml
+
+from guardrails.engine import Engine
+from guardrails.errors import GuardrailsError, RuleFileError, SourceError
+from guardrails.model import FieldPath, Location, Origin, Resource, Status
+from guardrails.policy.compile import CompiledRule
+from guardrails.policy.dialects import gatekeeper as dialect
+from guardrails.testing import CaseResult, FileResult
+
+__all__ = ["Assertion", "CaseOutcome", "Context", "load_rules", "run_case", "run_file", "run_suite"]
+
+
+@dataclasses.dataclass
+class Context:
+    """What the dialect keeps while one rule set loads (the loader's LoadContext shape)."""
+
+    state: dict[str, Any] = dataclasses.field(default_factory=dict)
+    warnings: list[GuardrailsError] = dataclasses.field(default_factory=list)
+    waivers: list[Any] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Assertion:
+    violations: str  # "yes", "no" or a count
+    message: str | None
+    ok: bool
+    matched: int
+
+    def describe(self) -> str:
+        what = {"yes": "at least one violation", "no": "no violation"}.get(self.violations, f"{self.violations} violation(s)")
+        return what + (f" matching {self.message!r}" if self.message is not None else "")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CaseOutcome:
+    test: str
+    case: str
+    messages: tuple[str, ...]
+    assertions: tuple[Assertion, ...]
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and all(a.ok for a in self.assertions)
+
+
+def _read(path: pathlib.Path) -> tuple[list[Any], list[yaml.Node]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise SourceError(f"cannot read {path}: {e.strerror}", location=Location(str(path))) from None
+    try:
+        nodes = [n for n in yaml.compose_all(text, Loader=yaml.CSafeLoader) if n is not None]
+        docs = [d for d in yaml.load_all(text, Loader=yaml.CSafeLoader) if d is not None]
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        loc = Location(str(path), mark.line + 1, mark.column + 1) if mark else Location(str(path))
+        raise SourceError(f"malformed YAML: {getattr(e, 'problem', e)}", location=loc) from None
+    return docs, nodes
+
+
+def _locator(display: str, node: yaml.Node) -> Callable[[FieldPath], Location]:
+    def locate(path: FieldPath) -> Location:
+        cur = node
+        for step in path:
+            nxt = None
+            if isinstance(cur, yaml.MappingNode):
+                nxt = next((v for k, v in cur.value if k.value == step), None)
+            elif isinstance(cur, yaml.SequenceNode) and isinstance(step, int) and step < len(cur.value):
+                nxt = cur.value[step]
+            if nxt is None:
+                break
+            cur = nxt
+        return Location(display, cur.start_mark.line + 1, cur.start_mark.column + 1)
+
+    return locate
+
+
+def load_rules(paths: Sequence[pathlib.Path], *, engine: str = "auto", context: Context | None = None) -> list[CompiledRule]:
+    """Templates and constraints from files, in any order -> the constraints' rules."""
+    ctx = context or Context()
+    dialect.set_engine(ctx, engine)
+    for path in paths:
+        docs, nodes = _read(path)
+        for doc, node in zip(docs, nodes):
+            if not isinstance(doc, Mapping):
+                continue
+            source = Location(str(path), node.start_mark.line + 1)
+            dialect.compile_document(doc, source=source, locate=_locator(str(path), node), context=ctx)
+    return dialect.finalize(ctx)
+
+
+def _object(path: pathlib.Path) -> Resource:
+    docs, nodes = _read(path)
+    if not docs or not isinstance(docs[0], Mapping):
+        raise SourceError("object file holds no Kubernetes object", location=Location(str(path)))
+    obj = docs[0]
+    origin = Origin(str(path), 0, nodes[0].start_mark.line + 1)
+    api_version = str(obj.get("apiVersion", ""))
+    if obj.get("kind") == "AdmissionReview" and api_version.startswith("admission.k8s.io/"):
+        request = obj.get("request")
+        if not isinstance(request, Mapping):
+            raise SourceError("AdmissionReview has no request", location=Location(str(path)))
+        target = request.get("object") or request.get("oldObject") or {}
+        old = request.get("oldObject")
+        return Resource(obj=target, origin=origin, request=request, old_obj=old if isinstance(old, Mapping) else None)
+    return Resource(obj=obj, origin=origin)
+
+
+def _expected(raw: Any) -> str:
+    if raw is None or raw is True:
+        return "yes"
+    if raw is False:
+        return "no"
+    if isinstance(raw, int):
+        return str(raw)
+    text = str(raw).strip().lower()
+    if text in ("yes", "no") or text.isdigit():
+        return text
+    raise ValueError(f"violations must be yes, no or a count, not {raw!r}")
+
+
+def _assert(spec: Mapping[str, Any], messages: Sequence[str]) -> Assertion:
+    expected = _expected(spec.get("violations"))
+    pattern = spec.get("message")
+    if pattern is not None:
+        rx = re.compile(str(pattern))
+        matched = sum(1 for m in messages if rx.search(m))
+    else:
+        matched = len(messages)
+    if expected == "yes":
+        ok = matched >= 1
+    elif expected == "no":
+        ok = matched == 0
+    else:
+        ok = matched == int(expected)
+    return Assertion(expected, None if pattern is None else str(pattern), ok, matched)
+
+
+def run_case(rules: Sequence[CompiledRule], base: pathlib.Path, test: str, case: Mapping[str, Any]) -> CaseOutcome:
+    name = str(case.get("name", "?"))
+    start = time.perf_counter()
+    try:
+        resource = _object(base / str(case["object"]))
+        inventory = [obj for p in case.get("inventory") or [] for obj in _read(base / str(p))[0] if isinstance(obj, Mapping)]
+        dialect.set_inventory(rules, inventory)
+        messages: list[str] = []
+        for result in Engine(rules).results(resource):
+            if result.status is Status.ERROR:
+                raise RuntimeError(result.violations[0].message if result.violations else "rule error")
+            messages.extend(v.message for v in result.violations if v.status is Status.FAIL)
+        assertions = tuple(_assert(a, messages) for a in case.get("assertions") or [])
+    except (GuardrailsError, RuntimeError, ValueError, re.error, KeyError) as e:
+        return CaseOutcome(test, name, (), (), error=str(e), seconds=time.perf_counter() - start)
+    return CaseOutcome(test, name, tuple(messages), assertions, seconds=time.perf_counter() - start)
+
+
+def run_suite(path: pathlib.Path, doc: Mapping[str, Any], *, engine: str = "auto") -> tuple[list[CaseOutcome], list[GuardrailsError]]:
+    base = path.parent
+    outcomes: list[CaseOutcome] = []
+    errors: list[GuardrailsError] = []
+    for test in doc.get("tests") or []:
+        tname = str(test.get("name", "?"))
+        if test.get("skip"):
+            continue
+        try:
+            rules = load_rules([base / str(test["template"]), base / str(test["constraint"])], engine=engine)
+        except GuardrailsError as e:
+            errors.append(e)
+            continue
+        except KeyError as e:
+            errors.append(RuleFileError(f"test {tname!r} has no {e.args[0]}", location=Location(str(path))))
+            continue
+        for case in test.get("cases") or []:
+            if case.get("skip"):
+                continue
+            outcomes.append(run_case(rules, base, tname, case))
+    return outcomes, errors
+
+
+def run_file(path: str | pathlib.Path, doc: Mapping[str, Any], *, strict: bool) -> FileResult:
+    path = pathlib.Path(path)
+    outcomes, errors = run_suite(path, doc)
+    cases: list[CaseResult] = []
+    for o in outcomes:
+        expected = "; ".join(a.describe() for a in o.assertions) or "no assertions"
+        if o.error is not None:
+            actual, detail = "error", o.error
+        else:
+            actual = f"{len(o.messages)} violation(s)"
+            failed = [f"expected {a.describe()}, got {a.matched}" for a in o.assertions if not a.ok]
+            detail = "; ".join(failed + [f"violation: {m}" for m in o.messages]) if failed else ""
+        ok = o.ok and (bool(o.assertions) or not strict)
+        cases.append(CaseResult(name=f"{o.test}/{o.case}", expected=expected, actual=actual, ok=ok, detail=detail))
+    return FileResult(path=str(path), cases=tuple(cases), errors=tuple(errors))

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+import yaml
+
+from guardrails.testing import gator
+
+
+def _shared() -> pathlib.Path:
+    for parent in pathlib.Path(__file__).resolve().parents:
+        if (parent / "shared" / "conformance").is_dir():
+            return parent / "shared"
+    raise RuntimeError("no ../shared folder beside the repository")
+
+
+ROOT = _shared() / "conformance" / "gatekeeper"
+
+
+def run(folder: str, strict: bool = False) -> gator.FileResult:
+    path = ROOT / folder / "suite.yaml"
+    return gator.run_file(path, yaml.safe_load(path.read_text()), strict=strict)
+
+
+def test_a_library_suite_passes_case_by_case() -> None:
+    result = run("general/requiredlabels")
+    assert result.ok
+    assert [c.name for c in result.cases] == [
+        "must-have-owner/example-allowed",
+        "must-have-owner/example-disallowed",
+        "must-have-owner/example-disallowed-label-value",
+        "must-have-key/label-present",
+        "must-have-key/label-missing",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("assertion", "messages", "ok"),
+    [
+        ({"violations": True}, ["a"], True),
+        ({"violations": True}, [], False),
+        ({"violations": False}, [], True),
+        ({"violations": "no  "}, ["a"], False),
+        ({"violations": 2}, ["a", "b"], True),
+        ({"violations": 1, "message": "b"}, ["ab", "cd"], True),
+        ({"violations": 1, "message": "^b"}, ["ab", "cd"], False),
+        ({"message": "c"}, ["ab", "cd"], True),
+        ({}, [], False),
+    ],
+)
+def test_assertions(assertion: dict[str, object], messages: list[str], ok: bool) -> None:
+    assert gator._assert(assertion, messages).ok is ok
+
+
+def test_a_wrong_expectation_fails_with_detail(tmp_path: pathlib.Path) -> None:
+    src = ROOT / "general" / "requiredlabels"
+    suite = yaml.safe_load((src / "suite.yaml").read_text())
+    suite["tests"][0]["cases"][0]["assertions"] = [{"violations": "yes"}]
+    for test in suite["tests"]:
+        test["template"] = str(src / test["template"])
+        test["constraint"] = str(src / test["constraint"])
+        for case in test["cases"]:
+            case["object"] = str(src / case["object"])
+    result = gator.run_file(tmp_path / "suite.yaml", suite, strict=False)
+    bad = [c for c in result.cases if not c.ok]
+    assert [c.name for c in bad] == ["must-have-owner/example-allowed"]
+    assert "expected at least one violation, got 0" in bad[0].detail
