@@ -13,17 +13,9 @@ import pytest
 import yaml
 
 from guardrails.testing import gator
+from tests.conftest import SHARED
 
-
-def _shared() -> pathlib.Path:
-    """The `shared` folder beside the repository root (or beside a worktree's parents)."""
-    for parent in pathlib.Path(__file__).resolve().parents:
-        if (parent / "shared" / "conformance").is_dir():
-            return parent / "shared"
-    raise RuntimeError("no ../shared folder beside the repository")
-
-
-ROOT = _shared() / "conformance" / "gatekeeper"
+ROOT = SHARED / "conformance" / "gatekeeper"
 
 # "<template folder>/<test>/<case>" -> reason. The one place known gaps live.
 SKIPS: dict[str, str] = {

@@ -6,16 +6,9 @@ import pytest
 import yaml
 
 from guardrails.testing import gator
+from tests.conftest import SHARED
 
-
-def _shared() -> pathlib.Path:
-    for parent in pathlib.Path(__file__).resolve().parents:
-        if (parent / "shared" / "conformance").is_dir():
-            return parent / "shared"
-    raise RuntimeError("no ../shared folder beside the repository")
-
-
-ROOT = _shared() / "conformance" / "gatekeeper"
+ROOT = SHARED / "conformance" / "gatekeeper"
 
 
 def run(folder: str, strict: bool = False) -> gator.FileResult:
