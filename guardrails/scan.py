@@ -19,6 +19,7 @@ from typing import IO, Any
 from guardrails.engine import Engine
 from guardrails.errors import GuardrailsError, SourceError
 from guardrails.model import Finding, Location, Resource
+from guardrails.policy.dialects import gatekeeper
 from guardrails.policy.load import RuleSet, load_rules
 from guardrails.report import ScanReport
 from guardrails.sources import locate, walk, yamldocs
@@ -96,6 +97,17 @@ def _scan_one(inp: walk.Input, engine: Engine, stdin: IO[Any] | None, all_resour
     return scan_text(text, inp.display, engine, all_resources=all_resources)
 
 
+def _inventory(inputs: Sequence[walk.Input]) -> list[Any]:
+    objects: list[Any] = []
+    for inp in inputs:
+        try:
+            text = _read(inp, None)
+        except GuardrailsError:
+            continue  # reported when the file itself is scanned
+        objects.extend(r.obj for r in _resources(text, inp.display, all_resources=True)[0])
+    return objects
+
+
 _worker_engine: Engine | None = None
 
 
@@ -135,6 +147,10 @@ def scan(
         inputs = shard_.select(inputs, shard)
     files_ = [i for i in inputs if i.path is not None]
     jobs = max(1, min(jobs, len(files_) // 8 or 1, os.cpu_count() or 1))
+    if gatekeeper.referential(ruleset.rules):
+        # Referential Gatekeeper templates read `data.inventory`: the files scanned together.
+        gatekeeper.set_inventory(ruleset.rules, _inventory(files_))
+        jobs = 1
     results: list[FileResult] = []
     if jobs > 1:
         size = -(-len(files_) // (jobs * 4))

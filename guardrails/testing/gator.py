@@ -23,18 +23,13 @@ from guardrails.errors import GuardrailsError, RuleFileError, SourceError
 from guardrails.model import FieldPath, Location, Origin, Resource, Status
 from guardrails.policy.compile import CompiledRule
 from guardrails.policy.dialects import gatekeeper as dialect
+from guardrails.policy.dialects.context import LoadContext
 from guardrails.testing import CaseResult, FileResult
 
 __all__ = ["Assertion", "CaseOutcome", "Context", "load_rules", "run_case", "run_file", "run_suite"]
 
 
-@dataclasses.dataclass
-class Context:
-    """What the dialect keeps while one rule set loads (the loader's LoadContext shape)."""
-
-    state: dict[str, Any] = dataclasses.field(default_factory=dict)
-    warnings: list[GuardrailsError] = dataclasses.field(default_factory=list)
-    waivers: list[Any] = dataclasses.field(default_factory=list)
+Context = LoadContext
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
