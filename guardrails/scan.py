@@ -22,7 +22,7 @@ from guardrails.model import Finding, Location, Resource
 from guardrails.policy.dialects import gatekeeper
 from guardrails.policy.load import RuleSet, load_rules
 from guardrails.report import ScanReport
-from guardrails.sources import locate, walk, yamldocs
+from guardrails.sources import locate, terraform, walk, yamldocs
 from guardrails.sources import shard as shard_
 
 __all__ = ["FileResult", "RuleLoader", "scan", "scan_text"]
@@ -59,6 +59,9 @@ def _resources(text: str, display: str, *, all_resources: bool) -> tuple[list[Re
     for doc in yamldocs.documents(text, display):
         if isinstance(doc, GuardrailsError):
             problems.append(doc)
+            continue
+        if terraform.is_plan(doc.data):
+            resources.extend(terraform.resources(doc.data, display, all_resources=all_resources))
             continue
         found, n = yamldocs.resources_of(doc, display)
         resources.extend(found)

@@ -23,6 +23,7 @@ EXAMPLES = """examples:
   guardrails scan k8s/                                  built-in rules, text report
   guardrails scan . --rules policies/ --fail-on high    your rules; fail on high and critical
   kustomize build overlays/prod | guardrails scan -     from standard input
+  terraform show -json plan.out | guardrails scan -     a Terraform plan, by resource address
   guardrails scan . --format sarif --output guardrails.sarif --format text
   guardrails scan . --write-baseline .guardrails-baseline.json     adopt on an old repository
   guardrails scan . --baseline .guardrails-baseline.json           then fail only on new findings
@@ -53,8 +54,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--baseline", metavar="FILE", help="report only findings that FILE does not record (see --write-baseline)")
     p.add_argument("--write-baseline", metavar="FILE", help="record today's findings in FILE; later scans with --baseline FILE report only new ones")
     p.add_argument("--shard", metavar="I/N", help="scan only the I-th of N deterministic shares of the files (a CI matrix of N jobs)")
+    p.add_argument("--all-resources", action="store_true", help="Terraform plans: also judge resources being deleted, unchanged or read")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the text output")
-    p.add_argument("--config", metavar="FILE", help=f"settings file (default: nearest .guardrails.yaml upwards)")
+    p.add_argument("--config", metavar="FILE", help="settings file (default: nearest .guardrails.yaml upwards)")
 
 
 class _FormatAction(argparse.Action):
@@ -127,6 +129,7 @@ def run(args: argparse.Namespace, io: Any) -> int:
         stdin=io.stdin,
         today=datetime.date.today(),
         shard=shard,
+        all_resources=args.all_resources,
     )
     if known is not None:
         report = baseline.apply(report, known)
