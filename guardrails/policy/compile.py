@@ -43,6 +43,9 @@ class CompiledRule:
     operations: frozenset[str] = DEFAULT_OPERATIONS
     # DELETE requests are judged on oldObject only when a rule asks for it.
     on_delete: bool = False
+    # Admission sub-resources the rule judges (`status`, `scale`, `exec`...); none by default,
+    # so `*/status` updates and the like are not judged unless a rule asks.
+    subresources: frozenset[str] = frozenset()
     dialect: str = "native"
     policy: str = ""  # the Kyverno policy or Gatekeeper constraint this rule came from
     profiles: tuple[str, ...] = ()
