@@ -21,6 +21,7 @@ __all__ = ["IO_", "main", "run"]
 COMMANDS: dict[str, str] = {
     "scan": "guardrails.commands.scan",
     "rules": "guardrails.commands.rules",
+    "serve": "guardrails.commands.serve",
 }
 
 

@@ -1,1 +1,11 @@
-"""The admission webhook: `guardrails serve` (FastAPI/uvicorn, TLS, metrics, reload)."""
+"""The admission webhook behind `guardrails serve`: ASGI app, TLS, metrics, rule reload, bootstrap.
+
+Imports `guardrails`' public API plus `guardrails.sources.admission` and
+`guardrails.reporters.admission`; `guardrails` never imports this package.
+"""
+
+from __future__ import annotations
+
+from webhook.settings import Settings
+
+__all__ = ["Settings"]

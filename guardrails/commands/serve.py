@@ -1,0 +1,114 @@
+"""`guardrails serve`: run the admission webhook (needs the `webhook` extra, imported lazily)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from guardrails.errors import UsageError
+
+__all__ = ["INSTALL_HINT", "add_parser", "run"]
+
+INSTALL_HINT = "pip install 'guardrails[webhook]'"
+
+EXAMPLES = """\
+examples:
+  guardrails serve --tls-cert /tls/tls.crt --tls-key /tls/tls.key --rules /etc/guardrails/rules
+  guardrails serve --in-cluster --rules /etc/guardrails/rules     # shared CA, caBundle patched
+  guardrails serve --port 8443 --cert-dir /tmp/tls                # self-signed, for local tries
+"""
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="run the validating admission webhook (HTTPS)",
+        description="Judge AdmissionReviews with the same rules as `guardrails scan`.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
+    p.add_argument("--port", type=int, default=8443, help="port to listen on (default 8443; 0 picks a free one)")
+    p.add_argument("--tls-cert", metavar="FILE", help="serving certificate (PEM); reloaded when it changes")
+    p.add_argument("--tls-key", metavar="FILE", help="its private key (PEM)")
+    p.add_argument("--cert-dir", metavar="DIR", default="/tmp/guardrails-tls",
+                   help="where generated certificates are written (without --tls-cert)")
+    p.add_argument("--rules", metavar="PATH", action="append", default=[],
+                   help="rule file or folder, repeatable; folders are watched and reloaded")
+    p.add_argument("--config", metavar="FILE", help="a .guardrails.yaml for rules, profiles and exceptions")
+    p.add_argument("--fail-mode", choices=("closed", "open"), default="closed",
+                   help="a deny rule that cannot be evaluated denies (closed, default) or allows (open)")
+    p.add_argument("--exclude-namespace", metavar="NS", action="append", default=None,
+                   help="never judge this namespace (default: kube-system and our own)")
+    p.add_argument("--max-body-bytes", type=int, default=8 * 1024 * 1024, help="largest request body (8 MiB)")
+    p.add_argument("--read-timeout", type=float, default=10.0, help="seconds to receive headers and body")
+    p.add_argument("--drain-seconds", type=float, default=15.0, help="after SIGTERM, keep answering this long")
+    p.add_argument("--watch-interval", type=float, default=2.0, help="seconds between looks at rules and certs")
+    p.add_argument("--in-cluster", action="store_true",
+                   help="share a CA through a Secret and patch the ValidatingWebhookConfiguration caBundle")
+    p.add_argument("--service", default="guardrails", help="Service name, for certificate names")
+    p.add_argument("--namespace", default=None, help="our namespace (default: POD_NAMESPACE)")
+    p.add_argument("--webhook-config", default="guardrails", help="ValidatingWebhookConfiguration to patch")
+    p.add_argument("--ca-secret", default="guardrails-webhook-ca", help="Secret holding the shared CA")
+    p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from webhook.settings import Settings
+
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise UsageError("--tls-cert and --tls-key go together", hint="give both, or neither to generate them")
+    rules: list[str] = list(args.rules)
+    builtin: bool | None = None
+    profiles: tuple[str, ...] | None = None
+    if args.config:
+        import pathlib
+
+        from guardrails.config import load_config
+
+        config = load_config(pathlib.Path(args.config))
+        if not rules:
+            rules = [*config.rules]
+        rules += list(config.exceptions)
+        builtin, profiles = config.builtin, config.profiles
+    extra: dict[str, Any] = {}
+    if args.namespace:
+        extra["namespace"] = args.namespace
+    return Settings(
+        host=args.host,
+        port=args.port,
+        rules=tuple(rules),
+        builtin=builtin if builtin is not None else not args.rules,
+        profiles=profiles,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        cert_dir=args.cert_dir,
+        service=args.service,
+        in_cluster=args.in_cluster,
+        ca_secret=args.ca_secret,
+        webhook_config=args.webhook_config,
+        fail_open=args.fail_mode == "open",
+        exclude_namespaces=tuple(args.exclude_namespace) if args.exclude_namespace is not None else None,
+        max_body=args.max_body_bytes,
+        read_timeout=args.read_timeout,
+        header_timeout=args.read_timeout,
+        drain_seconds=args.drain_seconds,
+        watch_interval=args.watch_interval,
+        log_level=args.log_level,
+        **extra,
+    )
+
+
+def run(args: argparse.Namespace, io: Any) -> int:
+    try:
+        from webhook import server
+    except ImportError as e:
+        io.stderr.write(f"guardrails serve needs the webhook extra ({e.name or e} is missing): {INSTALL_HINT}\n")
+        return 2
+    settings = _settings(args)
+    try:
+        return server.serve(settings)
+    except (OSError, ValueError) as e:  # unreadable or malformed certificate files
+        where = f"{e.filename}: " if isinstance(e, OSError) and e.filename else ""
+        text = (e.strerror if isinstance(e, OSError) else None) or str(e)
+        raise UsageError(f"cannot start: {where}{text}", hint="check --tls-cert, --tls-key and --cert-dir") from None

@@ -1,0 +1,173 @@
+"""Findings -> an AdmissionReview response: allowed, status (code + message), warnings. Pure.
+
+- A failing `deny` rule denies: code 403 and one message naming every failing deny rule, each
+  entry starting with the rule name (users grep for it).
+- A `deny` rule that could not be evaluated (status ERROR) denies with code 500 when failing
+  closed (the default) or is allowed with a warning when failing open.
+- `warn` rules become admission warnings: each kept to 120 characters where the first sentence
+  allows, cut hard at 256, all of them within 4 KiB, the last one saying "…and N more".
+- `audit` rules and waived findings are never shown to the requester (the webhook counts and
+  logs them).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from typing import Any, TypedDict
+
+from guardrails.model import Action, Finding, Status
+from guardrails.sources.admission import AdmissionRequest
+
+__all__ = [
+    "MAX_MESSAGE_BYTES",
+    "MAX_WARNING",
+    "MAX_WARNINGS_BYTES",
+    "SHORT_WARNING",
+    "ResponseDict",
+    "ReviewResponseDict",
+    "StatusDict",
+    "Verdict",
+    "allow",
+    "judge",
+    "warnings",
+]
+
+SHORT_WARNING = 120
+MAX_WARNING = 256
+MAX_WARNINGS_BYTES = 4096
+MAX_MESSAGE_BYTES = 16384
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+class StatusDict(TypedDict, total=False):
+    code: int
+    message: str
+
+
+class ResponseDict(TypedDict, total=False):
+    uid: str
+    allowed: bool
+    status: StatusDict
+    warnings: list[str]
+
+
+class ReviewResponseDict(TypedDict):
+    apiVersion: str
+    kind: str
+    response: ResponseDict
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Verdict:
+    """The decision on one request and the review that carries it back."""
+
+    allowed: bool
+    code: int  # 200 allowed, 403 denied by a rule, 500 a deny rule could not be evaluated
+    message: str
+    warnings: tuple[str, ...]
+    review: ReviewResponseDict
+
+    @property
+    def decision(self) -> str:
+        """A metrics/log label: allow, deny or error."""
+        if self.allowed:
+            return "allow"
+        return "error" if self.code == 500 else "deny"
+
+
+def _clean(text: str) -> str:
+    return _CONTROL.sub(" ", text).strip()
+
+
+def _entry(f: Finding) -> str:
+    return f"{f.rule}: {_clean(f.message)}"
+
+
+def _short(rule: str, message: str) -> str:
+    """`rule: message`, brought to 120 characters by keeping the first sentence where that fits,
+    and cut hard at 256."""
+    text = f"{rule}: {_clean(message)}"
+    if len(text) > SHORT_WARNING:
+        first = text.split(". ", 1)[0]
+        if len(first) <= SHORT_WARNING:
+            text = first if first.endswith(".") else first + "."
+    if len(text) > MAX_WARNING:
+        text = text[: MAX_WARNING - 1] + "…"
+    return text
+
+
+def warnings(items: Sequence[tuple[str, str]]) -> list[str]:
+    """(rule, message) pairs -> admission warnings within Kubernetes' limits."""
+    texts = [_short(rule, msg) for rule, msg in items]
+    out: list[str] = []
+    used = 0
+    for i, text in enumerate(texts):
+        size = len(text.encode())
+        rest = len(texts) - i - 1
+        # Keep room for the "…and N more" line unless this is the last warning.
+        reserve = len(f"…and {len(texts)} more".encode()) if rest else 0
+        if used + size + reserve > MAX_WARNINGS_BYTES:
+            out.append(f"…and {len(texts) - i} more")
+            break
+        out.append(text)
+        used += size
+    return out
+
+
+def _cap(entries: Sequence[str]) -> str:
+    out: list[str] = []
+    used = 0
+    for i, e in enumerate(entries):
+        size = len(e.encode()) + 2
+        if used + size > MAX_MESSAGE_BYTES - 32:
+            out.append(f"…and {len(entries) - i} more")
+            break
+        out.append(e)
+        used += size
+    return "; ".join(out)
+
+
+def judge(request: AdmissionRequest, findings: Sequence[Finding], *, fail_open: bool = False) -> Verdict:
+    """The admission decision for `findings` on `request`, answered in the review's version."""
+    failed: list[str] = []
+    errored: list[str] = []
+    warned: list[tuple[str, str]] = []
+    for f in findings:
+        if f.action is Action.AUDIT or f.status is Status.WAIVED:
+            continue
+        if f.action is Action.DENY and f.status is Status.FAIL:
+            failed.append(_entry(f))
+        elif f.action is Action.DENY and f.status is Status.ERROR:
+            if fail_open:
+                warned.append((f.rule, f"not evaluated, allowed by the fail-open policy: {f.message}"))
+            else:
+                errored.append(_entry(f))
+        elif f.status in (Status.FAIL, Status.ERROR):
+            warned.append((f.rule, f.message))
+    response: ResponseDict = {"uid": request.uid, "allowed": not (failed or errored)}
+    code, message = 200, ""
+    if failed or errored:
+        code = 403 if failed else 500
+        message = _cap([*failed, *errored])
+        response["status"] = {"code": code, "message": message}
+    warns = warnings(warned)
+    if warns:
+        response["warnings"] = warns
+    review: ReviewResponseDict = {
+        "apiVersion": request.api_version,
+        "kind": "AdmissionReview",
+        "response": response,
+    }
+    return Verdict(not (failed or errored), code, message, tuple(warns), review)
+
+
+def allow(request: AdmissionRequest) -> dict[str, Any]:
+    """The plain allow for a request no rule looks at (skipped operation, excluded namespace)."""
+    return {
+        "apiVersion": request.api_version,
+        "kind": "AdmissionReview",
+        "response": {"uid": request.uid, "allowed": True},
+    }

@@ -1,0 +1,110 @@
+"""Findings -> AdmissionReview response: deny message, codes, warnings and their limits, audit hidden."""
+
+from __future__ import annotations
+
+import pytest
+from admission_samples import review
+
+from guardrails import Action, Finding, Origin, Severity, Status
+from guardrails.model import ResourceRef
+from guardrails.reporters.admission import MAX_WARNING, MAX_WARNINGS_BYTES, judge, warnings
+from guardrails.sources.admission import parse_review
+
+REQUEST = parse_review(review("policy-server__deployment_admission_review.json"))
+BETA = parse_review(review("echo__create_accept.json", api_version="admission.k8s.io/v1beta1"))
+
+
+def finding(rule: str, action: Action, message: str = "broken", status: Status = Status.FAIL) -> Finding:
+    return Finding(
+        rule=rule, status=status, severity=Severity.HIGH, action=action, message=message,
+        resource=ResourceRef("apps/v1", "Deployment", "customer-1", "api"), origin=Origin("<admission>"),
+    )
+
+
+D1 = finding("require-team", Action.DENY, "label 'team' is missing")
+D2 = finding("no-latest", Action.DENY, "container 'api' uses tag 'latest'")
+D2b = finding("no-latest", Action.DENY, "container 'sidecar' uses tag 'latest'")
+W1 = finding("prefer-digest", Action.WARN, "container 'api' image has no digest")
+A1 = finding("audit-me", Action.AUDIT, "secret audit detail")
+E1 = finding("crashy", Action.DENY, "rule could not be evaluated: KeyError: 'x'", Status.ERROR)
+WV = finding("waived-deny", Action.DENY, "waived", Status.WAIVED)
+
+# (findings, fail_open) -> (allowed, code, message, warnings)
+CASES = [
+    ("nothing", [], False, (True, None, None, None)),
+    ("one deny", [D1], False, (False, 403, "require-team: label 'team' is missing", None)),
+    ("every deny named, rule first, in order", [D1, D2, D2b], False,
+     (False, 403, "require-team: label 'team' is missing; no-latest: container 'api' uses tag 'latest'; "
+      "no-latest: container 'sidecar' uses tag 'latest'", None)),
+    ("warn only", [W1], False, (True, None, None, ["prefer-digest: container 'api' image has no digest"])),
+    ("deny and warn", [D1, W1], False,
+     (False, 403, "require-team: label 'team' is missing", ["prefer-digest: container 'api' image has no digest"])),
+    ("audit never shown", [A1], False, (True, None, None, None)),
+    ("waived deny allowed, not shown", [WV], False, (True, None, None, None)),
+    ("error fails closed with 500", [E1], False, (False, 500, "crashy: rule could not be evaluated: KeyError: 'x'", None)),
+    ("error fails open with a warning", [E1], True,
+     (True, None, None, ["crashy: not evaluated, allowed by the fail-open policy: rule could not be evaluated: KeyError: 'x'"])),
+    ("fail and error: 403 names both", [D1, E1], False,
+     (False, 403, "require-team: label 'team' is missing; crashy: rule could not be evaluated: KeyError: 'x'", None)),
+    ("warn rule error is a warning", [finding("w", Action.WARN, "boom", Status.ERROR)], False, (True, None, None, ["w: boom"])),
+]
+
+
+@pytest.mark.parametrize(("findings", "fail_open", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_judge(findings: list[Finding], fail_open: bool, expected: tuple[object, ...]) -> None:
+    allowed, code, message, warns = expected
+    verdict = judge(REQUEST, findings, fail_open=fail_open)
+    resp = verdict.review["response"]
+    assert verdict.review["apiVersion"] == "admission.k8s.io/v1"
+    assert verdict.review["kind"] == "AdmissionReview"
+    assert resp["uid"] == "8a1e598b-cc4b-49b7-a465-bee6204c18db"
+    assert resp["allowed"] is allowed
+    if code is None:
+        assert "status" not in resp
+    else:
+        assert resp["status"] == {"code": code, "message": message}
+    assert resp.get("warnings") == warns
+    assert verdict.decision == ("allow" if allowed else "error" if code == 500 else "deny")
+
+
+def test_answered_in_the_version_received() -> None:
+    verdict = judge(BETA, [D1])
+    assert verdict.review["apiVersion"] == "admission.k8s.io/v1beta1"
+    assert verdict.review["response"]["uid"] == "307362f8-ffb1-481a-9ce7-7e6192fbc699"
+
+
+def test_control_characters_never_reach_the_requester() -> None:
+    verdict = judge(REQUEST, [finding("r", Action.DENY, "line one\nline\ttwo\x1b[31m")])
+    assert verdict.message == "r: line one line two [31m"
+
+
+def test_short_warnings_stay_whole() -> None:
+    text = "x" * 100
+    assert warnings([("rule", text)]) == [f"rule: {text}"]
+
+
+def test_long_warning_keeps_its_first_sentence_when_that_fits_120() -> None:
+    msg = "container 'api' has no memory limit. " + "Set resources.limits.memory to a value your service needs " * 3
+    [w] = warnings([("needs-limits", msg)])
+    assert w == "needs-limits: container 'api' has no memory limit."
+    assert len(w) <= 120
+
+
+def test_long_warning_is_cut_at_256() -> None:
+    [w] = warnings([("r", "y" * 1000)])
+    assert len(w) == MAX_WARNING and w.endswith("…")
+
+
+def test_many_warnings_fit_4k_and_say_how_many_more() -> None:
+    items = [(f"rule-{i:03d}", "z" * 100) for i in range(100)]
+    out = warnings(items)
+    assert sum(len(w.encode()) for w in out) <= MAX_WARNINGS_BYTES
+    shown = len(out) - 1
+    assert out[-1] == f"…and {100 - shown} more"
+    assert out[:shown] == [f"rule-{i:03d}: {'z' * 100}" for i in range(shown)]
+    assert shown > 30
+
+
+def test_exactly_fitting_warnings_need_no_more_line() -> None:
+    items = [(f"r{i}", "q" * 30) for i in range(3)]
+    assert warnings(items) == [f"r{i}: {'q' * 30}" for i in range(3)]

@@ -1,0 +1,52 @@
+"""`guardrails serve` as a command: the missing-extra message, flag errors, one line each."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from guardrails.commands.serve import INSTALL_HINT
+
+
+def test_without_the_webhook_extra_it_says_how_to_install_it() -> None:
+    # Make the web packages unimportable in a fresh interpreter, as on an install without the extra.
+    code = (
+        "import sys\n"
+        "for m in ('uvicorn', 'fastapi', 'starlette'): sys.modules[m] = None\n"
+        "from guardrails.cli import run\n"
+        "sys.exit(run(['serve']))\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2
+    assert INSTALL_HINT == "pip install 'guardrails[webhook]'"
+    assert p.stderr.strip().endswith(INSTALL_HINT)
+    assert p.stderr.count("\n") == 1 and "Traceback" not in p.stderr
+
+
+CASES = [
+    (["serve", "--tls-cert", "a.crt"], "--tls-cert and --tls-key go together"),
+    (["serve", "--tls-cert", "nope.crt", "--tls-key", "nope.key", "--port", "0", "--rules", "{rules}"],
+     "cannot start: nope.crt: No such file or directory"),
+    (["serve", "--rules", "missing-rules/", "--port", "0"], "missing-rules/: no such rule file or folder"),
+    (["serve", "--fail-mode", "sometimes"], "invalid choice: 'sometimes'"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), CASES, ids=[c[1][:30] for c in CASES])
+def test_bad_flags_are_one_line_exit_2(run_cli: Any, tmp_path: Any, args: list[str], message: str) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    result = run_cli([a.format(rules=rules) for a in args])
+    assert result.code == 2, result
+    assert message in result.err
+    assert result.err.count("\n") == 1 and "Traceback" not in result.err
+
+
+def test_help_ends_with_examples(run_cli: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(["serve", "--help"])
+    assert result.code == 0
+    out = result.out + capsys.readouterr().out  # argparse prints --help itself
+    assert "examples:\n  guardrails serve --tls-cert" in out

@@ -1,0 +1,228 @@
+"""The ASGI application: `/validate` as a bare ASGI route, everything else in a small FastAPI app.
+
+The hot path reads the body under a size cap and a deadline, decodes with orjson, judges, and
+encodes with orjson: no pydantic, no middleware. Broken requests get a 4xx with a one-line
+reason (400 not an AdmissionReview, 405, 408 too slow, 413 too big), never a 500 or a hang;
+a rejected object is an HTTP 200 with allowed=false. While draining, every answer carries
+`Connection: close` so the API server drops its pooled connections to this replica.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from typing import Any
+
+import orjson
+
+from guardrails import Action, Finding, Severity, SourceError, Status
+from guardrails.model import ResourceRef
+from guardrails.reporters.admission import allow, judge
+from guardrails.sources.admission import ORIGIN, AdmissionRequest, parse_review
+from webhook import logs
+from webhook.admit import decide
+from webhook.state import State
+
+__all__ = ["WebhookApp", "create_app"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+_JSON = (b"content-type", b"application/json")
+_TEXT = (b"content-type", b"text/plain; charset=utf-8")
+_CLOSE = (b"connection", b"close")
+
+
+class _Refused(Exception):
+    """A request refused before judging: HTTP status, metrics reason, one-line message."""
+
+    def __init__(self, status: int, reason: str, message: str, *, close: bool = False) -> None:
+        super().__init__(message)
+        self.status, self.reason, self.message, self.close = status, reason, message, close
+
+
+class WebhookApp:
+    """Routes `/validate` to the hot path and the rest to the operations app."""
+
+    def __init__(self, state: State, ops: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+        self.state = state
+        self.ops = ops
+        s = state.settings
+        self.max_body = s.max_body
+        self.read_timeout = s.read_timeout
+        self.fail_open = s.fail_open
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/validate":
+            await self.validate(scope, receive, send)
+            return
+        if scope["type"] == "http" and self.state.draining:
+            await self.ops(scope, receive, _closing(send))
+            return
+        await self.ops(scope, receive, send)
+
+    async def _body(self, scope: Scope, receive: Receive) -> bytes:
+        if scope["method"] != "POST":
+            raise _Refused(405, "method", f"use POST, not {scope['method']}")
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    raise _Refused(400, "content-length", "Content-Length is not a number", close=True) from None
+                if declared > self.max_body:
+                    raise _Refused(
+                        413, "too-large", f"body of {declared} bytes is over the {self.max_body}-byte limit", close=True
+                    )
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async with asyncio.timeout(self.read_timeout):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        raise _Refused(400, "disconnect", "client went away", close=True)
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > self.max_body:
+                        raise _Refused(413, "too-large", f"body is over the {self.max_body}-byte limit", close=True)
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            raise _Refused(
+                408, "timeout", f"body not received within {self.read_timeout:g} s", close=True
+            ) from None
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    async def validate(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = self.state
+        try:
+            body = await self._body(scope, receive)
+            start = time.perf_counter()
+            try:
+                doc = orjson.loads(body)
+            except orjson.JSONDecodeError as e:
+                raise _Refused(400, "json", f"body is not JSON: {e}") from None
+            try:
+                request = parse_review(doc)
+            except SourceError as e:
+                raise _Refused(400, "review", f"not an AdmissionReview: {e.message}") from None
+        except _Refused as r:
+            state.metrics.invalid.labels(r.reason).inc()
+            logs.event(logging.WARNING, "request refused", status=r.status, reason=r.message)
+            if r.reason != "disconnect":
+                await self._reply(send, r.status, r.message.encode() + b"\n", _TEXT, close=r.close)
+            return
+
+        review, decision, findings, skipped = self._decide(request)
+        data = orjson.dumps(review)
+        elapsed = time.perf_counter() - start
+        metrics = state.metrics
+        metrics.observe(decision, request.operation, request.kind, request.dry_run, elapsed)
+        for f in findings:
+            metrics.violation(f.rule, f.action.value, f.status.value)
+        if logs.logger.isEnabledFor(logging.INFO):
+            fields: dict[str, Any] = {
+                "uid": request.uid, "decision": decision, "operation": request.operation, "kind": request.kind,
+                "namespace": request.namespace, "name": request.name, "dry_run": request.dry_run,
+                "user": request.user, "duration_ms": round(elapsed * 1000, 3),
+            }
+            if findings:
+                fields["findings"] = [
+                    {"rule": f.rule, "action": f.action.value, "status": f.status.value, "message": f.message}
+                    for f in findings
+                ]
+            if skipped:
+                fields["skipped"] = skipped
+            logs.logger.info("admission", extra={"fields": fields})
+        await self._reply(send, 200, data, _JSON, close=state.draining)
+
+    def _decide(self, request: AdmissionRequest) -> tuple[Any, str, tuple[Finding, ...], str]:
+        """(review, decision, findings, why skipped) for a parsed request."""
+        book = self.state.rules.book
+        assert book is not None  # the server starts only after the first good load
+        try:
+            outcome = decide(book, request, excluded=self.state.excluded, fail_open=self.fail_open)
+        except Exception:
+            # Our own bug, not the object's fault: answer by the fail mode rather than a 500.
+            logs.logger.exception("decision failed", extra={"fields": {"uid": request.uid}})
+            crash = Finding(
+                rule="guardrails", status=Status.ERROR, severity=Severity.CRITICAL, action=Action.DENY,
+                message="the webhook could not evaluate this request (see its logs)",
+                resource=ResourceRef("", request.kind, request.namespace, request.name), origin=ORIGIN,
+            )
+            verdict = judge(request, [crash], fail_open=self.fail_open)
+            return verdict.review, verdict.decision, (), ""
+        if outcome.verdict is None:
+            return allow(request), "allow", outcome.findings, outcome.skipped
+        return outcome.verdict.review, outcome.verdict.decision, outcome.findings, ""
+
+    @staticmethod
+    async def _reply(send: Send, status: int, body: bytes, ctype: tuple[bytes, bytes], *, close: bool) -> None:
+        headers = [ctype, (b"content-length", str(len(body)).encode())]
+        if close:
+            headers.append(_CLOSE)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _closing(send: Send) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", []), _CLOSE]
+        await send(message)
+
+    return wrapped
+
+
+def create_app(state: State, *, on_tick: Callable[[], None] | None = None) -> WebhookApp:
+    """The whole ASGI app. `on_tick` runs every `watch_interval` seconds (reloads, renewals)."""
+    from fastapi import FastAPI
+    from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+    interval = state.settings.watch_interval
+    tick = on_tick or state.tick
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(interval)
+                try:
+                    # Rule compilation is CPU work; a thread keeps answers flowing meanwhile.
+                    await asyncio.to_thread(tick)
+                except Exception:
+                    logs.logger.exception("periodic reload failed")
+
+        task = asyncio.create_task(loop())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    ops = FastAPI(title="guardrails webhook", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+
+    @ops.get("/healthz")
+    def healthz() -> Response:
+        return PlainTextResponse("ok\n")
+
+    @ops.get("/readyz")
+    def readyz() -> Response:
+        ok, details = state.readiness()
+        return JSONResponse({"ready": ok, **details}, status_code=200 if ok else 503)
+
+    @ops.get("/metrics")
+    def metrics() -> Response:
+        from prometheus_client import CONTENT_TYPE_LATEST
+
+        return Response(state.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+    return WebhookApp(state, ops)

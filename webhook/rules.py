@@ -1,0 +1,170 @@
+"""The rule set the webhook judges with, and its hot reload from the mounted folders.
+
+Rules are compiled once per load, never per request. A `RuleBook` pre-sorts them by admission
+operation (a rule judges only the operations it asks for; DELETE only for rules with
+`on_delete`, on `oldObject`; sub-resources only for rules that name them). `RuleStore` keeps
+the last good book: a reload that fails leaves it in place and records the error with its
+file and line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from guardrails import CompiledRule, Engine, GuardrailsError
+
+__all__ = ["Fingerprint", "RuleBook", "RuleStore", "fingerprint"]
+
+Fingerprint = tuple[tuple[str, int, int, int], ...]
+Loader = Callable[..., Any]
+_EXTENSIONS = (".yaml", ".yml", ".json")
+# Inline waiver annotations never waive a deny rule at admission: the object's author would
+# otherwise lift the very guardrail meant to stop them.
+INLINE = "admission"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RuleBook:
+    """Compiled rules and waivers, with one engine per operation, built once per load."""
+
+    rules: tuple[CompiledRule, ...]
+    waivers: tuple[Any, ...]
+    today: datetime.date
+    engines: dict[str, Engine] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def build(cls, rules: Sequence[CompiledRule], waivers: Sequence[Any], today: datetime.date) -> RuleBook:
+        book = cls(tuple(rules), tuple(waivers), today)
+        for op in ("CREATE", "UPDATE", "CONNECT"):
+            book.engines[op] = Engine(
+                [r for r in rules if op in r.operations and not _subresources(r)],
+                waivers,
+                today=today,
+                inline_waivers=INLINE,
+            )
+        # A deleted controller creates no pods: DELETE rules judge the object itself, never a
+        # controller's pod template.
+        deleting = [dataclasses.replace(r, pod_templates=False) for r in rules if r.on_delete and not _subresources(r)]
+        book.engines["DELETE"] = Engine(deleting, waivers, today=today, inline_waivers=INLINE)
+        return book
+
+    def engine(self, operation: str, sub_resource: str) -> Engine | None:
+        """The engine for a request, or None when no rule looks at such requests."""
+        if not sub_resource:
+            engine = self.engines.get(operation)
+        else:
+            key = f"{operation}/{sub_resource}"
+            engine = self.engines.get(key)
+            if engine is None:
+                chosen = [
+                    r for r in self.rules
+                    if sub_resource in _subresources(r) and (operation in r.operations or (operation == "DELETE" and r.on_delete))
+                ]
+                engine = Engine(chosen, self.waivers, today=self.today, inline_waivers=INLINE)
+                self.engines[key] = engine
+        if engine is None or not engine.rules:
+            return None
+        return engine
+
+
+def _subresources(rule: CompiledRule) -> frozenset[str]:
+    return rule.subresources
+
+
+def fingerprint(paths: Sequence[str]) -> Fingerprint:
+    """(path, mtime, size, inode) of every rule file under `paths`: a change means reload.
+
+    A ConfigMap volume swaps a `..data` symlink atomically; stat follows it, so a swap shows.
+    """
+    out: list[tuple[str, int, int, int]] = []
+    for root in paths:
+        if os.path.isdir(root):
+            for d, dirs, files in os.walk(root, followlinks=True):
+                dirs[:] = sorted(x for x in dirs if not x.startswith("."))
+                for name in sorted(files):
+                    if name.endswith(_EXTENSIONS) and not name.startswith("."):
+                        out.append(_stat(os.path.join(d, name)))
+        else:
+            out.append(_stat(root))
+    return tuple(out)
+
+
+def _stat(path: str) -> tuple[str, int, int, int]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (path, -1, -1, -1)
+    return (path, st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+class RuleStore:
+    """The current RuleBook, reloaded when rule files change; the last good one is kept."""
+
+    def __init__(
+        self,
+        paths: Sequence[str],
+        *,
+        builtin: bool,
+        profiles: Sequence[str] | None = None,
+        loader: Loader | None = None,
+        clock: Callable[[], datetime.date] = datetime.date.today,
+    ) -> None:
+        self.paths = tuple(str(p) for p in paths)
+        self.builtin = builtin
+        self.profiles = tuple(profiles) if profiles is not None else None
+        self._loader = loader
+        self._clock = clock
+        self.book: RuleBook | None = None
+        self.error: str | None = None  # the last reload's problem, "file:line:col: message"
+        self.reload_errors = 0
+        self.reloads = 0
+        self._seen: Fingerprint | None = None
+
+    def _load(self) -> tuple[Sequence[CompiledRule], Sequence[Any]]:
+        loader = self._loader
+        if loader is None:
+            from guardrails.policy.load import load_rules
+
+            loader = load_rules
+        kwargs: dict[str, Any] = {"builtin": self.builtin}
+        if self.profiles is not None:
+            kwargs["profiles"] = self.profiles
+        ruleset = loader(list(self.paths), **kwargs)
+        return ruleset.rules, ruleset.waivers
+
+    def load(self) -> None:
+        """The first load: raises GuardrailsError, since there is no good set to fall back on."""
+        self._seen = fingerprint(self.paths)
+        rules, waivers = self._load()
+        self.book = RuleBook.build(rules, waivers, self._clock())
+        self.reloads += 1
+
+    def refresh(self) -> bool | None:
+        """Reload when files changed (or the date did, for waiver expiry).
+
+        Returns True after a good reload, False after a failed one (the old set stays), None
+        when nothing changed.
+        """
+        seen = fingerprint(self.paths)
+        today = self._clock()
+        if seen == self._seen and self.book is not None and self.book.today == today:
+            return None
+        self._seen = seen
+        try:
+            rules, waivers = self._load()
+        except GuardrailsError as e:
+            self.error = e.render()
+            self.reload_errors += 1
+            return False
+        except Exception as e:  # a loader bug must not take the webhook down with it
+            self.error = f"rule reload failed: {type(e).__name__}: {e}"
+            self.reload_errors += 1
+            return False
+        self.book = RuleBook.build(rules, waivers, today)
+        self.error = None
+        self.reloads += 1
+        return True

@@ -1,0 +1,164 @@
+"""Run the webhook: uvicorn with our TLS context, bounded HTTP parsing, and a SIGTERM drain.
+
+`build(settings)` loads the rules and the certificate (from files, generated, or through the
+cluster's shared CA) and returns the uvicorn server; `serve(settings)` runs it until SIGTERM
+has drained. One worker per process: scale with replicas.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from webhook import certs, logs
+from webhook.app import create_app
+from webhook.rules import RuleStore
+from webhook.settings import Settings
+from webhook.state import State
+from webhook.tls import ServingTLS
+
+__all__ = ["BoundedH11Protocol", "WebhookServer", "build", "make_tls", "serve"]
+
+
+class BoundedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline for the request line and headers.
+
+    uvicorn bounds the header size (`h11_max_incomplete_event_size`) and idle keep-alive time,
+    but not how slowly headers may trickle in; without this a client sending one byte a second
+    would hold a connection for ever. Body time is bounded by the app's read timeout.
+    """
+
+    header_timeout = 10.0
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._headers_timer: asyncio.TimerHandle | None = self.loop.call_later(self.header_timeout, self._too_slow)
+
+    def data_received(self, data: bytes) -> None:
+        before = self.cycle
+        if self._headers_timer is None and (before is None or before.response_complete):
+            self._headers_timer = self.loop.call_later(self.header_timeout, self._too_slow)
+        super().data_received(data)
+        if self.cycle is not before and self._headers_timer is not None:
+            self._headers_timer.cancel()
+            self._headers_timer = None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._headers_timer is not None:
+            self._headers_timer.cancel()
+            self._headers_timer = None
+        super().connection_lost(exc)
+
+    def _too_slow(self) -> None:
+        self._headers_timer = None
+        idle = self.cycle is None or self.cycle.response_complete
+        if idle and not self.transport.is_closing():
+            self.transport.close()
+
+
+class WebhookServer(uvicorn.Server):
+    """SIGTERM: fail readiness and close connections after each answer, exit after the drain
+    window. A second signal, or SIGINT, exits at once."""
+
+    def __init__(self, config: uvicorn.Config, state: State) -> None:
+        super().__init__(config)
+        self.state = state
+        self.port: int | None = None
+        self._timer: threading.Timer | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        import signal
+
+        if sig == signal.SIGTERM and not self.state.draining and self.state.settings.drain_seconds > 0:
+            self.state.start_draining()
+            self._timer = threading.Timer(self.state.settings.drain_seconds, self._drained)
+            self._timer.daemon = True
+            self._timer.start()
+            return
+        super().handle_exit(sig, frame)
+
+    def _drained(self) -> None:
+        logs.event(logging.INFO, "drain window over, shutting down")
+        self.should_exit = True
+
+    async def startup(self, sockets: Any = None) -> None:
+        await super().startup(sockets=sockets)
+        for server in getattr(self, "servers", []):
+            for sock in server.sockets or ():
+                self.port = sock.getsockname()[1]
+        logs.event(logging.INFO, "listening", host=self.config.host, port=self.port)
+
+
+def make_tls(settings: Settings) -> ServingTLS:
+    """The serving TLS: files as given, or a leaf we issue from our CA (shared in a cluster)."""
+    if settings.tls_cert and settings.tls_key:
+        tls = ServingTLS(settings.tls_cert, settings.tls_key)
+        tls.load()
+        return tls
+    os.makedirs(settings.cert_dir, exist_ok=True)
+    if settings.in_cluster:
+        from webhook.bootstrap import cluster_ca
+
+        ca = cluster_ca(settings)
+    else:
+        ca = certs.generate_ca(lifetime=settings.ca_lifetime)
+    with open(os.path.join(settings.cert_dir, "ca.crt"), "wb") as f:
+        f.write(ca.cert_pem)
+
+    def issue() -> certs.KeyPair:
+        return certs.issue_leaf(ca, settings.dns_names, lifetime=settings.leaf_lifetime, ips=list(settings.extra_ips))
+
+    tls = ServingTLS(
+        os.path.join(settings.cert_dir, "tls.crt"),
+        os.path.join(settings.cert_dir, "tls.key"),
+        issuer=issue,
+        renew_fraction=settings.renew_fraction,
+    )
+    tls.issue()
+    tls.load()
+    return tls
+
+
+def build(settings: Settings, *, rules: RuleStore | None = None, tls: ServingTLS | None = None,
+          on_tick: Callable[[], None] | None = None) -> WebhookServer:
+    """Load rules and certificate (raising GuardrailsError / OSError for bad ones) -> server."""
+    store = rules or RuleStore(settings.rules, builtin=settings.builtin, profiles=settings.profiles)
+    if store.book is None:
+        store.load()
+    serving = tls or make_tls(settings)
+    state = State(settings, store, serving)
+    app = create_app(state, on_tick=on_tick)
+    BoundedH11Protocol.header_timeout = settings.header_timeout
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        http=BoundedH11Protocol,
+        loop="asyncio",
+        lifespan="on",
+        workers=1,
+        ssl_context_factory=lambda _config, _default: serving.context,
+        h11_max_incomplete_event_size=settings.max_header_bytes,
+        timeout_keep_alive=settings.keep_alive,
+        timeout_graceful_shutdown=5,
+        server_header=False,
+        date_header=False,
+        log_config=None,
+        access_log=False,
+    )
+    return WebhookServer(config, state)
+
+
+def serve(settings: Settings) -> int:
+    logs.configure(settings.log_level)
+    server = build(settings)
+    server.run()
+    return 0

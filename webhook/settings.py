@@ -1,0 +1,75 @@
+"""The webhook's settings: one frozen value built by `guardrails serve` from flags and environment."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import os
+
+__all__ = ["DEFAULT_EXCLUDED", "Settings"]
+
+DEFAULT_EXCLUDED = ("kube-system",)
+MiB = 1024 * 1024
+
+
+def _own_namespace() -> str:
+    # The downward API puts the pod's namespace here (deploy/ sets it); the service account
+    # mount has it too.
+    ns = os.environ.get("POD_NAMESPACE", "")
+    if ns:
+        return ns
+    try:
+        with open("/var/run/secrets/kubernetes.io/serviceaccount/namespace", encoding="utf-8") as f:
+            return f.read().strip()
+    except OSError:
+        return "guardrails"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "0.0.0.0"
+    port: int = 8443
+    # Rules: the same inputs as `guardrails scan` (files/folders, built-ins, profiles).
+    rules: tuple[str, ...] = ()
+    builtin: bool = True
+    profiles: tuple[str, ...] | None = None
+    # TLS from files (cert-manager, a mounted Secret) or generated into cert_dir.
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    cert_dir: str = "/tmp/guardrails-tls"
+    service: str = "guardrails"
+    namespace: str = dataclasses.field(default_factory=_own_namespace)
+    extra_names: tuple[str, ...] = ("localhost",)
+    extra_ips: tuple[str, ...] = ("127.0.0.1",)
+    leaf_lifetime: datetime.timedelta = datetime.timedelta(days=30)
+    ca_lifetime: datetime.timedelta = datetime.timedelta(days=365)
+    # Renew the leaf when less than this fraction of its lifetime is left.
+    renew_fraction: float = 1 / 3
+    # In a cluster: the shared CA Secret and the webhook configuration whose caBundle we own.
+    in_cluster: bool = False
+    ca_secret: str = "guardrails-webhook-ca"
+    webhook_config: str = "guardrails"
+    # Decisions.
+    fail_open: bool = False
+    exclude_namespaces: tuple[str, ...] | None = None  # None: own namespace + kube-system
+    # Bounds.
+    max_body: int = 8 * MiB
+    max_header_bytes: int = 32 * 1024
+    read_timeout: float = 10.0
+    header_timeout: float = 10.0
+    keep_alive: int = 60  # the API server pools connections; do not make it reconnect often
+    drain_seconds: float = 15.0
+    watch_interval: float = 2.0  # how often rule folders and certificate files are looked at
+    log_level: str = "info"
+
+    @property
+    def excluded(self) -> frozenset[str]:
+        if self.exclude_namespaces is not None:
+            return frozenset(self.exclude_namespaces)
+        return frozenset((*DEFAULT_EXCLUDED, self.namespace))
+
+    @property
+    def dns_names(self) -> list[str]:
+        from webhook.certs import service_names
+
+        return [*service_names(self.service, self.namespace), *self.extra_names]

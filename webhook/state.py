@@ -1,0 +1,78 @@
+"""Everything one webhook process holds: settings, rules, TLS, metrics, readiness, draining.
+
+`tick()` is the one periodic job (run from the app's lifespan): reload changed rules, renew or
+reload the certificate, and report both in logs and metrics.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from webhook import logs
+from webhook.metrics import Metrics
+from webhook.rules import RuleStore
+from webhook.settings import Settings
+from webhook.tls import ServingTLS
+
+__all__ = ["State"]
+
+
+class State:
+    def __init__(self, settings: Settings, rules: RuleStore, tls: ServingTLS | None, metrics: Metrics | None = None) -> None:
+        self.settings = settings
+        self.rules = rules
+        self.tls = tls
+        self.metrics = metrics or Metrics()
+        self.excluded = settings.excluded
+        self.draining = False
+        self.started = time.monotonic()
+        self._cert_error: str | None = None
+        self._publish()
+
+    def _publish(self) -> None:
+        book = self.rules.book
+        self.metrics.rules_loaded.set(len(book.rules) if book else 0)
+        self.metrics.reload_failing.set(1 if self.rules.error else 0)
+        if self.tls is not None and self.tls.not_after is not None:
+            self.metrics.cert_expiry.set(self.tls.not_after.timestamp())
+
+    def start_draining(self) -> None:
+        if not self.draining:
+            self.draining = True
+            self.metrics.draining.set(1)
+            logs.event(logging.INFO, "draining: readiness fails, connections close after their answer")
+
+    def tick(self) -> None:
+        result = self.rules.refresh()
+        if result is True:
+            book = self.rules.book
+            logs.event(logging.INFO, "rules reloaded", rules=len(book.rules) if book else 0)
+        elif result is False:
+            self.metrics.reload_errors.inc()
+            logs.event(logging.ERROR, "rule reload failed, keeping the last good rule set", error=self.rules.error)
+        if self.tls is not None:
+            cert = self.tls.refresh()
+            if cert is True:
+                logs.event(logging.INFO, "serving certificate loaded", not_after=self.tls.not_after)
+            elif cert is False and self.tls.error != self._cert_error:
+                logs.event(logging.ERROR, "serving certificate not reloaded", error=self.tls.error)
+            self._cert_error = self.tls.error
+        self._publish()
+
+    def readiness(self) -> tuple[bool, dict[str, Any]]:
+        book = self.rules.book
+        details: dict[str, Any] = {
+            "rules_loaded": len(book.rules) if book else 0,
+            "rules_error": self.rules.error,
+            "draining": self.draining,
+        }
+        ok = book is not None and not self.draining
+        if self.tls is not None:
+            details["certificate_not_after"] = self.tls.not_after.isoformat() if self.tls.not_after else None
+            details["certificate_error"] = self.tls.error
+            if self.tls.expires_soon():
+                ok = False
+                details["certificate_expiring"] = True
+        return ok, details
