@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from admission_samples import review
 
 from guardrails import Action, Finding, Origin, Severity, Status
 from guardrails.model import ResourceRef
 from guardrails.reporters.admission import MAX_WARNING, MAX_WARNINGS_BYTES, judge, warnings
 from guardrails.sources.admission import parse_review
+from tests.admission_samples import review
 
 REQUEST = parse_review(review("policy-server__deployment_admission_review.json"))
 BETA = parse_review(review("echo__create_accept.json", api_version="admission.k8s.io/v1beta1"))

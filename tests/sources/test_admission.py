@@ -6,10 +6,10 @@ import copy
 from typing import Any
 
 import pytest
-from admission_samples import NAMES, review
 
 from guardrails import SourceError
 from guardrails.sources.admission import parse_review
+from tests.admission_samples import NAMES, review
 
 # sample -> (operation, kind, namespace, dry_run, kind of the judged object or None)
 EXPECTED = {

@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from admission_samples import NAMES, review
-from conftest import RULES, Running, ServerFactory, TLSFiles, static_store
+
+from tests.admission_samples import NAMES, review
+from tests.webhook.conftest import RULES, Running, ServerFactory, TLSFiles, static_store
 
 UID = "1299d386-525b-4032-98ae-1949f69f9cfc"
 
@@ -90,7 +91,7 @@ def test_status_subresource_skipped(webhook: Running) -> None:
 
 
 def test_connect_skipped_unless_a_rule_asks(start: ServerFactory) -> None:
-    from conftest import _rule
+    from tests.webhook.conftest import _rule
 
     doc = review("kwctl__privileged-pod-admission-review.json")
     doc["request"]["operation"] = "CONNECT"
