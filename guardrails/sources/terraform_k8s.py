@@ -205,8 +205,9 @@ def _manifest(values: Mapping[str, Any], unknown_tree: Any) -> tuple[dict[str, A
 
 
 def decode_embedded(rtype: str, values: Mapping[str, Any]) -> dict[str, Any]:
-    """The attributes as rules see them: JSON-string container definitions decoded."""
-    spec = dict(values)
+    """The attributes as rules see them: null (unset) attributes left out, as Kubernetes leaves
+    out unset fields, so `=(acl)` anchors read "not set"; JSON-string container definitions decoded."""
+    spec = _without_nulls(values)
     if rtype == "aws_ecs_task_definition":
         containers = _json(spec.get("container_definitions"))
         if isinstance(containers, list):
@@ -216,6 +217,19 @@ def decode_embedded(rtype: str, values: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(container, Mapping):
             spec["container_properties"] = _with_resources(container, _batch_resources(container))
     return spec
+
+
+def _without_nulls(values: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in values.items():
+        if v is None:
+            continue
+        if isinstance(v, dict):
+            v = _without_nulls(v)
+        elif isinstance(v, list) and v and isinstance(v[0], dict):
+            v = [_without_nulls(x) if isinstance(x, dict) else x for x in v]
+        out[k] = v
+    return out
 
 
 def _json(text: Any) -> Any:
