@@ -17,6 +17,9 @@ DIALECTS: dict[tuple[str, str], str] = {
     ("guardrails.dev", "Rule"): "guardrails.policy.dialects.native",
     ("templates.gatekeeper.sh", "ConstraintTemplate"): "guardrails.policy.dialects.gatekeeper",
     ("constraints.gatekeeper.sh", "*"): "guardrails.policy.dialects.gatekeeper",
+    ("kyverno.io", "ClusterPolicy"): "guardrails.policy.dialects.kyverno",
+    ("kyverno.io", "Policy"): "guardrails.policy.dialects.kyverno",
+    ("kyverno.io", "PolicyException"): "guardrails.policy.dialects.kyverno",
 }
 
 

@@ -1,0 +1,334 @@
+"""Kyverno's custom JMESPath functions (string, regex, arithmetic with quantities and
+durations, encoding and object helpers), registered on top of the standard ones.
+
+Each follows the Go function's argument rules: strings where Go wants strings, numbers
+turned into text the way Go's `ifaceToString` does, Go regular expressions and `$1`
+replacement templates. Functions that need the clock, the network or randomness
+(time_now, x509_decode, random...) are not offered: a policy using them fails to evaluate
+with a clear "unknown function" error instead of guessing.
+"""
+
+from __future__ import annotations
+
+import base64
+import decimal
+import hashlib
+import json
+import math
+import posixpath
+import re
+import struct
+from collections.abc import Mapping
+from typing import Any
+
+import jmespath.functions as jf
+
+from guardrails.kube import golang, selectors
+
+__all__ = ["FunctionError", "KyvernoFunctions", "go_template"]
+
+
+class FunctionError(Exception):
+    pass
+
+
+def _text(name: str, value: Any, pos: int) -> str:
+    """Go's ifaceToString: strings, numbers (shortest float32 digits) and booleans."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _float32_text(value)
+    raise FunctionError(f"invalid type for argument {pos} of {name}: expected String or Real")
+
+
+def _f32(value: float) -> float:
+    return float(struct.unpack("f", struct.pack("f", value))[0])
+
+
+def _float32_text(value: float) -> str:
+    """`strconv.FormatFloat(v, 'f', -1, 32)`: the shortest digits that round-trip a float32."""
+    target = _f32(value)
+    if target == 0:
+        return "0"
+    if math.isinf(target) or math.isnan(target):
+        return "+Inf" if target > 0 else ("-Inf" if target < 0 else "NaN")
+    for digits in range(1, 10):
+        text = f"{target:.{digits}g}"
+        if _f32(float(text)) == target:
+            break
+    out = format(decimal.Decimal(text), "f")
+    return out.rstrip("0").rstrip(".") if "." in out else out
+
+
+_TEMPLATE = re.compile(r"\$(\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))")
+
+
+def go_template(template: str) -> Any:
+    """A `re.sub` replacement function expanding Go's `$1`, `${name}` and `$$`."""
+
+    def expand(m: re.Match[str]) -> str:
+        def one(t: re.Match[str]) -> str:
+            if t.group(1) == "$":
+                return "$"
+            name = t.group(2) or t.group(3)
+            try:
+                got = m.group(int(name)) if name.isdigit() else m.group(name)
+            except IndexError:
+                return ""
+            return got or ""
+
+        return _TEMPLATE.sub(one, template)
+
+    return expand
+
+
+def _regex(name: str, pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as e:
+        raise FunctionError(f"{name}: invalid regular expression {pattern!r}: {e}") from None
+
+
+# --- arithmetic: scalars, quantities and durations, as Kyverno combines them -----------------
+
+
+def _operand(name: str, value: Any) -> tuple[str, Any]:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "scalar", float(value)
+    if isinstance(value, str):
+        q = golang.parse_quantity(value)
+        if q is not None:
+            return "quantity", q
+        d = golang.parse_duration(value)
+        if d is not None:
+            return "duration", d
+    raise FunctionError(f"{name}: invalid operand")
+
+
+def _go_duration(ns: int) -> str:
+    """Go's Duration.String(): "1h2m3.5s", "500ms", "0s"."""
+    if ns == 0:
+        return "0s"
+    sign, ns = ("-", -ns) if ns < 0 else ("", ns)
+    if ns < 1_000_000_000:
+        for unit, size in (("ms", 1_000_000), ("µs", 1_000), ("ns", 1)):
+            if ns >= size:
+                text = format(decimal.Decimal(ns) / size, "f").rstrip("0").rstrip(".")
+                return f"{sign}{text}{unit}"
+    h, rest = divmod(ns, 3600 * 1_000_000_000)
+    m, rest = divmod(rest, 60 * 1_000_000_000)
+    s = format(decimal.Decimal(rest) / 1_000_000_000, "f")
+    s = s.rstrip("0").rstrip(".") if "." in s else s
+    out = f"{h}h" if h else ""
+    out += f"{m}m" if h or m else ""
+    return f"{sign}{out}{s}s"
+
+
+def _quantity_text(value: decimal.Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _arith(name: str, a: Any, b: Any) -> Any:
+    (ka, va), (kb, vb) = _operand(name, a), _operand(name, b)
+    if name in ("add", "subtract"):
+        if ka != kb:
+            raise FunctionError(f"{name}: arguments must be of the same type")
+        r = va + vb if name == "add" else va - vb
+        if ka == "quantity":
+            return _quantity_text(r)
+        return _go_duration(int(r)) if ka == "duration" else r
+    if name == "multiply":
+        if kb == "scalar" and ka != "scalar":
+            (ka, va), (kb, vb) = (kb, vb), (ka, va)
+        if ka != "scalar":
+            raise FunctionError("multiply: at least one argument must be a number")
+        if kb == "quantity":
+            return _quantity_text(vb * decimal.Decimal(repr(va)))
+        return _go_duration(int(vb * va)) if kb == "duration" else va * vb
+    if name == "divide":
+        if ka == "quantity" and kb == "quantity" or ka == "duration" and kb == "duration" or ka == kb == "scalar":
+            if not vb:
+                raise FunctionError("divide: division by zero")
+            return float(va) / float(vb)
+        if kb == "scalar" and ka in ("quantity", "duration"):
+            if not vb:
+                raise FunctionError("divide: division by zero")
+            if ka == "quantity":
+                return _quantity_text((va / decimal.Decimal(repr(vb))).quantize(decimal.Decimal(1), decimal.ROUND_DOWN)
+                                      if va == va.to_integral() else va / decimal.Decimal(repr(vb)))
+            return _go_duration(int(va / vb))
+        raise FunctionError("divide: types mismatch")
+    # modulo
+    if ka != kb or ka == "quantity" and (va != va.to_integral() or vb != vb.to_integral()):
+        raise FunctionError("modulo: arguments must be integers of the same type")
+    if not vb:
+        raise FunctionError("modulo: division by zero")
+    r = math.fmod(va, vb) if ka == "scalar" else va % vb
+    if ka == "quantity":
+        return _quantity_text(r)
+    return _go_duration(int(r)) if ka == "duration" else r
+
+
+class KyvernoFunctions(jf.Functions):
+    @jf.signature({"types": ["string"]}, {"types": ["string"]})
+    def _func_compare(self, a: str, b: str) -> int:
+        return (a > b) - (a < b)
+
+    @jf.signature({"types": ["string"]}, {"types": ["string"]})
+    def _func_equal_fold(self, a: str, b: str) -> bool:
+        return a.casefold() == b.casefold()
+
+    @jf.signature({"types": ["string"]}, {"types": ["string"]}, {"types": ["string"]}, {"types": ["number"]})
+    def _func_replace(self, s: str, old: str, new: str, n: float) -> str:
+        return s.replace(old, new, int(n)) if n >= 0 else s.replace(old, new)
+
+    @jf.signature({"types": ["string"]}, {"types": ["string"]}, {"types": ["string"]})
+    def _func_replace_all(self, s: str, old: str, new: str) -> str:
+        return s.replace(old, new)
+
+    @jf.signature({"types": ["string"]})
+    def _func_to_upper(self, s: str) -> str:
+        return s.upper()
+
+    @jf.signature({"types": ["string"]})
+    def _func_to_lower(self, s: str) -> str:
+        return s.lower()
+
+    @jf.signature({"types": ["string"]}, {"types": ["string"]})
+    def _func_trim(self, s: str, cutset: str) -> str:
+        return s.strip(cutset)
+
+    @jf.signature({"types": ["string"]}, {"types": ["string"]})
+    def _func_trim_prefix(self, s: str, prefix: str) -> str:
+        return s[len(prefix):] if prefix and s.startswith(prefix) else s
+
+    @jf.signature({"types": ["string"]}, {"types": ["string"]})
+    def _func_split(self, s: str, sep: str) -> list[str]:
+        return list(s) if sep == "" else s.split(sep)
+
+    @jf.signature({"types": ["string"]}, {"types": []}, {"types": []})
+    def _func_regex_replace_all(self, pattern: str, src: Any, repl: Any) -> str:
+        rx = _regex("regex_replace_all", pattern)
+        return rx.sub(go_template(_text("regex_replace_all", repl, 3)), _text("regex_replace_all", src, 2))
+
+    @jf.signature({"types": ["string"]}, {"types": []}, {"types": []})
+    def _func_regex_replace_all_literal(self, pattern: str, src: Any, repl: Any) -> str:
+        rx = _regex("regex_replace_all_literal", pattern)
+        literal = _text("regex_replace_all_literal", repl, 3)
+        return rx.sub(lambda _: literal, _text("regex_replace_all_literal", src, 2))
+
+    @jf.signature({"types": ["string"]}, {"types": []})
+    def _func_regex_match(self, pattern: str, src: Any) -> bool:
+        return _regex("regex_match", pattern).search(_text("regex_match", src, 2)) is not None
+
+    @jf.signature({"types": ["string"]}, {"types": []})
+    def _func_pattern_match(self, pattern: str, src: Any) -> bool:
+        return selectors.glob_to_regex(pattern).match(_text("pattern_match", src, 2)) is not None
+
+    @jf.signature({"types": ["object"]}, {"types": ["object"]})
+    def _func_label_match(self, selector: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
+        return all(k in labels and labels[k] == v for k, v in selector.items())
+
+    @jf.signature({"types": ["string"]})
+    def _func_to_boolean(self, s: str) -> bool:
+        low = s.lower()
+        if low not in ("true", "false"):
+            raise FunctionError(f"to_boolean: {s!r} is neither true nor false")
+        return low == "true"
+
+    @jf.signature({"types": []}, {"types": []})
+    def _func_add(self, a: Any, b: Any) -> Any:
+        return _arith("add", a, b)
+
+    @jf.signature({"types": []}, {"types": []})
+    def _func_subtract(self, a: Any, b: Any) -> Any:
+        return _arith("subtract", a, b)
+
+    @jf.signature({"types": []}, {"types": []})
+    def _func_multiply(self, a: Any, b: Any) -> Any:
+        return _arith("multiply", a, b)
+
+    @jf.signature({"types": []}, {"types": []})
+    def _func_divide(self, a: Any, b: Any) -> Any:
+        return _arith("divide", a, b)
+
+    @jf.signature({"types": []}, {"types": []})
+    def _func_modulo(self, a: Any, b: Any) -> Any:
+        return _arith("modulo", a, b)
+
+    @jf.signature({"types": ["array"]})
+    def _func_sum(self, items: list[Any]) -> Any:
+        if not items:
+            raise FunctionError("sum: at least one element is needed")
+        total = items[0]
+        for v in items[1:]:
+            total = _arith("add", total, v)
+        return total
+
+    @jf.signature({"types": ["number"]}, {"types": ["number"]})
+    def _func_round(self, value: float, digits: float) -> float:
+        scale = 10 ** int(digits)
+        return math.floor(value * scale + 0.5) / scale if value >= 0 else -math.floor(-value * scale + 0.5) / scale
+
+    @jf.signature({"types": ["string"]})
+    def _func_base64_decode(self, s: str) -> str:
+        try:
+            return base64.b64decode(s, validate=True).decode("utf-8", "replace")
+        except ValueError as e:
+            raise FunctionError(f"base64_decode: {e}") from None
+
+    @jf.signature({"types": ["string"]})
+    def _func_base64_encode(self, s: str) -> str:
+        return base64.b64encode(s.encode()).decode()
+
+    @jf.signature({"types": ["string"]}, {"types": ["number"]})
+    def _func_truncate(self, s: str, length: float) -> str:
+        return s[: max(int(length), 0)]
+
+    @jf.signature({"types": ["string"]})
+    def _func_parse_json(self, s: str) -> Any:
+        try:
+            return json.loads(s)
+        except ValueError as e:
+            raise FunctionError(f"parse_json: {e}") from None
+
+    @jf.signature({"types": ["object", "array"]}, {"types": ["string", "number"]})
+    def _func_lookup(self, collection: Any, key: Any) -> Any:
+        if isinstance(collection, Mapping):
+            if not isinstance(key, str):
+                raise FunctionError("lookup: an object needs a string key")
+            return collection.get(key)
+        if isinstance(key, bool) or not isinstance(key, (int, float)) or int(key) != key:
+            raise FunctionError("lookup: an array needs an integer index")
+        return collection[int(key)] if 0 <= int(key) < len(collection) else None
+
+    @jf.signature({"types": ["object", "array"]}, {"types": ["string"]}, {"types": ["string"]})
+    def _func_items(self, collection: Any, key_name: str, value_name: str) -> list[Any]:
+        if isinstance(collection, Mapping):
+            return [{key_name: k, value_name: collection[k]} for k in sorted(collection)]
+        return [{key_name: float(i), value_name: v} for i, v in enumerate(collection)]
+
+    @jf.signature({"types": ["array"]}, {"types": ["array"]})
+    def _func_object_from_lists(self, keys: list[Any], values: list[Any]) -> dict[str, Any]:
+        return {str(k): (values[i] if i < len(values) else None) for i, k in enumerate(keys)}
+
+    @jf.signature({"types": ["string"]})
+    def _func_path_canonicalize(self, s: str) -> str:
+        return posixpath.normpath(s) if s else "."
+
+    @jf.signature({"types": ["string"]})
+    def _func_sha256(self, s: str) -> str:
+        return hashlib.sha256(s.encode()).hexdigest()
+
+    @jf.signature({"types": ["string"]})
+    def _func_sha1(self, s: str) -> str:
+        return hashlib.sha1(s.encode()).hexdigest()  # noqa: S324 - Kyverno's function, not for security
+
+    @jf.signature({"types": ["string"]})
+    def _func_md5(self, s: str) -> str:
+        return hashlib.md5(s.encode()).hexdigest()  # noqa: S324 - Kyverno's function, not for security

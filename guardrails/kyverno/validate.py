@@ -1,0 +1,209 @@
+"""A Kyverno `validate` block evaluated on a JSON context, as Kyverno's validator does it.
+
+`Validator.run(ctx)` gives a `Response` (pass, fail, skip or error, with Kyverno's message) or
+None when the rule produced no answer (a `foreach` with nothing to check). Preconditions come
+first (false: skip); then `deny`, else `pattern`/`anyPattern`, else `foreach`, with
+`elementScope`, nested `foreach`, per-element preconditions and `element`/`elementIndex`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from guardrails.checks import pattern
+from guardrails.kyverno import conditions, query, variables
+from guardrails.model import FieldPath, Status
+
+__all__ = ["Context", "ForEach", "Response", "Validator"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Response:
+    status: Status
+    message: str
+    path: FieldPath = ()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Context:
+    """The JSON context (`request`, variables, `element`...), the object patterns judge, and
+    the path of that object inside the resource (for foreach elements)."""
+
+    data: Mapping[str, Any]
+    target: Any
+    base: FieldPath = ()
+
+
+_SIMPLE_LIST = re.compile(r"request\.object((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\Z")
+
+
+@dataclasses.dataclass(slots=True)
+class ForEach:
+    list_expr: str
+    element_scope: bool | None
+    body: Validator
+    base: FieldPath | None  # where the list lives in the object, when the expression says so
+
+    @classmethod
+    def build(cls, rule: str, message: str, spec: Mapping[str, Any]) -> ForEach:
+        expr = str(spec.get("list", ""))
+        m = _SIMPLE_LIST.match(expr.strip())
+        base = tuple(m.group(1)[1:].split(".")) if m else None
+        scope = spec.get("elementScope")
+        return cls(expr, scope if isinstance(scope, bool) else None, Validator.build(rule, message, spec), base)
+
+
+def _node(raw: Any) -> pattern.Node | None:
+    return None if variables.has_variables(raw) else pattern.compile_pattern(raw)
+
+
+@dataclasses.dataclass(slots=True)
+class Validator:
+    rule: str
+    message: str
+    preconditions: Any = None
+    deny: Any = None
+    pattern: Any = None
+    pattern_node: pattern.Node | None = None
+    any_pattern: list[Any] | None = None
+    any_nodes: list[pattern.Node | None] | None = None
+    foreach: list[ForEach] | None = None
+
+    @classmethod
+    def build(cls, rule: str, message: str, spec: Mapping[str, Any], *, preconditions: Any = None) -> Validator:
+        v = cls(rule, message, spec.get("preconditions", preconditions))
+        if "deny" in spec:
+            deny = spec.get("deny") or {}
+            v.deny = deny.get("conditions") if isinstance(deny, Mapping) else None
+            if v.deny is None:
+                v.deny = {}
+        elif spec.get("pattern") is not None:
+            v.pattern = spec["pattern"]
+            v.pattern_node = _node(v.pattern)
+        elif spec.get("anyPattern") is not None:
+            v.any_pattern = list(spec["anyPattern"]) if isinstance(spec["anyPattern"], list) else None
+            v.any_nodes = [_node(p) for p in v.any_pattern or ()]
+        elif spec.get("foreach") is not None:
+            v.foreach = [ForEach.build(rule, message, f) for f in spec["foreach"]]
+        return v
+
+    # --- evaluation ---------------------------------------------------------------------------
+
+    def run(self, ctx: Context, *, nesting: int = 0) -> Response | None:
+        try:
+            ok, msg = conditions.check(self.preconditions, ctx.data)
+        except conditions.ConditionError as e:
+            return Response(Status.ERROR, f"failed to evaluate preconditions: {e}")
+        if not ok:
+            return Response(Status.SKIP, conditions.join_non_empty(["preconditions not met", msg], "; "))
+        if self.deny is not None:
+            return self._deny(ctx)
+        if self.pattern is not None or self.any_pattern is not None or self.any_nodes is not None:
+            return self._patterns(ctx)
+        if self.foreach is not None:
+            return self._foreach(ctx, nesting)
+        return None
+
+    def _substituted_message(self, data: Mapping[str, Any]) -> str:
+        out = variables.substitute(self.message, data)
+        if not isinstance(out, str):
+            raise variables.SubstitutionError("the produced message didn't resolve to a string")
+        return out
+
+    def _deny(self, ctx: Context) -> Response:
+        try:
+            denied, msg = conditions.check(self.deny, ctx.data)
+        except conditions.ConditionError as e:
+            return Response(Status.ERROR, f"failed to check deny conditions: {e}")
+        if not denied:
+            return Response(Status.PASS, f"validation rule '{self.rule}' passed.")
+        if not self.message and not msg:
+            return Response(Status.FAIL, f"validation error: rule {self.rule} failed", ctx.base)
+        text = conditions.join_non_empty([self.message, msg], "; ")
+        try:
+            out = variables.substitute(text, ctx.data)
+        except variables.SubstitutionError:
+            return Response(Status.FAIL, msg, ctx.base)
+        if not isinstance(out, str):
+            out = "the produced message didn't resolve to a string, check your policy definition."
+        return Response(Status.FAIL, out, ctx.base)
+
+    def _patterns(self, ctx: Context) -> Response | None:
+        try:
+            if self.pattern is not None:
+                node = self.pattern_node or pattern.compile_pattern(
+                    variables.substitute(self.pattern, ctx.data, path=("validate", "pattern")))
+                nodes = None
+            else:
+                node = None
+                raw = self.any_pattern or []
+                nodes = [n or pattern.compile_pattern(variables.substitute(p, ctx.data, path=("validate", "anyPattern", i)))
+                         for i, (n, p) in enumerate(zip(self.any_nodes or [], raw))]
+        except variables.SubstitutionError as e:
+            return Response(Status.ERROR, f"variable substitution failed: {e}")
+        if ctx.target is None:
+            return None  # a DELETE: nothing to validate against
+        if self.any_pattern is None and self.pattern is None:
+            return Response(Status.ERROR, "failed to deserialize anyPattern, expected type array")
+        try:
+            message = self._substituted_message(ctx.data) if self.message else ""
+        except variables.SubstitutionError as e:
+            message_error: str | None = str(e)
+        else:
+            message_error = None
+        verdict = (pattern.judge_pattern(node, ctx.target, rule=self.rule, message=message) if node is not None
+                   else pattern.judge_any_pattern(nodes or [], ctx.target, rule=self.rule, message=message))
+        if verdict.status is Status.FAIL and message_error is not None:
+            text = (f"validation error: variables substitution error in rule {self.rule} execution error: "
+                    f"{verdict.message}")
+            return Response(Status.FAIL, text, (*ctx.base, *verdict.path))
+        return Response(verdict.status, verdict.message, (*ctx.base, *verdict.path))
+
+    def _foreach(self, ctx: Context, nesting: int) -> Response | None:
+        applied = 0
+        list_error: str | None = None
+        for fe in self.foreach or ():
+            try:
+                found = query.search(fe.list_expr, ctx.data)
+            except query.NotFound:
+                continue  # an optional field that is not there
+            except query.QueryError as e:
+                list_error = str(e)
+                continue
+            elements = found if isinstance(found, list) else [found]
+            resp, count = self._elements(ctx, fe, elements, nesting)
+            if resp.status is not Status.PASS:
+                return resp
+            applied += count
+        if applied == 0:
+            if list_error is not None:
+                return Response(Status.ERROR, f"failed to evaluate list: {list_error}")
+            return None
+        return Response(Status.PASS, "rule passed")
+
+    def _elements(self, ctx: Context, fe: ForEach, elements: list[Any], nesting: int) -> tuple[Response, int]:
+        applied = 0
+        for index, element in enumerate(elements):
+            if element is None:
+                continue
+            data = dict(ctx.data)
+            data.update({"element": element, f"element{nesting}": element,
+                         "elementIndex": index, f"elementIndex{nesting}": index})
+            scoped = isinstance(element, Mapping) if fe.element_scope is None else fe.element_scope
+            if scoped and not isinstance(element, Mapping):
+                return Response(Status.ERROR, "failed to process foreach: cannot use elementScope=true foreach "
+                                "rules for elements that are not maps"), applied
+            base = (*fe.base, index) if fe.base is not None and ctx.base == () else ctx.base
+            sub = Context(data, element if scoped else ctx.target, base if scoped else ctx.base)
+            r = fe.body.run(sub, nesting=nesting + 1)
+            if r is None or r.status is Status.SKIP:
+                continue
+            if r.status is not Status.PASS:
+                if r.status is Status.ERROR and "failed to evaluate preconditions" in r.message:
+                    continue
+                return Response(r.status, f"validation failure: {r.message}", r.path), applied
+            applied += 1
+        return Response(Status.PASS, ""), applied
