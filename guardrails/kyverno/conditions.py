@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from guardrails.kyverno import operators, variables
+from guardrails.checks import operators
+from guardrails.kyverno import variables
 
 __all__ = ["ConditionError", "check", "join_non_empty", "validate_block"]
 
@@ -28,11 +29,12 @@ def _one(cond: Mapping[str, Any], data: Mapping[str, Any]) -> tuple[bool, str]:
         value = variables.substitute(cond.get("value"), data)
     except variables.SubstitutionError as e:
         raise ConditionError(f"failed to substitute variables in condition value: {e}") from None
-    op = str(cond.get("operator", ""))
-    if op.lower() not in operators.OPERATORS:
-        raise ConditionError(f"failed to create handler for condition operator {op!r}")
+    try:
+        fn = operators.resolve(str(cond.get("operator", "")))
+    except ValueError as e:
+        raise ConditionError(f"failed to create handler for condition operator: {e}") from None
     message = cond.get("message")
-    return operators.evaluate(op, key, value), message if isinstance(message, str) else ""
+    return fn(key, value), message if isinstance(message, str) else ""
 
 
 def check(block: Any, data: Mapping[str, Any]) -> tuple[bool, str]:
@@ -89,7 +91,8 @@ def validate_block(block: Any) -> str | None:
     for i, cond in enumerate(conds):
         if not isinstance(cond, Mapping):
             return f"condition {i} must be an object with key, operator and value"
-        op = cond.get("operator")
-        if not isinstance(op, str) or op.lower() not in operators.OPERATORS:
-            return f"condition {i}: unknown operator {op!r}: use one of {', '.join(operators.operator_names())}"
+        try:
+            operators.resolve(str(cond.get("operator")))
+        except ValueError as e:
+            return f"condition {i}: {e}"
     return None

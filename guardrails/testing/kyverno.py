@@ -1,0 +1,227 @@
+"""Kyverno CLI test files (`kyverno-test.yaml`, cli.kyverno.io/v1alpha1 `Test`), run unchanged.
+
+Every resource is judged by every policy as an admission request (CREATE, or what the values
+file says), with the test's user info and namespace labels. Each name in a result row is
+looked up among the resources (by name, or namespace/name; any kind, as Kyverno does), and
+each answer of the named rule (or its `autogen-` / `autogen-cronjob-` copies) must equal the
+row's result. When the rule gave no answer for the resource, Kyverno's runner counts the row
+as passed ("excluded"); so do we, marked `lenient`, and `--strict` makes it a failure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from guardrails.errors import GuardrailsError, RuleFileError, SourceError
+from guardrails.kyverno.policy import CompiledPolicy, compile_policy
+from guardrails.kyverno.validate import Response
+from guardrails.model import Location, Origin, Resource
+from guardrails.sources import yamldocs
+from guardrails.testing import CaseResult, FileResult
+
+__all__ = ["Suite", "load_suite", "responses", "run_file", "score"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Suite:
+    path: str
+    policies: tuple[CompiledPolicy, ...]
+    resources: tuple[Mapping[str, Any], ...]
+    values: Mapping[str, Any]
+    user_info: Mapping[str, Any] | None
+    results: tuple[Mapping[str, Any], ...]
+
+
+def _docs(path: pathlib.Path) -> list[Any]:
+    try:
+        text = yamldocs.decode(path.read_bytes(), str(path))
+    except OSError as e:
+        raise SourceError(f"cannot read {path}: {e.strerror}", location=Location(str(path))) from None
+    out = []
+    for d in yamldocs.documents(text, str(path)):
+        if isinstance(d, GuardrailsError):
+            raise d
+        if d.data is not None:
+            out.append(d.data)
+    return out
+
+
+# Built-in kinds that live outside namespaces; Kyverno's CLI puts every other object without a
+# namespace (custom resources included) in "default".
+_CLUSTER_SCOPED = frozenset({
+    "APIService", "CertificateSigningRequest", "ClusterRole", "ClusterRoleBinding", "ClusterTrustBundle",
+    "ComponentStatus", "CSIDriver", "CSINode", "CustomResourceDefinition", "DeviceClass", "FlowSchema",
+    "IngressClass", "IPAddress", "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding",
+    "MutatingWebhookConfiguration", "Namespace", "Node", "PersistentVolume", "PodSecurityPolicy",
+    "PriorityClass", "PriorityLevelConfiguration", "ResourceSlice", "RuntimeClass", "SelfSubjectAccessReview",
+    "SelfSubjectRulesReview", "ServiceCIDR", "StorageClass", "SubjectAccessReview", "TokenReview",
+    "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "ValidatingWebhookConfiguration",
+    "VolumeAttachment", "ClusterPolicy", "ClusterPolicyReport",
+})
+
+
+def _floats(value: Any) -> Any:
+    """Kyverno's CLI turns every number of a test resource into a float64."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return float(value)
+    if isinstance(value, Mapping):
+        return {k: _floats(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_floats(v) for v in value]
+    return value
+
+
+def _as_cli_resource(obj: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = _floats(obj)
+    meta = out.get("metadata")
+    if not isinstance(meta, dict):
+        meta = {}
+        out["metadata"] = meta
+    if not meta.get("namespace") and str(out.get("kind")) not in _CLUSTER_SCOPED:
+        meta["namespace"] = "default"
+    return out
+
+
+def _list(doc: Mapping[str, Any], key: str) -> list[str]:
+    v = doc.get(key) or []
+    return [str(x) for x in v] if isinstance(v, list) else [str(v)]
+
+
+def load_suite(path: str, doc: Mapping[str, Any]) -> Suite:
+    base = pathlib.Path(path).parent
+    policies: list[CompiledPolicy] = []
+    for p in _list(doc, "policies"):
+        for d in _docs(base / p):
+            if isinstance(d, Mapping) and d.get("kind") in ("ClusterPolicy", "Policy"):
+                cp = compile_policy(d)
+                if cp.problems:
+                    prob = cp.problems[0]
+                    raise RuleFileError(f"{d.get('kind')} {cp.name!r}: {prob.message}", location=Location(str(base / p)))
+                policies.append(cp)
+    seen: set[tuple[str, str, str]] = set()
+    resources: list[Mapping[str, Any]] = []
+    for r in _list(doc, "resources"):
+        for d in _docs(base / r):
+            if not yamldocs.is_kubernetes_object(d):
+                continue
+            d = _as_cli_resource(d)
+            meta = d.get("metadata") or {}
+            key = (str(d.get("kind")), str(meta.get("namespace", "")), str(meta.get("name", "")))
+            if key not in seen:  # Kyverno drops duplicates
+                seen.add(key)
+                resources.append(d)
+    values: Mapping[str, Any] = {}
+    vfile = doc.get("variables") or doc.get("values")
+    if isinstance(vfile, str):
+        found = _docs(base / vfile)
+        values = found[0] if found and isinstance(found[0], Mapping) else {}
+    elif isinstance(vfile, Mapping):
+        values = vfile
+    user: Mapping[str, Any] | None = None
+    if isinstance(doc.get("userinfo"), str):
+        found = _docs(base / str(doc["userinfo"]))
+        user = found[0] if found and isinstance(found[0], Mapping) else None
+    results = tuple(r for r in doc.get("results") or () if isinstance(r, Mapping))
+    return Suite(path, tuple(policies), tuple(resources), values, user, results)
+
+
+def _resource_values(values: Mapping[str, Any], policy: str, resource: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = dict(values.get("globalValues") or {})
+    name = (resource.get("metadata") or {}).get("name")
+    for p in values.get("policies") or ():
+        if p.get("name") != policy:
+            continue
+        for r in p.get("resources") or ():
+            if r.get("name") == name:
+                out.update(r.get("values") or {})
+    return out
+
+
+def _namespace_labels(values: Mapping[str, Any], namespace: str) -> dict[str, Any]:
+    for ns in values.get("namespaceSelector") or ():
+        if ns.get("name") == namespace:
+            return dict(ns.get("labels") or {})
+    return {}
+
+
+def _resource(suite: Suite, obj: Mapping[str, Any], vals: Mapping[str, Any]) -> Resource:
+    op = str(vals.get("request.operation") or "CREATE").upper()
+    request: dict[str, Any] = {"operation": op}
+    if suite.user_info is not None:
+        info = suite.user_info.get("userInfo") or suite.user_info.get("requestInfo", {}).get("userInfo") or {}
+        request.update({"userInfo": info, "roles": list(suite.user_info.get("roles") or ()),
+                        "clusterRoles": list(suite.user_info.get("clusterRoles") or ())})
+    ns = str((obj.get("metadata") or {}).get("namespace") or "")
+    return Resource(obj=obj, origin=Origin(suite.path), old_obj=obj if op in ("UPDATE", "DELETE") else None,
+                    request=request, namespace_labels=_namespace_labels(suite.values, ns))
+
+
+def _key(obj: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    meta = obj.get("metadata") or {}
+    return (str(obj.get("apiVersion", "")), str(obj.get("kind", "")), str(meta.get("namespace") or ""),
+            str(meta.get("name") or ""))
+
+
+def responses(suite: Suite) -> dict[tuple[str, str, str, str], dict[str, dict[str, Response]]]:
+    """resource key -> policy -> rule -> response, for every rule that answered."""
+    out: dict[tuple[str, str, str, str], dict[str, dict[str, Response]]] = {}
+    for obj in suite.resources:
+        per_policy: dict[str, dict[str, Response]] = {}
+        for pol in suite.policies:
+            vals = _resource_values(suite.values, pol.name, obj)
+            res = _resource(suite, obj, vals)
+            answers: dict[str, Response] = {}
+            for info in pol.rules:
+                resp = info.rule.respond(res, vals)
+                if resp is not None:
+                    answers[info.rule.name] = resp
+            per_policy[pol.name] = answers
+        out[_key(obj)] = per_policy
+    return out
+
+
+def _selected(name: str, keys: Sequence[tuple[str, str, str, str]]) -> list[tuple[str, str, str, str]]:
+    ns, _, short = name.rpartition("/")
+    return [k for k in keys if k[3] == short and (not ns or k[2] == ns)]
+
+
+def score(suite: Suite, answers: Mapping[tuple[str, str, str, str], Mapping[str, Mapping[str, Response]]],
+          *, strict: bool) -> list[CaseResult]:
+    cases: list[CaseResult] = []
+    keys = list(answers)
+    for row in suite.results:
+        policy = str(row.get("policy", "")).rpartition("/")[2]
+        rule = str(row.get("rule", ""))
+        expected = str(row.get("result", ""))
+        names = [str(n) for n in row.get("resources") or ()]
+        for name in names or [""]:
+            matched = _selected(name, keys) if name else keys
+            if not matched:
+                cases.append(CaseResult(f"{policy}/{rule} {name}", expected, "not found", False,
+                                        "no resource with that name in the test's resources"))
+                continue
+            for key in matched:
+                label = f"{policy}/{rule} {key[1]}/{key[2] + '/' if key[2] else ''}{key[3]}"
+                got = {n: r for n, r in answers[key].get(policy, {}).items()
+                       if not rule or n in (rule, f"autogen-{rule}", f"autogen-cronjob-{rule}")}
+                if not got:
+                    cases.append(CaseResult(label, expected, "excluded", not strict,
+                                            "the rule gave no result for this resource", lenient=True))
+                for rname, resp in got.items():
+                    actual = str(resp.status)
+                    cases.append(CaseResult(label.replace(f"/{rule} ", f"/{rname} ", 1) if rule else label,
+                                            expected, actual, actual == expected, resp.message))
+    return cases
+
+
+def run_file(path: str, doc: Mapping[str, Any], *, strict: bool) -> FileResult:
+    try:
+        suite = load_suite(path, doc)
+    except GuardrailsError as e:
+        return FileResult(path, (), (e,))
+    return FileResult(path, tuple(score(suite, responses(suite), strict=strict)))
