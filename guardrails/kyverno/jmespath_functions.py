@@ -18,8 +18,8 @@ import math
 import posixpath
 import re
 import struct
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, cast
 
 import jmespath.functions as jf
 
@@ -148,10 +148,10 @@ def _arith(name: str, a: Any, b: Any) -> Any:
         if ka != "scalar":
             raise FunctionError("multiply: at least one argument must be a number")
         if kb == "quantity":
-            return _quantity_text(vb * decimal.Decimal(repr(va)))
+            return _quantity_text(decimal.Decimal(vb) * decimal.Decimal(repr(va)))
         return _go_duration(int(vb * va)) if kb == "duration" else va * vb
     if name == "divide":
-        if ka == "quantity" and kb == "quantity" or ka == "duration" and kb == "duration" or ka == kb == "scalar":
+        if (ka == "quantity" and kb == "quantity") or (ka == "duration" and kb == "duration") or ka == kb == "scalar":
             if not vb:
                 raise FunctionError("divide: division by zero")
             return float(va) / float(vb)
@@ -164,104 +164,113 @@ def _arith(name: str, a: Any, b: Any) -> Any:
             return _go_duration(int(va / vb))
         raise FunctionError("divide: types mismatch")
     # modulo
-    if ka != kb or ka == "quantity" and (va != va.to_integral() or vb != vb.to_integral()):
+    if ka != kb or (ka == "quantity" and (va != va.to_integral() or vb != vb.to_integral())):
         raise FunctionError("modulo: arguments must be integers of the same type")
     if not vb:
         raise FunctionError("modulo: division by zero")
-    r = math.fmod(va, vb) if ka == "scalar" else va % vb
+    if ka == "scalar":
+        return math.fmod(va, vb)
     if ka == "quantity":
-        return _quantity_text(r)
-    return _go_duration(int(r)) if ka == "duration" else r
+        return _quantity_text(decimal.Decimal(va % vb))
+    return _go_duration(int(va % vb))
 
 
-class KyvernoFunctions(jf.Functions):
-    @jf.signature({"types": ["string"]}, {"types": ["string"]})
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _sig(*args: dict[str, Any]) -> Callable[[_F], _F]:
+    """jmespath's `signature` decorator, typed."""
+    return cast(Callable[[_F], _F], jf.signature(*args))
+
+
+class KyvernoFunctions(jf.Functions):  # type: ignore[misc]
+    @_sig({"types": ["string"]}, {"types": ["string"]})
     def _func_compare(self, a: str, b: str) -> int:
         return (a > b) - (a < b)
 
-    @jf.signature({"types": ["string"]}, {"types": ["string"]})
+    @_sig({"types": ["string"]}, {"types": ["string"]})
     def _func_equal_fold(self, a: str, b: str) -> bool:
         return a.casefold() == b.casefold()
 
-    @jf.signature({"types": ["string"]}, {"types": ["string"]}, {"types": ["string"]}, {"types": ["number"]})
+    @_sig({"types": ["string"]}, {"types": ["string"]}, {"types": ["string"]}, {"types": ["number"]})
     def _func_replace(self, s: str, old: str, new: str, n: float) -> str:
         return s.replace(old, new, int(n)) if n >= 0 else s.replace(old, new)
 
-    @jf.signature({"types": ["string"]}, {"types": ["string"]}, {"types": ["string"]})
+    @_sig({"types": ["string"]}, {"types": ["string"]}, {"types": ["string"]})
     def _func_replace_all(self, s: str, old: str, new: str) -> str:
         return s.replace(old, new)
 
-    @jf.signature({"types": ["string"]})
+    @_sig({"types": ["string"]})
     def _func_to_upper(self, s: str) -> str:
         return s.upper()
 
-    @jf.signature({"types": ["string"]})
+    @_sig({"types": ["string"]})
     def _func_to_lower(self, s: str) -> str:
         return s.lower()
 
-    @jf.signature({"types": ["string"]}, {"types": ["string"]})
+    @_sig({"types": ["string"]}, {"types": ["string"]})
     def _func_trim(self, s: str, cutset: str) -> str:
         return s.strip(cutset)
 
-    @jf.signature({"types": ["string"]}, {"types": ["string"]})
+    @_sig({"types": ["string"]}, {"types": ["string"]})
     def _func_trim_prefix(self, s: str, prefix: str) -> str:
         return s[len(prefix):] if prefix and s.startswith(prefix) else s
 
-    @jf.signature({"types": ["string"]}, {"types": ["string"]})
+    @_sig({"types": ["string"]}, {"types": ["string"]})
     def _func_split(self, s: str, sep: str) -> list[str]:
         return list(s) if sep == "" else s.split(sep)
 
-    @jf.signature({"types": ["string"]}, {"types": []}, {"types": []})
+    @_sig({"types": ["string"]}, {"types": []}, {"types": []})
     def _func_regex_replace_all(self, pattern: str, src: Any, repl: Any) -> str:
         rx = _regex("regex_replace_all", pattern)
         return rx.sub(go_template(_text("regex_replace_all", repl, 3)), _text("regex_replace_all", src, 2))
 
-    @jf.signature({"types": ["string"]}, {"types": []}, {"types": []})
+    @_sig({"types": ["string"]}, {"types": []}, {"types": []})
     def _func_regex_replace_all_literal(self, pattern: str, src: Any, repl: Any) -> str:
         rx = _regex("regex_replace_all_literal", pattern)
         literal = _text("regex_replace_all_literal", repl, 3)
         return rx.sub(lambda _: literal, _text("regex_replace_all_literal", src, 2))
 
-    @jf.signature({"types": ["string"]}, {"types": []})
+    @_sig({"types": ["string"]}, {"types": []})
     def _func_regex_match(self, pattern: str, src: Any) -> bool:
         return _regex("regex_match", pattern).search(_text("regex_match", src, 2)) is not None
 
-    @jf.signature({"types": ["string"]}, {"types": []})
+    @_sig({"types": ["string"]}, {"types": []})
     def _func_pattern_match(self, pattern: str, src: Any) -> bool:
         return selectors.glob_to_regex(pattern).match(_text("pattern_match", src, 2)) is not None
 
-    @jf.signature({"types": ["object"]}, {"types": ["object"]})
+    @_sig({"types": ["object"]}, {"types": ["object"]})
     def _func_label_match(self, selector: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
         return all(k in labels and labels[k] == v for k, v in selector.items())
 
-    @jf.signature({"types": ["string"]})
+    @_sig({"types": ["string"]})
     def _func_to_boolean(self, s: str) -> bool:
         low = s.lower()
         if low not in ("true", "false"):
             raise FunctionError(f"to_boolean: {s!r} is neither true nor false")
         return low == "true"
 
-    @jf.signature({"types": []}, {"types": []})
+    @_sig({"types": []}, {"types": []})
     def _func_add(self, a: Any, b: Any) -> Any:
         return _arith("add", a, b)
 
-    @jf.signature({"types": []}, {"types": []})
+    @_sig({"types": []}, {"types": []})
     def _func_subtract(self, a: Any, b: Any) -> Any:
         return _arith("subtract", a, b)
 
-    @jf.signature({"types": []}, {"types": []})
+    @_sig({"types": []}, {"types": []})
     def _func_multiply(self, a: Any, b: Any) -> Any:
         return _arith("multiply", a, b)
 
-    @jf.signature({"types": []}, {"types": []})
+    @_sig({"types": []}, {"types": []})
     def _func_divide(self, a: Any, b: Any) -> Any:
         return _arith("divide", a, b)
 
-    @jf.signature({"types": []}, {"types": []})
+    @_sig({"types": []}, {"types": []})
     def _func_modulo(self, a: Any, b: Any) -> Any:
         return _arith("modulo", a, b)
 
-    @jf.signature({"types": ["array"]})
+    @_sig({"types": ["array"]})
     def _func_sum(self, items: list[Any]) -> Any:
         if not items:
             raise FunctionError("sum: at least one element is needed")
@@ -270,34 +279,35 @@ class KyvernoFunctions(jf.Functions):
             total = _arith("add", total, v)
         return total
 
-    @jf.signature({"types": ["number"]}, {"types": ["number"]})
+    @_sig({"types": ["number"]}, {"types": ["number"]})
     def _func_round(self, value: float, digits: float) -> float:
         scale = 10 ** int(digits)
-        return math.floor(value * scale + 0.5) / scale if value >= 0 else -math.floor(-value * scale + 0.5) / scale
+        out = math.floor(value * scale + 0.5) / scale if value >= 0 else -math.floor(-value * scale + 0.5) / scale
+        return float(out)
 
-    @jf.signature({"types": ["string"]})
+    @_sig({"types": ["string"]})
     def _func_base64_decode(self, s: str) -> str:
         try:
             return base64.b64decode(s, validate=True).decode("utf-8", "replace")
         except ValueError as e:
             raise FunctionError(f"base64_decode: {e}") from None
 
-    @jf.signature({"types": ["string"]})
+    @_sig({"types": ["string"]})
     def _func_base64_encode(self, s: str) -> str:
         return base64.b64encode(s.encode()).decode()
 
-    @jf.signature({"types": ["string"]}, {"types": ["number"]})
+    @_sig({"types": ["string"]}, {"types": ["number"]})
     def _func_truncate(self, s: str, length: float) -> str:
         return s[: max(int(length), 0)]
 
-    @jf.signature({"types": ["string"]})
+    @_sig({"types": ["string"]})
     def _func_parse_json(self, s: str) -> Any:
         try:
             return json.loads(s)
         except ValueError as e:
             raise FunctionError(f"parse_json: {e}") from None
 
-    @jf.signature({"types": ["object", "array"]}, {"types": ["string", "number"]})
+    @_sig({"types": ["object", "array"]}, {"types": ["string", "number"]})
     def _func_lookup(self, collection: Any, key: Any) -> Any:
         if isinstance(collection, Mapping):
             if not isinstance(key, str):
@@ -307,28 +317,28 @@ class KyvernoFunctions(jf.Functions):
             raise FunctionError("lookup: an array needs an integer index")
         return collection[int(key)] if 0 <= int(key) < len(collection) else None
 
-    @jf.signature({"types": ["object", "array"]}, {"types": ["string"]}, {"types": ["string"]})
+    @_sig({"types": ["object", "array"]}, {"types": ["string"]}, {"types": ["string"]})
     def _func_items(self, collection: Any, key_name: str, value_name: str) -> list[Any]:
         if isinstance(collection, Mapping):
             return [{key_name: k, value_name: collection[k]} for k in sorted(collection)]
         return [{key_name: float(i), value_name: v} for i, v in enumerate(collection)]
 
-    @jf.signature({"types": ["array"]}, {"types": ["array"]})
+    @_sig({"types": ["array"]}, {"types": ["array"]})
     def _func_object_from_lists(self, keys: list[Any], values: list[Any]) -> dict[str, Any]:
         return {str(k): (values[i] if i < len(values) else None) for i, k in enumerate(keys)}
 
-    @jf.signature({"types": ["string"]})
+    @_sig({"types": ["string"]})
     def _func_path_canonicalize(self, s: str) -> str:
         return posixpath.normpath(s) if s else "."
 
-    @jf.signature({"types": ["string"]})
+    @_sig({"types": ["string"]})
     def _func_sha256(self, s: str) -> str:
         return hashlib.sha256(s.encode()).hexdigest()
 
-    @jf.signature({"types": ["string"]})
+    @_sig({"types": ["string"]})
     def _func_sha1(self, s: str) -> str:
-        return hashlib.sha1(s.encode()).hexdigest()  # noqa: S324 - Kyverno's function, not for security
+        return hashlib.sha1(s.encode()).hexdigest()
 
-    @jf.signature({"types": ["string"]})
+    @_sig({"types": ["string"]})
     def _func_md5(self, s: str) -> str:
-        return hashlib.md5(s.encode()).hexdigest()  # noqa: S324 - Kyverno's function, not for security
+        return hashlib.md5(s.encode()).hexdigest()

@@ -181,17 +181,14 @@ def _filter(f: Mapping[str, Any], *, for_match: bool) -> Callable[[Target], bool
 
 def _block(block: Mapping[str, Any] | None, *, for_match: bool) -> Callable[[Target], bool]:
     """A match block -> "selects the target"; an exclude block -> "excludes the target"."""
+    # An empty filter never matches (Kyverno: "match cannot be empty") and never excludes.
     if not block:
-        return (lambda _: False) if not for_match else (lambda _: False)
+        return lambda _: False
     if block.get("any"):
         filters = [_filter(f, for_match=for_match) for f in block["any"]]
-        if for_match:
-            return lambda t: any(f(t) is True for f in filters)
         return lambda t: any(f(t) is True for f in filters)
     if block.get("all"):
         filters = [_filter(f, for_match=for_match) for f in block["all"]]
-        if for_match:
-            return lambda t: all(f(t) is True for f in filters)
         return lambda t: all(f(t) is True for f in filters)
     one = _filter(block, for_match=for_match)
     return lambda t: one(t) is True

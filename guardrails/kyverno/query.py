@@ -22,7 +22,7 @@ from guardrails.kyverno import jmespath_functions
 __all__ = ["NotFound", "QueryError", "compile", "search"]
 
 
-class NotFound(Exception):  # noqa: N818 - the name Kyverno's users see in its messages
+class NotFound(Exception):
     """A key a map does not have: Kyverno's `Unknown key "x" in path`."""
 
     def __init__(self, key: str) -> None:
@@ -34,7 +34,7 @@ class QueryError(Exception):
     """The expression is malformed, or a function rejected its arguments."""
 
 
-class _Interpreter(jmespath.visitor.TreeInterpreter):
+class _Interpreter(jmespath.visitor.TreeInterpreter):  # type: ignore[misc]
     def _quiet(self, node: Any, value: Any) -> Any:
         try:
             return self.visit(node, value)
@@ -147,7 +147,7 @@ _INTERPRETER = _Interpreter(_OPTIONS)
 
 
 @functools.lru_cache(maxsize=4096)
-def compile(expression: str) -> Any:  # noqa: A001 - mirrors jmespath.compile
+def compile(expression: str) -> Any:
     """The parsed AST of an expression; QueryError when it does not parse."""
     try:
         return jmespath.parser.Parser().parse(expression).parsed
