@@ -131,9 +131,9 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], Status]] = [
     ),
     # S3 ACLs and public access blocks
     ("terraform-s3-no-public-acl", "aws_s3_bucket", {"bucket": "b", "acl": "private"}, {}, Status.PASS),
-    ("terraform-s3-no-public-acl", "aws_s3_bucket", {"bucket": "b", "acl": None}, {}, Status.PASS),
+    ("terraform-s3-no-public-acl", "aws_s3_bucket", {"bucket": "b", "acl": None}, {}, Status.SKIP),
     ("terraform-s3-no-public-acl", "aws_s3_bucket", {"bucket": "b", "acl": "public-read"}, {}, Status.FAIL),
-    ("terraform-s3-no-public-acl", "aws_s3_bucket", {"bucket": "b"}, {"acl": True}, Status.UNKNOWN),
+    ("terraform-s3-no-public-acl", "aws_s3_bucket", {"bucket": "b"}, {"acl": True}, Status.SKIP),
     (
         "terraform-s3-no-public-acl",
         "aws_s3_bucket_acl",
@@ -210,6 +210,21 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], Status]] = [
         {},
         Status.FAIL,
     ),
+    (
+        "terraform-s3-no-public-acl",
+        "aws_s3_bucket",
+        {"bucket": "b", "acl": "private"},
+        {"grant": True},
+        Status.PASS,
+    ),
+    (
+        "terraform-s3-no-public-acl",
+        "aws_s3_bucket_acl",
+        {"bucket": "b", "acl": "private"},
+        {"access_control_policy": True},
+        Status.PASS,
+    ),
+    ("terraform-s3-no-public-acl", "aws_s3_bucket_acl", {"bucket": "b"}, {"acl": True}, Status.UNKNOWN),
     # encryption at rest
     ("terraform-encryption-at-rest", "aws_ebs_volume", {"size": 10, "encrypted": True}, {}, Status.PASS),
     ("terraform-encryption-at-rest", "aws_ebs_volume", {"size": 10, "encrypted": False}, {}, Status.FAIL),

@@ -1,0 +1,73 @@
+"""`examples/terraform/`: the example plan fires every built-in Terraform rule (and reports what is
+known only after apply as unknown); the compliant plan passes them all."""
+
+from __future__ import annotations
+
+import pathlib
+
+import yaml
+
+from guardrails.model import Status
+from guardrails.policy.compile import compile_native
+from guardrails.policy.load import RuleSet
+from guardrails.scan import scan
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples" / "terraform"
+
+
+def terraform_rules() -> RuleSet:
+    rules = []
+    for f in sorted((REPO / "rules" / "terraform").glob("*.yaml")):
+        if not f.name.endswith(".test.yaml"):
+            doc = yaml.safe_load(f.read_text())
+            rules.append(compile_native(doc["metadata"]["name"], doc["spec"], source=None))
+    return RuleSet(rules=tuple(rules))
+
+
+EXPECTED = {
+    ("terraform-s3-no-public-acl", "aws_s3_bucket.assets", Status.FAIL),
+    ("terraform-s3-block-public-access", "aws_s3_bucket_public_access_block.assets", Status.FAIL),
+    ("terraform-encryption-at-rest", "aws_instance.bastion", Status.FAIL),
+    ("terraform-no-public-ssh", "aws_security_group.bastion", Status.FAIL),
+    ("terraform-no-public-rdp", "aws_security_group_rule.rdp", Status.FAIL),
+    ("terraform-approved-registries", "aws_ecs_task_definition.api", Status.FAIL),
+    ("terraform-container-resources", "aws_ecs_task_definition.api", Status.FAIL),
+    ("terraform-required-tags", "aws_sqs_queue.legacy", Status.FAIL),
+    ("terraform-encryption-at-rest", "module.storage.aws_ebs_volume.data[0]", Status.FAIL),
+    ("terraform-encryption-at-rest", "module.storage.aws_db_instance.main", Status.FAIL),
+    ("terraform-encryption-at-rest", "module.storage.aws_ebs_volume.scratch", Status.UNKNOWN),
+    ("terraform-required-tags", "module.network.aws_vpc.this[0]", Status.UNKNOWN),
+}
+
+
+def test_example_plan_fires_every_terraform_rule() -> None:
+    rules = terraform_rules()
+    report = scan([str(EXAMPLES / "plan.json")], rules=rules, root=REPO)
+    got = {(f.rule, f.origin.address, f.status) for f in report.findings}
+    assert got == EXPECTED
+    assert {r.name for r in rules.rules} == {rule for rule, _, status in EXPECTED if status is Status.FAIL}
+    # deletions, no-ops and data sources are skipped unless asked for
+    assert report.resources == 15
+    everything = scan([str(EXAMPLES / "plan.json")], rules=rules, root=REPO, all_resources=True)
+    assert everything.resources == 18
+    assert ("terraform-s3-no-public-acl", "aws_s3_bucket.old_reports", Status.FAIL) in {
+        (f.rule, f.origin.address, f.status) for f in everything.findings
+    }
+
+
+def test_example_plan_names_modules_and_their_sources() -> None:
+    report = scan([str(EXAMPLES / "plan.json")], rules=terraform_rules(), root=REPO)
+    sources = {f.origin.address: (f.origin.module, f.origin.module_source) for f in report.findings}
+    assert sources["module.storage.aws_ebs_volume.data[0]"] == ("module.storage", "./modules/storage")
+    assert sources["module.network.aws_vpc.this[0]"] == (
+        "module.network",
+        "terraform-aws-modules/vpc/aws (5.1.0)",
+    )
+    assert sources["aws_instance.bastion"] == (None, None)
+
+
+def test_compliant_plan_passes_every_terraform_rule() -> None:
+    report = scan([str(EXAMPLES / "compliant-plan.json")], rules=terraform_rules(), root=REPO)
+    assert report.resources == 9
+    assert report.findings == ()
