@@ -1,0 +1,74 @@
+"""JMESPath helpers: templates keep types or interpolate, truthiness, the path an expression reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from guardrails.checks import jmes
+from guardrails.checks.base import ParamError
+from guardrails.checks.text import quote
+from guardrails.model import FieldPath
+
+DATA = {"metadata": {"name": "web", "labels": {"app.kubernetes.io/name": "shop"}}, "spec": {"replicas": 2, "items": [1, 2]}}
+
+
+@pytest.mark.parametrize(
+    ("template", "value"),
+    [
+        ("{{ spec.replicas }}", 2),
+        ("  {{spec.items}}  ", [1, 2]),
+        ("{{ spec.missing }}", None),
+        ("n={{ spec.replicas }}", "n=2"),
+        ("{{ metadata.name }}-{{ spec.items }}", "web-[1, 2]"),
+        ('{{ metadata.labels."app.kubernetes.io/name" }}', "shop"),
+        ("plain", "plain"),
+        (7, 7),
+        (["{{ spec.replicas }}", "x"], [2, "x"]),
+        ({"a": "{{ metadata.name }}"}, {"a": "web"}),
+    ],
+)
+def test_templates(template: Any, value: Any) -> None:
+    assert jmes.compile_template(template, ())(DATA) == value
+
+
+def test_message_templates_quote_values() -> None:
+    render = jmes.compile_template("{{ metadata.name }} has {{ spec.replicas }} and {{ spec.nothing }}", (), quote)
+    assert render(DATA) == '"web" has 2 and null'
+
+
+@pytest.mark.parametrize(
+    ("value", "truth"),
+    [(None, False), (False, False), ("", False), ([], False), ({}, False), (0, True), (True, True), ("x", True), ([0], True)],
+)
+def test_truthy(value: Any, truth: bool) -> None:
+    assert jmes.truthy(value) is truth
+
+
+@pytest.mark.parametrize(
+    ("expression", "path"),
+    [
+        ("spec.replicas", ("spec", "replicas")),
+        ("spec.containers[0].image", ("spec", "containers", 0, "image")),
+        ("spec.replicas >= `2`", ("spec", "replicas")),
+        ("metadata.labels.team || 'none'", ("metadata", "labels", "team")),
+        ('metadata.labels."app.kubernetes.io/name"', ("metadata", "labels", "app.kubernetes.io/name")),
+        ("spec.containers[*].image", None),
+        ("length(spec.containers)", None),
+        ("`1` < spec.replicas", None),
+    ],
+)
+def test_field_path(expression: str, path: FieldPath | None) -> None:
+    assert jmes.field_path(jmes.compile_expression(expression, ())) == path
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("spec.[", "at column 7: the expression is incomplete"), ("a b", "at column 3: Unexpected token: b"),
+     ("`x", "at column 1: Unclosed ` delimiter"), ("", "expected a JMESPath expression"), (3, "expected a JMESPath expression")],
+)
+def test_expression_errors_name_the_column(text: Any, message: str) -> None:
+    with pytest.raises(ParamError) as e:
+        jmes.compile_expression(text, ("key",))
+    assert message in e.value.message and e.value.path == ("key",)
