@@ -73,7 +73,12 @@ def generate_ca(common_name: str = "guardrails-webhook-ca", *, lifetime: datetim
 
 
 def issue_leaf(
-    ca: KeyPair, dns_names: Sequence[str], *, lifetime: datetime.timedelta, ips: Sequence[str] = ()
+    ca: KeyPair,
+    dns_names: Sequence[str],
+    *,
+    lifetime: datetime.timedelta,
+    ips: Sequence[str] = (),
+    now: datetime.datetime | None = None,
 ) -> KeyPair:
     """A serving certificate for `dns_names` (and IP addresses), signed by `ca`.
 
@@ -84,7 +89,7 @@ def issue_leaf(
     if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
         raise ValueError("the CA key must be an EC key")
     key = ec.generate_private_key(ec.SECP256R1())
-    now = _now()
+    now = now or _now()
     end = min(now + lifetime, ca_cert.not_valid_after_utc)
     sans: list[x509.GeneralName] = [x509.DNSName(n) for n in dns_names]
     sans += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ips]

@@ -97,24 +97,25 @@ class WebhookServer(uvicorn.Server):
         logs.event(logging.INFO, "listening", host=self.config.host, port=self.port)
 
 
-def make_tls(settings: Settings) -> ServingTLS:
-    """The serving TLS: files as given, or a leaf we issue from our CA (shared in a cluster)."""
+def make_tls(settings: Settings, *, clients: tuple[Any, Any] | None = None) -> tuple[ServingTLS, Callable[[], None] | None]:
+    """The serving TLS (files as given, or a leaf we issue from our CA, shared in a cluster) and,
+    in a cluster, the periodic reconcile of the shared CA and caBundle."""
     if settings.tls_cert and settings.tls_key:
         tls = ServingTLS(settings.tls_cert, settings.tls_key)
         tls.load()
-        return tls
+        return tls, None
     os.makedirs(settings.cert_dir, exist_ok=True)
+    ca_file = os.path.join(settings.cert_dir, "ca.crt")
+    reconcile: Callable[[], None] | None = None
     if settings.in_cluster:
         from webhook.bootstrap import cluster_ca
 
-        ca = cluster_ca(settings)
+        current = [cluster_ca(settings, clients=clients)]
     else:
-        ca = certs.generate_ca(lifetime=settings.ca_lifetime)
-    with open(os.path.join(settings.cert_dir, "ca.crt"), "wb") as f:
-        f.write(ca.cert_pem)
+        current = [certs.generate_ca(lifetime=settings.ca_lifetime)]
 
     def issue() -> certs.KeyPair:
-        return certs.issue_leaf(ca, settings.dns_names, lifetime=settings.leaf_lifetime, ips=list(settings.extra_ips))
+        return certs.issue_leaf(current[0], settings.dns_names, lifetime=settings.leaf_lifetime, ips=list(settings.extra_ips))
 
     tls = ServingTLS(
         os.path.join(settings.cert_dir, "tls.crt"),
@@ -122,9 +123,22 @@ def make_tls(settings: Settings) -> ServingTLS:
         issuer=issue,
         renew_fraction=settings.renew_fraction,
     )
+    if settings.in_cluster:
+
+        def reconcile() -> None:
+            ca = cluster_ca(settings, clients=clients)
+            if ca.cert_pem != current[0].cert_pem:  # the CA was rotated: serve a leaf it signed
+                current[0] = ca
+                with open(ca_file, "wb") as f:
+                    f.write(ca.cert_pem)
+                tls.issue()
+                tls.load()
+
+    with open(ca_file, "wb") as f:
+        f.write(current[0].cert_pem)
     tls.issue()
     tls.load()
-    return tls
+    return tls, reconcile
 
 
 def build(settings: Settings, *, rules: RuleStore | None = None, tls: ServingTLS | None = None,
@@ -133,8 +147,10 @@ def build(settings: Settings, *, rules: RuleStore | None = None, tls: ServingTLS
     store = rules or RuleStore(settings.rules, builtin=settings.builtin, profiles=settings.profiles)
     if store.book is None:
         store.load()
-    serving = tls or make_tls(settings)
-    state = State(settings, store, serving)
+    reconcile = None
+    if tls is None:
+        tls, reconcile = make_tls(settings)
+    state = State(settings, store, tls, reconcile=reconcile)
     app = create_app(state, on_tick=on_tick)
     BoundedH11Protocol.header_timeout = settings.header_timeout
     config = uvicorn.Config(
@@ -145,7 +161,7 @@ def build(settings: Settings, *, rules: RuleStore | None = None, tls: ServingTLS
         loop="asyncio",
         lifespan="on",
         workers=1,
-        ssl_context_factory=lambda _config, _default: serving.context,
+        ssl_context_factory=lambda _config, _default: tls.context,
         h11_max_incomplete_event_size=settings.max_header_bytes,
         timeout_keep_alive=settings.keep_alive,
         timeout_graceful_shutdown=5,

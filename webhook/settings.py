@@ -49,6 +49,7 @@ class Settings:
     in_cluster: bool = False
     ca_secret: str = "guardrails-webhook-ca"
     webhook_config: str = "guardrails"
+    reconcile_interval: float = 300.0  # re-check the shared CA and the caBundle this often
     # Decisions.
     fail_open: bool = False
     exclude_namespaces: tuple[str, ...] | None = None  # None: own namespace + kube-system

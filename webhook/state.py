@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from webhook import logs
@@ -20,8 +21,18 @@ __all__ = ["State"]
 
 
 class State:
-    def __init__(self, settings: Settings, rules: RuleStore, tls: ServingTLS | None, metrics: Metrics | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        rules: RuleStore,
+        tls: ServingTLS | None,
+        metrics: Metrics | None = None,
+        *,
+        reconcile: Callable[[], None] | None = None,
+    ) -> None:
         self.settings = settings
+        self.reconcile = reconcile
+        self._reconciled = time.monotonic()
         self.rules = rules
         self.tls = tls
         self.metrics = metrics or Metrics()
@@ -59,6 +70,12 @@ class State:
             elif cert is False and self.tls.error != self._cert_error:
                 logs.event(logging.ERROR, "serving certificate not reloaded", error=self.tls.error)
             self._cert_error = self.tls.error
+        if self.reconcile is not None and time.monotonic() - self._reconciled >= self.settings.reconcile_interval:
+            self._reconciled = time.monotonic()
+            try:
+                self.reconcile()
+            except Exception as e:  # the API server may be briefly away; the next round retries
+                logs.event(logging.ERROR, "shared CA / caBundle reconcile failed", error=f"{type(e).__name__}: {e}")
         self._publish()
 
     def readiness(self) -> tuple[bool, dict[str, Any]]:

@@ -1,0 +1,137 @@
+"""A small HTTPS server that implements exactly the Kubernetes API endpoints the webhook uses,
+as the API reference documents them (a kube-apiserver cannot be installed here):
+
+  GET    /api/v1/namespaces/{ns}/secrets/{name}                        200, or 404 NotFound
+  POST   /api/v1/namespaces/{ns}/secrets                               201, or 409 AlreadyExists
+  PUT    /api/v1/namespaces/{ns}/secrets/{name}                        200, 404, or 409 Conflict when
+                                                                       metadata.resourceVersion is stale
+  GET    /apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/{name}   200 or 404
+  PATCH  same path, Content-Type application/json-patch+json (RFC 6902 add/replace/test)
+                                                                       200, 415 other types, 422 failed test
+
+Errors are `Status` objects. Every write bumps metadata.resourceVersion. Requests are recorded.
+`gate_reads=N` holds the first N Secret reads until N have arrived, to stage a creation race.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+SECRET = "/api/v1/namespaces/{ns}/secrets/{name}"
+SECRETS = "/api/v1/namespaces/{ns}/secrets"
+VWC = "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/{name}"
+
+
+def status(code: int, reason: str, message: str) -> JSONResponse:
+    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": message, "reason": reason, "code": code}
+    return JSONResponse(body, status_code=code)
+
+
+class FakeAPI:
+    def __init__(self, *, gate_reads: int = 0) -> None:
+        self.secrets: dict[tuple[str, str], dict[str, Any]] = {}
+        self.webhooks: dict[str, dict[str, Any]] = {}
+        self.requests: list[tuple[str, str, str]] = []  # (method, path, content-type)
+        self.tokens: set[str] = set()
+        self._version = 0
+        self._gate_reads = gate_reads
+        self._reads = 0
+        self._gate: asyncio.Event | None = None
+        self.app = Starlette(routes=[
+            Route(SECRET, self.secret, methods=["GET", "PUT"]),
+            Route(SECRETS, self.create_secret, methods=["POST"]),
+            Route(VWC, self.webhook_config, methods=["GET", "PATCH"]),
+        ])
+
+    def _bump(self, obj: dict[str, Any]) -> dict[str, Any]:
+        self._version += 1
+        obj.setdefault("metadata", {})["resourceVersion"] = str(self._version)
+        return obj
+
+    def add_webhook_config(self, name: str, hooks: list[dict[str, Any]]) -> None:
+        self.webhooks[name] = self._bump({
+            "apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
+            "metadata": {"name": name}, "webhooks": hooks,
+        })
+
+    def _record(self, request: Request) -> None:
+        self.requests.append((request.method, request.url.path, request.headers.get("content-type", "")))
+        self.tokens.add(request.headers.get("authorization", ""))
+
+    async def secret(self, request: Request) -> JSONResponse:
+        self._record(request)
+        ns, name = request.path_params["ns"], request.path_params["name"]
+        if request.method == "GET":
+            if self._reads < self._gate_reads:
+                self._reads += 1
+                if self._gate is None:
+                    self._gate = asyncio.Event()
+                if self._reads == self._gate_reads:
+                    self._gate.set()
+                await asyncio.wait_for(self._gate.wait(), 10)
+            found = self.secrets.get((ns, name))
+            if found is None:
+                return status(404, "NotFound", f'secrets "{name}" not found')
+            return JSONResponse(found)
+        body = json.loads(await request.body())
+        current = self.secrets.get((ns, name))
+        if current is None:
+            return status(404, "NotFound", f'secrets "{name}" not found')
+        sent = body.get("metadata", {}).get("resourceVersion")
+        if sent and sent != current["metadata"]["resourceVersion"]:
+            return status(409, "Conflict", f'Operation cannot be fulfilled on secrets "{name}": the object has been modified')
+        self.secrets[(ns, name)] = self._bump(body)
+        return JSONResponse(self.secrets[(ns, name)])
+
+    async def create_secret(self, request: Request) -> JSONResponse:
+        self._record(request)
+        ns = request.path_params["ns"]
+        body = json.loads(await request.body())
+        name = body["metadata"]["name"]
+        if (ns, name) in self.secrets:
+            return status(409, "AlreadyExists", f'secrets "{name}" already exists')
+        body["metadata"]["namespace"] = ns
+        self.secrets[(ns, name)] = self._bump(body)
+        return JSONResponse(self.secrets[(ns, name)], status_code=201)
+
+    async def webhook_config(self, request: Request) -> JSONResponse:
+        self._record(request)
+        name = request.path_params["name"]
+        current = self.webhooks.get(name)
+        if current is None:
+            return status(404, "NotFound", f'validatingwebhookconfigurations "{name}" not found')
+        if request.method == "GET":
+            return JSONResponse(current)
+        if request.headers.get("content-type", "").split(";")[0] != "application/json-patch+json":
+            return status(415, "UnsupportedMediaType", "this fake implements JSON patch only")
+        doc = copy.deepcopy(current)
+        for op in json.loads(await request.body()):
+            *parents, last = [p for p in op["path"].split("/")[1:]]
+            target: Any = doc
+            try:
+                for step in parents:
+                    target = target[int(step)] if isinstance(target, list) else target[step]
+                key: Any = int(last) if isinstance(target, list) else last
+                if op["op"] == "test":
+                    if target[key] != op["value"]:
+                        return status(422, "Invalid", f"the test operation on {op['path']} failed")
+                elif op["op"] == "replace":
+                    target[key]  # must exist
+                    target[key] = op["value"]
+                elif op["op"] == "add":
+                    target[key] = op["value"]
+                else:
+                    return status(422, "Invalid", f"unsupported op {op['op']}")
+            except (KeyError, IndexError, ValueError, TypeError):
+                return status(422, "Invalid", f"path {op['path']} does not exist")
+        self.webhooks[name] = self._bump(doc)
+        return JSONResponse(self.webhooks[name])
