@@ -10,7 +10,17 @@ from typing import Any
 
 from guardrails.engine import Engine
 from guardrails.errors import ConfigError, GuardrailsError, RuleFileError, SourceError, UsageError
-from guardrails.model import Action, Finding, Location, Origin, Resource, RuleResult, Severity, Status, Violation
+from guardrails.model import (
+    Action,
+    Finding,
+    Location,
+    Origin,
+    Resource,
+    RuleResult,
+    Severity,
+    Status,
+    Violation,
+)
 from guardrails.policy.compile import CompiledRule
 
 __version__ = "0.1.0"

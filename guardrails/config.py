@@ -69,8 +69,8 @@ def load_config(path: pathlib.Path) -> Config:
         raise ConfigError(f"cannot read: {e.strerror}", location=Location(display)) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        loc = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
-        raise ConfigError(f"malformed YAML: {getattr(e, 'problem', e)}", location=loc) from None
+        where = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
+        raise ConfigError(f"malformed YAML: {getattr(e, 'problem', e)}", location=where) from None
     if data is None:
         return Config(path=path)
     if not isinstance(data, Mapping):

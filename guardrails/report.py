@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-from collections.abc import Sequence
 
 from guardrails.errors import GuardrailsError
 from guardrails.model import Finding, Severity, Status

@@ -77,10 +77,7 @@ def kind_matcher(patterns: Sequence[str]) -> Callable[[str, str, str], bool]:
             parsed.append((selectors.compile_globs([group]), selectors.compile_globs([parts[-2]]), kind))
 
     def matches(group: str, version: str, kind: str) -> bool:
-        for g, v, k in parsed:
-            if k(kind) and (v is None or v(version)) and (g is None or g(group)):
-                return True
-        return False
+        return any(k(kind) and (v is None or v(version)) and (g is None or g(group)) for g, v, k in parsed)
 
     return matches
 

@@ -86,6 +86,7 @@ def _documents(path: pathlib.Path, display: str) -> Iterator[tuple[Any, yaml.Nod
     try:
         while loader.check_node():
             node = loader.get_node()
+            assert node is not None  # check_node() said there is one
             yield loader.construct_document(node), node
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)

@@ -17,8 +17,8 @@ import jsonschema
 import jsonschema.exceptions
 
 from guardrails.errors import RuleFileError
-from guardrails.model import FieldPath, Location
 from guardrails.kube.paths import display as show_path
+from guardrails.model import FieldPath, Location
 
 __all__ = ["best", "jsonable", "validate_native"]
 
@@ -41,7 +41,7 @@ def _validator(kind: str) -> jsonschema.protocols.Validator:
     full = schema.load()
     sub = {"$ref": f"#/$defs/{kind}", "$defs": full["$defs"]}
     cls = jsonschema.validators.validator_for(full)
-    return cls(sub, format_checker=cls.FORMAT_CHECKER)  # type: ignore[no-any-return]
+    return cls(sub, format_checker=cls.FORMAT_CHECKER)
 
 
 def _explain(err: jsonschema.exceptions.ValidationError) -> tuple[str, FieldPath, str | None]:
@@ -82,7 +82,7 @@ def validate_native(
         return []
     top = max(errors, key=jsonschema.exceptions.relevance)
     # The most relevant first (it is what a one-line message shows), the rest in file order.
-    ordered = [top] + sorted((e for e in errors if e is not top), key=lambda e: locate(tuple(e.absolute_path)).line)
+    ordered = [top, *sorted((e for e in errors if e is not top), key=lambda e: locate(tuple(e.absolute_path)).line)]
     out = []
     for err in ordered:
         message, path, hint = _explain(err)

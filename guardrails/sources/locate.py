@@ -41,7 +41,9 @@ def _nodes(text: str) -> list[yaml.Node]:
     out = []
     try:
         while loader.check_node():
-            out.append(loader.get_node())
+            node = loader.get_node()
+            if node is not None:
+                out.append(node)
     except yaml.YAMLError:
         pass
     finally:

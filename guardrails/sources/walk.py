@@ -7,6 +7,7 @@ environments), whatever the repository's `.gitignore` ignores, and `--exclude` g
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fnmatch
 import os
@@ -119,10 +120,8 @@ def _walk(top: pathlib.Path, root: pathlib.Path, exclude: Sequence[str], seen: s
         d = pathlib.Path(dirpath)
         gi = d / ".gitignore"
         if gi.is_file():
-            try:
+            with contextlib.suppress(OSError):
                 ignores.append(_GitIgnore(d, gi.read_text(encoding="utf-8", errors="replace").splitlines()))
-            except OSError:
-                pass
         active = [g for g in ignores if d == g.base or g.base in d.parents]
         keep = []
         for name in sorted(dirnames):

@@ -74,6 +74,7 @@ def documents(text: str, display: str) -> Iterator[Document | SourceError]:
     try:
         while loader.check_node():
             node = loader.get_node()
+            assert node is not None  # check_node() said there is one
             data = loader.construct_document(node)
             yield Document(index, node.start_mark.line + 1, data)
             index += 1
