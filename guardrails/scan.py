@@ -77,6 +77,8 @@ def scan_text(text: str, display: str, engine: Engine, *, all_resources: bool = 
         findings.extend(engine.evaluate(r))
     if findings:
         findings = locate.locate_findings(findings, {display: text})
+        # Rules run one after another; readers expect the file's own order.
+        findings.sort(key=lambda f: (f.location.line, f.location.column) if f.location else (f.origin.line, 0))
     return FileResult(display, tuple(findings), len(resources), skipped, tuple(problems))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from guardrails.errors import UsageError
+from guardrails.errors import GuardrailsError, UsageError
 from guardrails.policy.load import lint_rules, load_rules
 
 __all__ = ["add_parser", "run"]
@@ -80,7 +80,11 @@ def run(args: argparse.Namespace, io: Any) -> int:
 
 def _lint(args: argparse.Namespace, io: Any) -> int:
     ruleset, problems = lint_rules(args.paths)
-    for p in problems:
+    def where(p: GuardrailsError) -> tuple[str, int, int]:
+        loc = p.location
+        return (loc.path, loc.line, loc.column) if loc else ("", 0, 0)
+
+    for p in sorted(problems, key=where):
         io.stdout.write(p.render() + "\n")
     for w in ruleset.warnings:
         io.stdout.write(f"warning: {w.render()}\n")

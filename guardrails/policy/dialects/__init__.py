@@ -15,6 +15,7 @@ __all__ = ["DIALECTS", "find"]
 # (apiVersion group, kind) -> module
 DIALECTS: dict[tuple[str, str], str] = {
     ("guardrails.dev", "Rule"): "guardrails.policy.dialects.native",
+    ("guardrails.dev", "Exception"): "guardrails.policy.dialects.native",
     ("templates.gatekeeper.sh", "ConstraintTemplate"): "guardrails.policy.dialects.gatekeeper",
     ("constraints.gatekeeper.sh", "*"): "guardrails.policy.dialects.gatekeeper",
     ("kyverno.io", "ClusterPolicy"): "guardrails.policy.dialects.kyverno",

@@ -11,7 +11,7 @@ import json
 import pathlib
 from typing import Any
 
-__all__ = ["SCHEMA_FILE", "build", "load"]
+__all__ = ["SCHEMA_FILE", "build", "load", "render"]
 
 SCHEMA_FILE = pathlib.Path(__file__).with_name("rule.schema.json")
 
@@ -134,6 +134,7 @@ def load() -> dict[str, Any]:
     return data
 
 
-if __name__ == "__main__":
-    SCHEMA_FILE.write_text(json.dumps(build(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {SCHEMA_FILE}")
+
+def render() -> str:
+    """The built schema as the committed file's text."""
+    return json.dumps(build(), indent=2, sort_keys=True) + "\n"
