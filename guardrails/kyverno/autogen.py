@@ -119,7 +119,8 @@ def _generate(name: str, rule: Mapping[str, Any], key: str, kinds: list[str], *,
             exclude["resources"]["kinds"] = _gvks(kinds)
     validate = out.get("validate")
     if not isinstance(validate, Mapping):
-        return None
+        # mutate and verifyImages rules are copied too (the dialect marks them unsupported)
+        return out if out.get("mutate") or out.get("verifyImages") else None
     keep = {k: validate[k] for k in ("message", "failureAction", "failureActionOverrides",
                                      "allowExistingViolations") if k in validate}
     if validate.get("pattern") is not None:

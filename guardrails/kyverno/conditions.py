@@ -74,25 +74,25 @@ def check(block: Any, data: Mapping[str, Any]) -> tuple[bool, str]:
     return False, join_non_empty(false_msgs, "; ")
 
 
-def validate_block(block: Any) -> str | None:
-    """A problem with a condition block's shape or operators, for load-time errors."""
+def validate_block(block: Any) -> tuple[str, tuple[str | int, ...]] | None:
+    """A problem with a condition block's shape or operators, and where it is in the block."""
     if block is None:
         return None
-    conds: list[Any]
+    conds: list[tuple[tuple[str | int, ...], Any]]
     if isinstance(block, list):
-        conds = block
+        conds = [((i,), c) for i, c in enumerate(block)]
     elif isinstance(block, Mapping):
         unknown = set(block) - {"any", "all"}
         if unknown:
-            return f"unknown condition field {sorted(unknown)[0]!r}: use any or all"
-        conds = [*(block.get("any") or ()), *(block.get("all") or ())]
+            return f"unknown condition field {sorted(unknown)[0]!r}: use any or all", ()
+        conds = [((k, i), c) for k in ("any", "all") for i, c in enumerate(block.get(k) or ())]
     else:
-        return "conditions must be a list or an object with any/all"
-    for i, cond in enumerate(conds):
+        return "conditions must be a list or an object with any/all", ()
+    for where, cond in conds:
         if not isinstance(cond, Mapping):
-            return f"condition {i} must be an object with key, operator and value"
+            return "a condition must be an object with key, operator and value", where
         try:
             operators.resolve(str(cond.get("operator")))
         except ValueError as e:
-            return f"condition {i}: {e}"
+            return str(e), (*where, "operator")
     return None

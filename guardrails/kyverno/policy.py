@@ -79,7 +79,7 @@ def _unsupported(rule: Mapping[str, Any]) -> str | None:
 def _check_conditions(block: Any, path: FieldPath, problems: list[PolicyProblem]) -> None:
     err = conditions.validate_block(block)
     if err is not None:
-        problems.append(PolicyProblem(err, path))
+        problems.append(PolicyProblem(err[0], (*path, *err[1])))
 
 
 def _check_foreach(items: Any, path: FieldPath, problems: list[PolicyProblem]) -> None:

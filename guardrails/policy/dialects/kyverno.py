@@ -31,7 +31,7 @@ def field_text(path: FieldPath) -> str:
     out = ""
     for p in path:
         out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out
+    return out or "(document)"
 
 
 def _severity(text: str) -> Severity:

@@ -1,0 +1,72 @@
+"""The same Kyverno policies judge the same resources identically through the scan path
+(manifests read from files) and the webhook's path (an AdmissionReview parsed into a
+Resource with its request), over every suite of the conformance data."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from typing import Any
+
+import pytest
+
+from guardrails.engine import Engine
+from guardrails.model import RuleResult
+from guardrails.policy.load import load_rules
+from guardrails.sources import admission, yamldocs
+from tests.conftest import SHARED
+
+ROOT = SHARED / "conformance" / "kyverno"
+SUITES = json.loads((ROOT / "index.json").read_text())["suites"] if (ROOT / "index.json").is_file() else []
+
+# suite -> reason. The one place known differences live.
+SKIPS: dict[str, str] = {
+    "other/check-serviceaccount": (
+        "the rule reads serviceAccountName, which Kyverno defines only when there is a requester: "
+        "a scan has none (the rule errors), an admission request has one"
+    ),
+}
+
+
+def _review(obj: dict[str, Any]) -> dict[str, Any]:
+    group, _, version = str(obj.get("apiVersion", "")).rpartition("/")
+    meta = obj.get("metadata") or {}
+    return {
+        "apiVersion": "admission.k8s.io/v1",
+        "kind": "AdmissionReview",
+        "request": {
+            "uid": "00000000-0000-0000-0000-000000000001",
+            "kind": {"group": group, "version": version, "kind": obj.get("kind")},
+            "resource": {"group": group, "version": version, "resource": str(obj.get("kind", "")).lower() + "s"},
+            "operation": "CREATE",
+            "namespace": meta.get("namespace", ""),
+            "name": meta.get("name", ""),
+            "object": obj,
+            "userInfo": {"username": "kubernetes-admin", "groups": ["system:masters", "system:authenticated"]},
+        },
+    }
+
+
+def _outcomes(results: list[RuleResult]) -> list[tuple[str, str, tuple[str, ...]]]:
+    return sorted((r.rule, str(r.status), tuple(v.message for v in r.violations)) for r in results)
+
+
+@pytest.mark.parametrize(
+    "suite",
+    [pytest.param(s, id=s["suite"], marks=[pytest.mark.skip(reason=SKIPS[s["suite"]])] if s["suite"] in SKIPS else [])
+     for s in SUITES],
+)
+def test_scan_and_webhook_agree(suite: dict[str, Any]) -> None:
+    engine = Engine(load_rules([ROOT / p for p in suite["policies"]]).rules)
+    compared = 0
+    for rel in suite["resources"]:
+        path = pathlib.Path(ROOT / rel)
+        for doc in yamldocs.documents(path.read_text(), str(path)):
+            assert isinstance(doc, yamldocs.Document), doc
+            for scanned in yamldocs.resources_of(doc, str(path))[0]:
+                request = admission.parse_review(json.loads(json.dumps(_review(dict(scanned.obj)), default=str)))
+                webhook = request.resource()
+                assert webhook is not None and webhook.request is not None
+                assert _outcomes(engine.results(scanned)) == _outcomes(engine.results(webhook)), scanned.ref()
+                compared += 1
+    assert compared > 0

@@ -1,0 +1,148 @@
+"""Kyverno documents wherever rules load: beside native rules, with file:line errors in
+Kyverno's field names, unsupported rules listed, PolicyExceptions applied by the engine."""
+
+from __future__ import annotations
+
+import pathlib
+import textwrap
+
+import pytest
+
+from guardrails.engine import Engine
+from guardrails.errors import RuleFileError
+from guardrails.model import Action, Origin, Resource, Severity, Status
+from guardrails.policy.load import lint_rules, load_rules
+
+POLICY = textwrap.dedent("""\
+    apiVersion: kyverno.io/v1
+    kind: ClusterPolicy
+    metadata:
+      name: disallow-latest-tag
+      annotations:
+        policies.kyverno.io/title: Disallow Latest Tag
+        policies.kyverno.io/severity: high
+        policies.kyverno.io/category: Best Practices
+    spec:
+      validationFailureAction: Enforce
+      rules:
+      - name: validate-image-tag
+        match:
+          any:
+          - resources:
+              kinds: [Pod]
+        validate:
+          message: "Using a mutable image tag e.g. 'latest' is not allowed."
+          pattern:
+            spec:
+              containers:
+              - image: "!*:latest"
+      - name: mutate-it
+        match:
+          any:
+          - resources:
+              kinds: [Pod]
+        mutate:
+          patchStrategicMerge: {}
+    """)
+
+NATIVE = textwrap.dedent("""\
+    apiVersion: guardrails.dev/v1
+    kind: Rule
+    metadata:
+      name: native-rule
+    spec:
+      title: t
+      description: d
+      remediation: Fix it.
+      severity: low
+      action: warn
+      match: {kinds: [Pod]}
+      requiredLabels: [team]
+    """)
+
+
+def pod(image: str, kind: str = "Pod") -> Resource:
+    spec = {"containers": [{"name": "c", "image": image}]}
+    if kind == "Deployment":
+        obj = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "ns"},
+               "spec": {"template": {"metadata": {}, "spec": spec}}}
+    else:
+        obj = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "ns"}, "spec": spec}
+    return Resource(obj=obj, origin=Origin("x.yaml"))
+
+
+def test_loads_beside_native_rules(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "kyverno.yaml").write_text(POLICY)
+    (tmp_path / "native.yaml").write_text(NATIVE)
+    ruleset, problems = lint_rules([tmp_path])
+    assert problems == []
+    names = sorted(r.name for r in ruleset.rules)
+    assert names == ["autogen-cronjob-mutate-it", "autogen-cronjob-validate-image-tag", "autogen-mutate-it",
+                     "autogen-validate-image-tag", "mutate-it", "native-rule", "validate-image-tag"]
+    rule = next(r for r in ruleset.rules if r.name == "validate-image-tag")
+    assert (rule.policy, rule.dialect, rule.severity, rule.action, rule.title, rule.category) == (
+        "disallow-latest-tag", "kyverno", Severity.HIGH, Action.DENY, "Disallow Latest Tag", "Best Practices")
+    assert rule.source is not None and rule.source.line == 12
+    warnings = [w.render() for w in ruleset.warnings]
+    assert any("mutate-it" in w and "unsupported" in w and "kyverno.yaml:23" in w for w in warnings), warnings
+
+
+def test_engine_verdicts(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "kyverno.yaml").write_text(POLICY)
+    engine = Engine(load_rules([tmp_path]).rules)
+    by_rule = {r.rule: r for r in engine.results(pod("nginx:latest"))}
+    assert by_rule["validate-image-tag"].status is Status.FAIL
+    assert by_rule["mutate-it"].status is Status.SKIP
+    (finding,) = [f for f in engine.evaluate(pod("nginx:latest")) if f.rule == "validate-image-tag"]
+    assert finding.path == ("spec", "containers", 0, "image")
+    assert finding.message.startswith("validation error: Using a mutable image tag")
+    dep = {r.rule: r.status for r in engine.results(pod("nginx:latest", "Deployment"))}
+    assert dep["autogen-validate-image-tag"] is Status.FAIL and "validate-image-tag" not in dep
+    assert {r.rule: r.status for r in engine.results(pod("nginx:1"))}["validate-image-tag"] is Status.PASS
+
+
+def test_errors_name_file_line_and_field(tmp_path: pathlib.Path) -> None:
+    f = tmp_path / "p.yaml"
+    f.write_text(textwrap.dedent("""\
+        apiVersion: kyverno.io/v1
+        kind: ClusterPolicy
+        metadata: {name: p}
+        spec:
+          rules:
+          - name: r
+            match: {any: [{resources: {kinds: [Pod]}}]}
+            validate:
+              deny:
+                conditions:
+                  any:
+                  - {key: a, operator: Equalz, value: b}
+        """))
+    with pytest.raises(RuleFileError) as e:
+        load_rules([f])
+    assert "spec.rules[0].validate.deny.conditions.any[0].operator: unknown operator 'Equalz'" in e.value.message
+    assert e.value.location is not None and e.value.location.path.endswith("p.yaml")
+    assert (e.value.location.line, e.value.location.column) == (12, 22)
+
+
+def test_policy_exception_waives(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "kyverno.yaml").write_text(POLICY)
+    (tmp_path / "exception.yaml").write_text(textwrap.dedent("""\
+        apiVersion: kyverno.io/v2
+        kind: PolicyException
+        metadata: {name: allow-latest, namespace: ns}
+        spec:
+          exceptions:
+          - policyName: disallow-latest-tag
+            ruleNames: [validate-image-tag]
+          match:
+            any:
+            - resources:
+                kinds: [Pod, Deployment]
+                namespaces: [ns]
+        """))
+    ruleset = load_rules([tmp_path])
+    engine = Engine(ruleset.rules, ruleset.waivers)
+    statuses = {f.rule: f.status for f in engine.evaluate(pod("nginx:latest"))}
+    assert statuses["validate-image-tag"] is Status.WAIVED
+    dep = {f.rule: f.status for f in engine.evaluate(pod("nginx:latest", "Deployment"))}
+    assert dep["autogen-validate-image-tag"] is Status.WAIVED

@@ -1,0 +1,148 @@
+"""kyverno-test.yaml runner: rows scored as Kyverno's runner scores them, leniency visible."""
+
+from __future__ import annotations
+
+import pathlib
+import textwrap
+from typing import Any
+
+import yaml
+
+from guardrails.testing import FORMATS, kyverno
+
+POLICY = """\
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: require-team
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: check-team
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+    preconditions:
+      all:
+      - key: "{{ request.object.metadata.labels.skip || '' }}"
+        operator: NotEquals
+        value: "yes"
+    validate:
+      message: "label team is required"
+      pattern:
+        metadata:
+          labels:
+            team: "?*"
+  - name: services-only
+    match:
+      any:
+      - resources:
+          kinds: [Service]
+    validate:
+      deny:
+        conditions:
+          any:
+          - key: "{{ request.object.spec.type }}"
+            operator: Equals
+            value: LoadBalancer
+"""
+
+RESOURCES = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: good, labels: {team: a}}
+spec: {containers: [{name: c, image: x}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: bad, namespace: prod}
+spec: {containers: [{name: c, image: x}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: skipped, labels: {skip: "yes"}}
+spec: {containers: [{name: c, image: x}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: deploy}
+spec: {template: {metadata: {labels: {}}, spec: {containers: [{name: c, image: x}]}}}
+"""
+
+
+def write(tmp: pathlib.Path, results: list[dict[str, Any]], values: str | None = None) -> tuple[str, dict[str, Any]]:
+    (tmp / "policy.yaml").write_text(POLICY)
+    (tmp / "resources.yaml").write_text(RESOURCES)
+    doc: dict[str, Any] = {"apiVersion": "cli.kyverno.io/v1alpha1", "kind": "Test", "metadata": {"name": "t"},
+                           "policies": ["policy.yaml"], "resources": ["resources.yaml"], "results": results}
+    if values is not None:
+        (tmp / "values.yaml").write_text(values)
+        doc["variables"] = "values.yaml"
+    path = tmp / "kyverno-test.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return str(path), doc
+
+
+def row(rule: str, result: str, *names: str, kind: str = "Pod") -> dict[str, Any]:
+    return {"policy": "require-team", "rule": rule, "kind": kind, "resources": list(names), "result": result}
+
+
+def test_registered() -> None:
+    assert FORMATS[("cli.kyverno.io", "Test")] == "guardrails.testing.kyverno"
+
+
+def test_rows(tmp_path: pathlib.Path) -> None:
+    path, doc = write(tmp_path, [
+        row("check-team", "pass", "good"),
+        row("check-team", "fail", "prod/bad", "default/good"),
+        row("check-team", "skip", "skipped"),
+        row("check-team", "fail", "deploy", kind="Deployment"),
+    ])
+    result = kyverno.run_file(path, doc, strict=False)
+    got = [(c.name, c.expected, c.actual, c.ok) for c in result.cases]
+    assert got == [
+        ("require-team/check-team Pod/default/good", "pass", "pass", True),
+        ("require-team/check-team Pod/prod/bad", "fail", "fail", True),
+        ("require-team/check-team Pod/default/good", "fail", "pass", False),
+        ("require-team/check-team Pod/default/skipped", "skip", "skip", True),
+        ("require-team/autogen-check-team Deployment/default/deploy", "fail", "fail", True),
+    ]
+    assert not result.ok
+
+
+def test_no_answer_is_lenient_and_strict_fails_it(tmp_path: pathlib.Path) -> None:
+    path, doc = write(tmp_path, [row("services-only", "fail", "good")])
+    (case,) = kyverno.run_file(path, doc, strict=False).cases
+    assert (case.ok, case.lenient, case.actual) == (True, True, "excluded")
+    (case,) = kyverno.run_file(path, doc, strict=True).cases
+    assert (case.ok, case.lenient) == (False, True)
+
+
+def test_unknown_resource_name_fails(tmp_path: pathlib.Path) -> None:
+    path, doc = write(tmp_path, [row("check-team", "pass", "nope")])
+    (case,) = kyverno.run_file(path, doc, strict=False).cases
+    assert (case.ok, case.actual) == (False, "not found")
+
+
+def test_values_update_allows_existing_violations(tmp_path: pathlib.Path) -> None:
+    values = textwrap.dedent("""\
+        apiVersion: cli.kyverno.io/v1alpha1
+        kind: Values
+        policies:
+        - name: require-team
+          resources:
+          - name: bad
+            values:
+              request.operation: UPDATE
+        """)
+    path, doc = write(tmp_path, [row("check-team", "skip", "bad")], values)
+    (case,) = kyverno.run_file(path, doc, strict=True).cases
+    assert case.ok and "pre-existing" in case.detail
+
+
+def test_broken_policy_path_is_an_error(tmp_path: pathlib.Path) -> None:
+    path, doc = write(tmp_path, [row("check-team", "pass", "good")])
+    doc["policies"] = ["missing.yaml"]
+    result = kyverno.run_file(path, doc, strict=False)
+    assert result.errors and "missing.yaml" in result.errors[0].render()
