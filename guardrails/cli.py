@@ -7,6 +7,7 @@ it with in-memory streams; `main()` only calls it and exits.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import importlib
 import sys
@@ -68,7 +69,9 @@ def run(
             parser.print_help(io.stdout)
             return 2
         try:
-            args = parser.parse_args(args_list)
+            # argparse prints --help and --version to sys.stdout; keep them on our stream.
+            with contextlib.redirect_stdout(io.stdout):
+                args = parser.parse_args(args_list)
         except SystemExit as e:  # --help and --version exit 0 through argparse
             return int(e.code or 0)
         if args.command is None:

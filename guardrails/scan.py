@@ -19,7 +19,6 @@ from typing import IO, Any
 from guardrails.engine import Engine
 from guardrails.errors import GuardrailsError, SourceError
 from guardrails.model import Finding, Location, Resource
-from guardrails.policy.dialects import gatekeeper
 from guardrails.policy.load import RuleSet, load_rules
 from guardrails.report import ScanReport
 from guardrails.sources import locate, terraform, walk, yamldocs
@@ -113,6 +112,15 @@ def _inventory(inputs: Sequence[walk.Input]) -> list[Any]:
     return objects
 
 
+def _gatekeeper(ruleset: RuleSet) -> Any:
+    """The Gatekeeper dialect, imported only when Gatekeeper rules are loaded (it is heavy)."""
+    if not any(r.dialect == "gatekeeper" for r in ruleset.rules):
+        return None
+    from guardrails.policy.dialects import gatekeeper
+
+    return gatekeeper
+
+
 _worker_engine: Engine | None = None
 
 
@@ -152,7 +160,8 @@ def scan(
         inputs = shard_.select(inputs, shard)
     files_ = [i for i in inputs if i.path is not None]
     jobs = max(1, min(jobs, len(files_) // 8 or 1, os.cpu_count() or 1))
-    if gatekeeper.referential(ruleset.rules):
+    gatekeeper = _gatekeeper(ruleset)
+    if gatekeeper is not None and gatekeeper.referential(ruleset.rules):
         # Referential Gatekeeper templates read `data.inventory`: the files scanned together.
         gatekeeper.set_inventory(ruleset.rules, _inventory(files_))
         jobs = 1

@@ -100,7 +100,14 @@ def _group(api_version: str) -> str:
     return api_version.rpartition("/")[0] if "/" in api_version else ""
 
 
-def _load_file(path: pathlib.Path, display: str, context: LoadContext, problems: list[GuardrailsError]) -> list[CompiledRule]:
+def _load_file(
+    path: pathlib.Path,
+    display: str,
+    context: LoadContext,
+    problems: list[GuardrailsError],
+    *,
+    validate: bool = True,
+) -> list[CompiledRule]:
     rules: list[CompiledRule] = []
     for item in _documents(path, display):
         if isinstance(item, GuardrailsError):
@@ -131,7 +138,7 @@ def _load_file(path: pathlib.Path, display: str, context: LoadContext, problems:
                     )
                 )
             continue
-        if _group(api_version) == NATIVE_GROUP:
+        if validate and _group(api_version) == NATIVE_GROUP:
             errors = validate_native(doc, locate=locate)
             if errors:
                 problems.extend(errors)
@@ -161,6 +168,7 @@ def lint_rules(
     *,
     builtin: bool = False,
     profiles: Sequence[str] | None = None,
+    validate_builtin: bool = False,
 ) -> tuple[RuleSet, list[GuardrailsError]]:
     """Load what can be loaded and return every problem found (for `guardrails rules lint`)."""
     context = LoadContext()
@@ -177,7 +185,9 @@ def lint_rules(
     for f, is_builtin in sources:
         display = f"builtin:{f.relative_to(builtin_root()).as_posix()}" if is_builtin else _display(f)
         files.append(display)
-        loaded = _load_file(f, display, context, problems)
+        # The shipped library is schema-checked by the test suite (tests/policy/test_builtin.py);
+        # re-validating it on every run would cost jsonschema's import on every scan.
+        loaded = _load_file(f, display, context, problems, validate=not (is_builtin and not validate_builtin))
         if is_builtin:
             loaded = [r for r in loaded if _in_profiles(r, profiles)]
         rules.extend(loaded)

@@ -13,8 +13,11 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import jsonschema
-import jsonschema.exceptions
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import jsonschema
+    import jsonschema.exceptions
 
 from guardrails.errors import RuleFileError
 from guardrails.kube.paths import display as show_path
@@ -36,6 +39,8 @@ def jsonable(data: Any) -> Any:
 
 @functools.cache
 def _validator(kind: str) -> jsonschema.protocols.Validator:
+    import jsonschema  # 30 ms to import: only when a user's rule file is validated
+
     from guardrails.policy import schema
 
     full = schema.load()
@@ -80,6 +85,8 @@ def validate_native(
     errors = list(validator.iter_errors(jsonable(doc)))
     if not errors:
         return []
+    import jsonschema.exceptions
+
     top = max(errors, key=jsonschema.exceptions.relevance)
     # The most relevant first (it is what a one-line message shows), the rest in file order.
     ordered = [top, *sorted((e for e in errors if e is not top), key=lambda e: locate(tuple(e.absolute_path)).line)]
