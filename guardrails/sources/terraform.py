@@ -142,7 +142,7 @@ def _resource(
         path=display,
         address=address or None,
         module=module or None,
-        module_source=sources.get(_call_path(module)) if module else None,
+        module_source=sources.get(_call_path(module)) if module and sources else None,
     )
     mapped = terraform_k8s.to_kubernetes(rtype, values, unknown_tree)
     if mapped is not None:
@@ -150,7 +150,7 @@ def _resource(
         _placeholders(obj, unknown)
         return Resource(obj=obj, origin=origin, unknown=frozenset(unknown))
     spec = terraform_k8s.decode_embedded(rtype, values)
-    unknown = {("spec", *p) for p in terraform_k8s.unknown_paths(unknown_tree)}
+    unknown = set(terraform_k8s.unknown_paths(unknown_tree, ("spec",))) if unknown_tree else set()
     metadata: dict[str, Any] = {"name": address}
     labels = _labels(values, unknown_tree, unknown)
     if labels is not None:
@@ -195,7 +195,7 @@ def _placeholders(obj: dict[str, Any], unknown: set[FieldPath]) -> None:
     for path in unknown:
         parent: Any = obj
         for step in path[:-1]:
-            if isinstance(parent, Mapping) and isinstance(step, str):
+            if isinstance(parent, dict) and isinstance(step, str):
                 parent = parent.get(step)
             elif isinstance(parent, list) and isinstance(step, int) and step < len(parent):
                 parent = parent[step]

@@ -15,9 +15,10 @@ Container definitions that Terraform holds as JSON strings (`aws_ecs_task_defini
 from __future__ import annotations
 
 import decimal
+import functools
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from guardrails.model import FieldPath
@@ -115,6 +116,7 @@ _CAMEL = re.compile(r"_([a-z0-9])")
 _SCALAR_PORT_PARENTS = frozenset({"httpGet", "tcpSocket", "grpc"})
 
 
+@functools.lru_cache(maxsize=1024)
 def _field(name: str, block: bool) -> str:
     if block and name in _BLOCK_RENAMES:
         return _BLOCK_RENAMES[name]
@@ -130,8 +132,8 @@ class _Mapper:
     def block(self, value: Any, unk: Any, path: FieldPath, parent: str = "") -> dict[str, Any]:
         """A Terraform block (an object) -> a Kubernetes object, recording unknown fields."""
         out: dict[str, Any] = {}
-        values = value if isinstance(value, Mapping) else {}
-        unks = unk if isinstance(unk, Mapping) else {}
+        values = value if isinstance(value, dict) else {}
+        unks = unk if isinstance(unk, dict) else {}
         for key in dict.fromkeys([*values, *unks]):
             v = values.get(key)
             name = _field(key, isinstance(v, list) or (v is None and parent not in _SCALAR_PORT_PARENTS))
@@ -147,7 +149,7 @@ class _Mapper:
     def value(self, v: Any, u: Any, path: FieldPath, name: str, is_list: bool) -> Any:
         if u is True:
             self.unknown.add(path)
-        if isinstance(v, list) and v and all(isinstance(x, Mapping) for x in v):
+        if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
             us = u if isinstance(u, list) else []
             items = [self.block(x, us[i] if i < len(us) else None, (*path, i), name) for i, x in enumerate(v)]
             if is_list:
@@ -160,8 +162,8 @@ class _Mapper:
                 self.unknown |= {(*path, *p[len(first) :]) for p in moved}
                 return items[0]
             return items
-        if isinstance(v, Mapping):  # a map attribute: keys are data (label keys, resource names)
-            if isinstance(u, Mapping):
+        if isinstance(v, dict):  # a map attribute: keys are data (label keys, resource names)
+            if isinstance(u, dict):
                 self.unknown.update((*path, k) for k, x in u.items() if x is True)
             return dict(v)
         if v is None or v == "" or v == []:
@@ -299,13 +301,21 @@ def _plain(d: decimal.Decimal) -> str:
     return format(d.normalize(), "f")
 
 
-def unknown_paths(tree: Any, prefix: FieldPath = ()) -> Iterator[FieldPath]:
+def unknown_paths(tree: Any, prefix: FieldPath = ()) -> list[FieldPath]:
     """Field paths whose value is known only after apply, from an `after_unknown` tree."""
+    out: list[FieldPath] = []
     if tree is True:
-        yield prefix
-    elif isinstance(tree, Mapping):
-        for k, v in tree.items():
-            yield from unknown_paths(v, (*prefix, k))
-    elif isinstance(tree, list):
-        for i, v in enumerate(tree):
-            yield from unknown_paths(v, (*prefix, i))
+        out.append(prefix)
+    elif tree:
+        _collect(tree, prefix, out)
+    return out
+
+
+def _collect(tree: Any, prefix: FieldPath, out: list[FieldPath]) -> None:
+    # after_unknown is parsed JSON (dicts and lists); most of it is False or empty.
+    items = tree.items() if isinstance(tree, dict) else enumerate(tree) if isinstance(tree, list) else ()
+    for k, v in items:
+        if v is True:
+            out.append((*prefix, k))
+        elif v and isinstance(v, (dict, list)):
+            _collect(v, (*prefix, k), out)
