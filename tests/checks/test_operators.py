@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from guardrails.checks import operators
 
@@ -178,3 +180,17 @@ def test_unknown_operator(op: str) -> None:
 )
 def test_wildcard(pattern: str, text: str, matches: bool) -> None:
     assert operators.wildcard(pattern, text) is matches
+
+
+_SCALARS = (st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats(allow_nan=True)
+            | st.sampled_from(["", "0", "1", "1.5", "1Gi", "500m", "1h", "-1s", "1-10", "5", "a*", "?", "1.2.3",
+                               '["a", "b"]', "[1]", "null", "NaN", "1e400", "0x10", "kube-system"])
+            | st.text(max_size=12))
+_JSON = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+                     max_leaves=6)
+
+
+@given(st.sampled_from(sorted(operators.OPERATORS)), _JSON, _JSON)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_every_operator_is_total(op: str, key: Any, value: Any) -> None:
+    assert operators.compare(op, key, value) in (True, False)
