@@ -93,36 +93,38 @@ def _compile(params: Any) -> CheckFn:
         raise ParamError("expected true or false", ("requireDigest",))
     allowed_text = ", ".join(p for p, _ in allow)
 
-    def judge(who: str, image: str, ref: images.ImageRef) -> Iterator[str]:
-        what = f"{who} image {quote(image)} ({ref})"
+    def problems(ref: images.ImageRef) -> list[str]:
+        out = []
         if allow and not any(m(ref) for _, m in allow):
-            yield f"{what} is not from an allowed registry: {allowed_text}"
-        for p, m in deny:
-            if m(ref):
-                yield f"{what} matches the denied pattern {quote(p)}"
+            out.append(f"is not from an allowed registry: {allowed_text}")
+        out.extend(f"matches the denied pattern {quote(p)}" for p, m in deny if m(ref))
         tag = ref.effective_tag
         if bad_tag is not None and tag is not None and bad_tag(tag):
             implicit = " (no tag given, so latest)" if ref.implicit_latest else ""
-            yield f"{what} uses the disallowed tag {quote(tag)}{implicit}"
+            out.append(f"uses the disallowed tag {quote(tag)}{implicit}")
         if require_digest and ref.digest is None:
-            yield f"{what} is not pinned by digest: use {ref.name}@sha256:..."
+            out.append(f"is not pinned by digest: use {ref.name}@sha256:...")
+        return out
 
     def check(resource: Resource) -> Iterator[Violation]:
         for container, cpath, field in workloads.iter_containers(resource.obj):
-            who = container_noun(field, container)
             image = container.get("image")
             path = (*cpath, "image")
             if not isinstance(image, str) or not image:
                 at = path if "image" in container else cpath
-                yield Violation(f"{who} has no image", at)
+                yield Violation(f"{container_noun(field, container)} has no image", at)
                 continue
             try:
                 ref = images.parse(image)
             except images.ImageError as e:
-                yield Violation(f"{who} image {quote(image)} is not a valid image reference: {e.reason}", path)
+                yield Violation(f"{container_noun(field, container)} image {quote(image)} is not a valid image reference: "
+                                f"{e.reason}", path)
                 continue
-            for message in judge(who, image, ref):
-                yield Violation(message, path)
+            found = problems(ref)
+            if found:  # messages are built only for what fails
+                what = f"{container_noun(field, container)} image {quote(image)} ({ref})"
+                for problem in found:
+                    yield Violation(f"{what} {problem}", path)
 
     return check
 

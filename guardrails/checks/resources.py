@@ -90,6 +90,18 @@ def _ratios(params: Mapping[str, Any]) -> list[tuple[str, Fraction, str]]:
     return out
 
 
+class _Noun:
+    """`container "app"`, rendered only when a message needs it."""
+
+    __slots__ = ("container", "field")
+
+    def __init__(self, field: str, container: Mapping[str, Any]) -> None:
+        self.field, self.container = field, container
+
+    def __str__(self) -> str:
+        return container_noun(self.field, self.container)
+
+
 def _show(x: Fraction) -> str:
     return str(x.numerator) if x.denominator == 1 else f"{float(x):.3g}"
 
@@ -107,9 +119,9 @@ def _compile(params: Any) -> CheckFn:
         for container, cpath, field in workloads.iter_containers(resource.obj):
             if field == "ephemeralContainers":
                 continue
-            yield from _judge(resource.obj, container, cpath, container_noun(field, container))
+            yield from _judge(resource.obj, container, cpath, _Noun(field, container))
 
-    def _judge(obj: Any, container: Mapping[str, Any], cpath: FieldPath, who: str) -> Iterator[Violation]:
+    def _judge(obj: Any, container: Mapping[str, Any], cpath: FieldPath, who: _Noun) -> Iterator[Violation]:
         res = container.get("resources")
         res = res if isinstance(res, Mapping) else {}
         values: dict[tuple[str, str], Fraction] = {}

@@ -11,6 +11,7 @@ Invalid references raise ValueError with the reason.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
 
@@ -105,6 +106,7 @@ def _check_digest(digest: str) -> None:
         raise ValueError("invalid checksum digest format: use lowercase hex digits")
 
 
+@functools.lru_cache(maxsize=4096)  # a corpus uses the same images over and over
 def _parse(text: str) -> ImageRef:
     if not text:
         raise ValueError("repository name must have at least one component")

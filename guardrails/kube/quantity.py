@@ -13,6 +13,7 @@ would only cost memory).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from fractions import Fraction
@@ -50,6 +51,11 @@ def parse(value: Any) -> Fraction:
         return parse(repr(value))
     if not isinstance(value, str):
         raise ValueError(f"invalid quantity {value!r}: {_HINT}")
+    return _parse_text(value)
+
+
+@functools.lru_cache(maxsize=4096)  # manifests repeat the same few quantities endlessly
+def _parse_text(value: str) -> Fraction:
     m = _QUANTITY.fullmatch(value)
     if m is None or not (m["int"] or m["frac"]):
         raise ValueError(f"invalid quantity {value!r}: {_HINT}")
