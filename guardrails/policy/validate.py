@@ -11,9 +11,7 @@ import datetime
 import difflib
 import functools
 from collections.abc import Callable, Mapping
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import jsonschema
