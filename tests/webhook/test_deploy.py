@@ -1,0 +1,146 @@
+"""deploy/: `kubectl kustomize` renders it, the manifests pass our own rules, and they agree with
+each other and with `guardrails serve` (names, selectors, RBAC scope, arguments)."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+import shutil
+import subprocess
+from typing import Any
+
+import pytest
+import yaml
+
+from guardrails.cli import build_parser
+from guardrails.policy.load import load_rules
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+DEPLOY = REPO / "deploy"
+
+
+@pytest.fixture(scope="module")
+def rendered() -> str:
+    kubectl = shutil.which("kubectl")
+    assert kubectl, "kubectl is needed to render deploy/ (make system-deps installs it)"
+    p = subprocess.run([kubectl, "kustomize", str(DEPLOY)], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+@pytest.fixture(scope="module")
+def objects(rendered: str) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(rendered) if d}
+
+
+def test_renders_exactly_the_base(objects: dict[tuple[str, str], Any]) -> None:
+    assert sorted(objects) == [
+        ("ClusterRole", "guardrails-webhook"), ("ClusterRoleBinding", "guardrails-webhook"),
+        ("ConfigMap", "guardrails-rules"), ("Deployment", "guardrails"), ("Namespace", "guardrails"),
+        ("PodDisruptionBudget", "guardrails"), ("PriorityClass", "guardrails-webhook"),
+        ("Role", "guardrails-webhook-ca"), ("RoleBinding", "guardrails-webhook-ca"), ("Service", "guardrails"),
+        ("ServiceAccount", "guardrails"), ("ValidatingWebhookConfiguration", "guardrails"),
+    ]
+    for (kind, _), obj in objects.items():
+        if kind not in ("Namespace", "ClusterRole", "ClusterRoleBinding", "PriorityClass", "ValidatingWebhookConfiguration"):
+            assert obj["metadata"]["namespace"] == "guardrails", kind
+
+
+def _serve_args(objects: dict[tuple[str, str], Any]) -> Any:
+    container = objects[("Deployment", "guardrails")]["spec"]["template"]["spec"]["containers"][0]
+    return build_parser().parse_args(container["args"])
+
+
+def test_webhook_configuration(objects: dict[tuple[str, str], Any]) -> None:
+    [hook] = objects[("ValidatingWebhookConfiguration", "guardrails")]["webhooks"]
+    assert hook["sideEffects"] == "None"
+    assert hook["admissionReviewVersions"] == ["v1", "v1beta1"]
+    assert hook["failurePolicy"] == "Fail" and 1 <= hook["timeoutSeconds"] <= 30
+    assert hook["clientConfig"]["service"] == {"name": "guardrails", "namespace": "guardrails", "path": "/validate", "port": 443}
+    assert "caBundle" not in hook["clientConfig"]  # the webhook patches it in
+    [expr] = hook["namespaceSelector"]["matchExpressions"]
+    assert expr == {"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["guardrails", "kube-system"]}
+    assert all("/" not in r for rule in hook["rules"] for r in rule["resources"])  # no sub-resources
+
+
+def test_deployment(objects: dict[tuple[str, str], Any]) -> None:
+    deploy = objects[("Deployment", "guardrails")]
+    spec = deploy["spec"]
+    pod = spec["template"]["spec"]
+    [container] = pod["containers"]
+    assert spec["replicas"] == 3
+    assert pod["priorityClassName"] in {name for kind, name in objects if kind == "PriorityClass"}
+    assert pod["serviceAccountName"] in {name for kind, name in objects if kind == "ServiceAccount"}
+    assert pod["affinity"]["podAntiAffinity"]
+    for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+        assert container[probe]["httpGet"] == {"path": path, "port": "https", "scheme": "HTTPS"}
+    assert set(container["resources"]["requests"]) == set(container["resources"]["limits"]) == {"cpu", "memory"}
+    sc = container["securityContext"]
+    assert sc["readOnlyRootFilesystem"] and not sc["allowPrivilegeEscalation"] and sc["capabilities"]["drop"] == ["ALL"]
+    assert pod["securityContext"]["runAsNonRoot"] and pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+    # The arguments are ones `guardrails serve` accepts, and agree with the other objects.
+    args = _serve_args(objects)
+    assert args.command == "serve" and args.in_cluster
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    assert args.rules == [mounts["rules"]] and args.cert_dir.startswith(mounts["tmp"])
+    assert args.webhook_config in {name for kind, name in objects if kind == "ValidatingWebhookConfiguration"}
+    assert objects[("Service", args.service)]["spec"]["selector"].items() <= spec["template"]["metadata"]["labels"].items()
+    pdb = objects[("PodDisruptionBudget", "guardrails")]["spec"]
+    assert pdb["selector"]["matchLabels"].items() <= spec["template"]["metadata"]["labels"].items()
+    assert pdb["minAvailable"] < spec["replicas"]
+    # Drain window fits in the grace period.
+    assert args.drain_seconds < pod["terminationGracePeriodSeconds"]
+
+
+def test_rbac_is_least_privilege(objects: dict[tuple[str, str], Any]) -> None:
+    args = _serve_args(objects)
+    role = objects[("Role", "guardrails-webhook-ca")]["rules"]
+    assert role == [
+        {"apiGroups": [""], "resources": ["secrets"], "resourceNames": [args.ca_secret], "verbs": ["get", "update"]},
+        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
+    ]
+    cluster = objects[("ClusterRole", "guardrails-webhook")]["rules"]
+    assert cluster == [{"apiGroups": ["admissionregistration.k8s.io"], "resources": ["validatingwebhookconfigurations"],
+                        "resourceNames": [args.webhook_config], "verbs": ["get", "patch"]}]
+    for kind in ("RoleBinding", "ClusterRoleBinding"):
+        for binding in (o for (k, _), o in objects.items() if k == kind):
+            assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "guardrails", "namespace": "guardrails"}]
+
+
+def test_the_shipped_rules_configmap_loads(objects: dict[tuple[str, str], Any], tmp_path: pathlib.Path) -> None:
+    for name, text in objects[("ConfigMap", "guardrails-rules")]["data"].items():
+        (tmp_path / name).write_text(text)
+    ruleset = load_rules([tmp_path], builtin=False)
+    assert {r.name for r in ruleset.rules} == {"require-ownership-labels", "no-latest-tag", "require-requests-limits"}
+
+
+def _scan(run_cli: Any, path: pathlib.Path) -> Any:
+    return run_cli(["scan", str(path)])
+
+
+def test_manifests_pass_our_own_rules(run_cli: Any, rendered: str, tmp_path: pathlib.Path) -> None:
+    # The built-in rules; the authoring issue's `--profile restricted` joins once it exists.
+    path = tmp_path / "rendered.yaml"
+    path.write_text(rendered)
+    result = _scan(run_cli, path)
+    assert result.code == 0, result.out
+    assert "12 resources" in result.out
+    # The same scan does fail a broken copy: the rules really looked at these manifests.
+    broken = re.sub(r"image: ghcr.io/myorg/guardrails:0.1.0", "image: nginx", rendered)
+    broken = broken.replace("    team: platform\n", "", 1)
+    path.write_text(broken)
+    failed = _scan(run_cli, path)
+    assert failed.code == 1
+    assert "approved-registries" in failed.out and "require-ownership-labels" in failed.out
+
+
+def test_dockerfile_is_slim_and_non_root(objects: dict[tuple[str, str], Any]) -> None:
+    lines = [line.strip() for line in (DEPLOY / "Dockerfile").read_text().splitlines() if line.strip() and not line.startswith("#")]
+    froms = [line for line in lines if line.startswith("FROM ")]
+    assert froms and all("-slim" in f for f in froms)
+    final_user = [line for line in lines if line.startswith("USER ")][-1]
+    uid = final_user.split()[1].split(":")[0]
+    assert uid.isdigit() and int(uid) != 0
+    pod_sc = objects[("Deployment", "guardrails")]["spec"]["template"]["spec"]["securityContext"]
+    assert pod_sc["runAsUser"] == int(uid)
+    assert lines[-2:] == ['ENTRYPOINT ["guardrails"]', 'CMD ["serve", "--port", "8443"]']
