@@ -114,3 +114,15 @@ def test_counts_in_run_properties(report: ScanReport) -> None:
 
     props = render(replace(report, baselined=4))["runs"][0]["properties"]
     assert props == {"files": 4, "resources": 3, "skippedDocuments": 0, "baselinedFindings": 4}
+
+
+GOLDEN = pathlib.Path(__file__).resolve().parents[1] / "golden"
+GOLDEN_SARIF = sorted(d.name for d in GOLDEN.iterdir() if (d / "args").is_file() and "sarif" in (d / "args").read_text())
+
+
+@pytest.mark.parametrize("case", GOLDEN_SARIF)
+def test_golden_sarif_is_valid(case: str) -> None:
+    doc = json.loads((GOLDEN / case / "stdout").read_text())
+    validator = jsonschema.validators.validator_for(SCHEMA)(SCHEMA)
+    assert not list(validator.iter_errors(doc))
+    assert doc["runs"][0]["results"], "the golden case has findings to check"
