@@ -32,6 +32,8 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "column": loc.column if loc else 0,
         "path": show_path(f.path),
         "address": f.origin.address,
+        "module": f.origin.module,
+        "moduleSource": f.origin.module_source,
         "waiver": f.waiver,
     }
 

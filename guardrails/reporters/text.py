@@ -97,6 +97,8 @@ def _write_finding(f: Finding, report: ScanReport, stream: IO[str], color: bool)
     if f.path:
         stream.write(_c(f"  ({show_path(f.path)})", _DIM, color))
     stream.write("\n")
+    if f.origin.module_source:
+        stream.write(_c(f"           module: {f.origin.module} from {f.origin.module_source}", _DIM, color) + "\n")
     if f.waiver:
         stream.write(_c(f"           waived: {f.waiver}", _DIM, color) + "\n")
     rule = report.rule(f.rule)
