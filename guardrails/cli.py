@@ -23,6 +23,8 @@ COMMANDS: dict[str, str] = {
     "scan": "guardrails.commands.scan",
     "rules": "guardrails.commands.rules",
     "serve": "guardrails.commands.serve",
+    "test": "guardrails.commands.test",
+    "init": "guardrails.commands.init",
 }
 
 

@@ -17,6 +17,7 @@ __all__ = ["FORMATS", "CaseResult", "FileResult"]
 
 # (apiVersion group, kind) -> module
 FORMATS: dict[tuple[str, str], str] = {
+    ("guardrails.dev", "RuleTest"): "guardrails.testing.native",
     ("test.gatekeeper.sh", "Suite"): "guardrails.testing.gator",
     ("cli.kyverno.io", "Test"): "guardrails.testing.kyverno",
 }

@@ -1,0 +1,164 @@
+"""`guardrails test [PATH...]`: find rule test files, run each through its format, report like a test runner.
+
+Test files are recognised by content, not name: any YAML document whose apiVersion group and
+kind are in `testing.FORMATS` (our `RuleTest`, Kyverno's `Test`, gator's `Suite`).
+Exit 0 when every case passes, 1 on any mismatch, 2 when a test file itself is broken or no
+test file was found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pathlib
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import yaml
+
+from guardrails import testing
+from guardrails.errors import GuardrailsError, SourceError, UsageError
+from guardrails.model import Location
+
+__all__ = ["add_parser", "discover", "run"]
+
+EXAMPLES = """examples:
+  guardrails test                     every test file under the current folder
+  guardrails test rules/              the built-in library's tests
+  guardrails test policies/privileged.test.yaml --strict
+  guardrails test -q                  only failures and the summary
+"""
+
+# Folders never searched for test files.
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache"})
+EXTENSIONS = (".yaml", ".yml")
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "test",
+        help="run rule unit tests (RuleTest, kyverno-test.yaml, gator suites)",
+        description="Run rule unit tests: guardrails RuleTest files, Kyverno kyverno-test.yaml and gator suite.yaml.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH", help="test files or folders (default: the current folder)")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="also fail on outcomes no expectation covers, and on cases that pass only because a rule did not apply",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="show only failing cases and the summary")
+
+
+def _walk(top: pathlib.Path) -> Iterator[pathlib.Path]:
+    for root, dirs, files in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        for f in sorted(files):
+            if f.endswith(EXTENSIONS):
+                yield pathlib.Path(root, f)
+
+
+def _kinds() -> tuple[str, ...]:
+    return tuple({kind for _, kind in testing.FORMATS})
+
+
+def _display(path: pathlib.Path) -> pathlib.Path:
+    try:
+        return path.resolve().relative_to(pathlib.Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
+def discover(paths: list[str]) -> Iterator[tuple[pathlib.Path, list[Mapping[str, Any]] | GuardrailsError]]:
+    """(file, its test documents) for every file holding at least one; unreadable ones as errors."""
+    kinds = _kinds()
+    for raw in paths:
+        top = pathlib.Path(raw)
+        if not top.exists():
+            raise UsageError(f"{raw}: no such file or folder", hint="give a test file or a folder holding test files")
+        explicit = top.is_file()
+        for f in [top] if explicit else _walk(top):
+            shown = _display(f)
+            try:
+                text = f.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as e:
+                if explicit:
+                    yield shown, SourceError(f"cannot read: {e}", location=Location(shown.as_posix()))
+                continue
+            if not any(f"kind: {k}" in text or f'"kind": "{k}"' in text for k in kinds):
+                continue
+            try:
+                docs = [d for d in yaml.load_all(text, Loader=yaml.CSafeLoader) if _format(d) is not None]
+            except yaml.YAMLError as e:
+                mark = getattr(e, "problem_mark", None)
+                loc = Location(shown.as_posix(), mark.line + 1, mark.column + 1) if mark else Location(shown.as_posix())
+                yield shown, SourceError(f"malformed YAML: {getattr(e, 'problem', None) or e}", location=loc)
+                continue
+            if docs:
+                yield shown, docs
+
+
+def _format(doc: Any) -> str | None:
+    if not isinstance(doc, Mapping):
+        return None
+    api_version, kind = doc.get("apiVersion"), doc.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return None
+    group = api_version.rpartition("/")[0] if "/" in api_version else ""
+    return testing.FORMATS.get((group, kind))
+
+
+def _case_line(c: testing.CaseResult, strict: bool) -> str:
+    if c.ok and c.lenient:
+        if strict:
+            return f"  FAIL  {c.name}: expected {c.expected}, but the rule did not apply (--strict)"
+        return f"  ok*   {c.name}: {c.expected} (the rule did not apply; --strict fails this)"
+    if c.ok:
+        return f"  ok    {c.name}: {c.expected}"
+    text = f"  FAIL  {c.name}: expected {c.expected}, got {c.actual}"
+    return f"{text} — {c.detail}" if c.detail else text
+
+
+def run(args: argparse.Namespace, io: Any) -> int:
+    start = time.perf_counter()
+    passed = failed = errors = files = 0
+    for path, found in discover(args.paths or ["."]):
+        files += 1
+        results: list[testing.FileResult]
+        if isinstance(found, GuardrailsError):
+            results = [testing.FileResult(path.as_posix(), errors=(found,))]
+        else:
+            results = []
+            for doc in found:
+                module = importlib.import_module(_format(doc) or "")
+                results.append(module.run_file(path, doc, strict=args.strict))
+        lines: list[str] = []
+        for fr in results:
+            for c in fr.cases:
+                ok = c.ok and not (args.strict and c.lenient)
+                passed += ok
+                failed += not ok
+                if not (args.quiet and ok):
+                    lines.append(_case_line(c, args.strict))
+            for e in fr.errors:
+                errors += 1
+                lines.append(f"  ERROR {e.render()}")
+        if lines:
+            io.stdout.write(f"{path.as_posix()}\n" + "\n".join(lines) + "\n")
+    if files == 0:
+        where = ", ".join(args.paths) if args.paths else "the current folder"
+        raise UsageError(
+            f"no rule test files found under {where}",
+            hint="a test file is a YAML document of kind RuleTest (see 'guardrails init'), kyverno-test.yaml or a gator suite",
+        )
+    seconds = time.perf_counter() - start
+    parts = [f"{passed} passed", f"{failed} failed"]
+    if errors:
+        parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+    io.stdout.write(f"{', '.join(parts)} in {files} file{'s' if files != 1 else ''} ({seconds:.2f}s)\n")
+    if errors:
+        return 2
+    return 1 if failed else 0
