@@ -1,12 +1,16 @@
-"""`guardrails rules list|show|lint`: what rules are loaded, one rule in full, every rule-file problem."""
+"""`guardrails rules list|show|lint|docs`: what rules are loaded, one rule in full, every rule-file
+problem, and the Markdown reference."""
 
 from __future__ import annotations
 
 import argparse
+import pathlib
 from typing import Any
 
+from guardrails.commands import ruledocs
 from guardrails.errors import GuardrailsError, UsageError
-from guardrails.policy.load import lint_rules, load_rules
+from guardrails.policy import lint
+from guardrails.policy.load import lint_rules, load_rules, rule_files
 
 __all__ = ["add_parser", "run"]
 
@@ -14,7 +18,9 @@ EXAMPLES = """examples:
   guardrails rules list                      the built-in rules
   guardrails rules list --rules policies/    your rules
   guardrails rules show no-latest-tag
+  guardrails rules list --profile restricted --format markdown
   guardrails rules lint policies/            every problem, with file:line:col
+  guardrails rules docs > docs/rules.md      the reference of every built-in rule
 """
 
 
@@ -27,15 +33,26 @@ def add_parser(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     rsub = p.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
-    for name, helptext in (("list", "list the loaded rules"), ("show", "show one rule"), ("lint", "check rule files")):
+    actions = (
+        ("list", "list the loaded rules"),
+        ("show", "show one rule"),
+        ("lint", "check rule files"),
+        ("docs", "write the Markdown reference of the rules"),
+    )
+    for name, helptext in actions:
         q = rsub.add_parser(name, help=helptext, description=helptext.capitalize() + ".")
         if name == "show":
             q.add_argument("name", metavar="NAME")
         if name == "lint":
             q.add_argument("paths", nargs="+", metavar="PATH")
+            q.add_argument("--strict", action="store_true", help="treat warnings (unknown kinds) as errors")
         else:
-            q.add_argument("--rules", "-r", action="append", default=[], metavar="PATH")
-            q.add_argument("--profile", action="append", default=[], metavar="NAME")
+            q.add_argument("--rules", "-r", action="append", default=[], metavar="PATH", help="rule file or folder (default: the built-in rules)")
+            q.add_argument(
+                "--profile", action="append", default=[], metavar="NAME",
+                help="built-in profile: default, baseline, restricted, best-practices, all"
+                + (" (default: all)" if name == "docs" else ""),
+            )
         if name == "list":
             q.add_argument("--format", choices=("text", "markdown"), default="text")
 
@@ -43,12 +60,14 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace, io: Any) -> int:
     if args.rules_command == "lint":
         return _lint(args, io)
-    ruleset = load_rules(args.rules, builtin=not args.rules, profiles=tuple(args.profile) or None)
+    selected = tuple(args.profile) or (("all",) if args.rules_command == "docs" else None)
+    ruleset = load_rules(args.rules, builtin=not args.rules, profiles=selected)
+    if args.rules_command == "docs":
+        io.stdout.write(ruledocs.reference(ruleset.rules))
+        return 0
     if args.rules_command == "list":
         if args.format == "markdown":
-            io.stdout.write("| rule | severity | action | title |\n|---|---|---|---|\n")
-            for r in ruleset.rules:
-                io.stdout.write(f"| `{r.name}` | {r.severity} | {r.action} | {r.title} |\n")
+            io.stdout.write(ruledocs.table(ruleset.rules))
         else:
             width = max((len(r.name) for r in ruleset.rules), default=4)
             for r in ruleset.rules:
@@ -78,19 +97,38 @@ def run(args: argparse.Namespace, io: Any) -> int:
     raise UsageError(f"no rule named {args.name!r}", hint=f"did you mean {close[0]!r}?" if close else "run guardrails rules list")
 
 
+def _where(e: GuardrailsError) -> tuple[str, int, int]:
+    loc = e.location
+    return (loc.path, loc.line, loc.column) if loc else ("", 0, 0)
+
+
 def _lint(args: argparse.Namespace, io: Any) -> int:
     ruleset, problems = lint_rules(args.paths)
-    def where(p: GuardrailsError) -> tuple[str, int, int]:
-        loc = p.location
-        return (loc.path, loc.line, loc.column) if loc else ("", 0, 0)
-
-    for p in sorted(problems, key=where):
+    try:
+        files = [(f, _display(f)) for f in rule_files(args.paths)]
+    except GuardrailsError:
+        files = []  # lint_rules has reported the missing path
+    dead, warnings = lint.lint_paths(files)
+    warnings = [*ruleset.warnings, *warnings]
+    if args.strict:
+        dead, warnings = dead + warnings, []
+    # Problems in file order; within a document the schema's most relevant one comes first.
+    problems = sorted([*problems, *dead], key=_where)
+    for p in problems:
         io.stdout.write(p.render() + "\n")
-    for w in ruleset.warnings:
+    for w in warnings:
         io.stdout.write(f"warning: {w.render()}\n")
     n = len(ruleset.rules)
+    nfiles = f"{len(ruleset.files)} file{'s' if len(ruleset.files) != 1 else ''}"
     if problems:
-        io.stdout.write(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {len(ruleset.files)} files\n")
+        io.stdout.write(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {nfiles}\n")
         return 2
-    io.stdout.write(f"{n} rule{'s' if n != 1 else ''} in {len(ruleset.files)} files: ok\n")
+    io.stdout.write(f"{n} rule{'s' if n != 1 else ''} in {nfiles}: ok\n")
     return 0
+
+
+def _display(path: pathlib.Path) -> str:
+    try:
+        return path.resolve().relative_to(pathlib.Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

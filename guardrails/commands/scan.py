@@ -43,7 +43,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders, or - for standard input")
     p.add_argument("--rules", "-r", action="append", default=[], metavar="PATH", help="rule file or folder (repeatable); default: the built-in rules")
     p.add_argument("--builtin", action="store_true", help="also use the built-in rules when --rules is given")
-    p.add_argument("--profile", action="append", default=[], metavar="NAME", help="built-in profile to use (repeatable)")
+    p.add_argument("--profile", action="append", default=[], metavar="NAME", help="built-in profile (repeatable): default, baseline, restricted (includes baseline), best-practices, all")
     p.add_argument("--format", "-f", action=_FormatAction, dest="reports", metavar="FORMAT", help=f"output format (repeatable): {fmts}")
     p.add_argument("--output", "-o", action=_OutputAction, dest="reports", metavar="FILE", help="write the --format just before it to FILE (repeatable)")
     p.add_argument("--fail-on", metavar="SEVERITY", help="exit 1 when a finding is at least this severe: info, low (default), medium, high, critical")
@@ -98,7 +98,8 @@ def settings(args: argparse.Namespace) -> tuple[Config, RuleLoader, Severity]:
     cfg_path = pathlib.Path(args.config) if args.config else find_config()
     cfg = load_config(cfg_path) if cfg_path else Config()
     rule_paths = tuple(args.rules) or cfg.rules
-    builtin = args.builtin or (cfg.builtin if cfg.builtin is not None else not rule_paths)
+    # Profiles exist only in the built-in library: naming one on the command line asks for it.
+    builtin = args.builtin or bool(args.profile) or (cfg.builtin if cfg.builtin is not None else not rule_paths)
     profiles = tuple(args.profile) or cfg.profiles
     loader = RuleLoader(
         paths=rule_paths + cfg.exceptions,

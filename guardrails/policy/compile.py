@@ -8,14 +8,14 @@ and the webhook know only this one shape.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from guardrails import checks
 from guardrails.checks.base import CheckFn, ParamError
 from guardrails.errors import RuleFileError
 from guardrails.kube import selectors
-from guardrails.model import Action, FieldPath, Location, Resource, Severity
+from guardrails.model import Action, FieldPath, Location, Resource, Severity, Status, Violation
 
 __all__ = ["CompiledRule", "Matcher", "compile_match", "compile_native", "kind_matcher"]
 
@@ -129,6 +129,20 @@ def compile_match(block: Mapping[str, Any] | None, *, empty: bool) -> Matcher:
     return matches
 
 
+def _with_message(fn: CheckFn, message: str) -> CheckFn:
+    """The rule's own sentence before each failure's detail, as Kyverno's `validate.message` reads."""
+    lead = message.rstrip(". ")
+
+    def check(resource: Resource) -> Iterable[Violation]:
+        for v in fn(resource):
+            if v.status in (Status.FAIL, Status.ERROR, Status.UNKNOWN):
+                yield dataclasses.replace(v, message=f"{lead}: {v.message}")
+            else:
+                yield v
+
+    return check
+
+
 def compile_native(
     name: str,
     spec: Mapping[str, Any],
@@ -160,6 +174,8 @@ def compile_native(
         raise RuleFileError(
             f"rule {name!r}: {key}: {e.message}", location=where(("spec", key, *e.path))
         ) from None
+    if spec.get("message"):
+        fn = _with_message(fn, str(spec["message"]))
     match_block = spec.get("match") or {}
     try:
         inc = compile_match(match_block, empty=True)

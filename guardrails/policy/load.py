@@ -15,9 +15,10 @@ from typing import Any
 
 import yaml
 
-from guardrails.errors import GuardrailsError, RuleFileError
+from guardrails.errors import GuardrailsError, RuleFileError, UsageError
 from guardrails.model import FieldPath, Location
 from guardrails.policy import dialects
+from guardrails.policy import profiles as profiles_
 from guardrails.policy.compile import CompiledRule
 from guardrails.policy.dialects.context import LoadContext
 from guardrails.policy.validate import best, validate_native
@@ -157,10 +158,11 @@ def _display(path: pathlib.Path) -> str:
         return path.as_posix()
 
 
-def _in_profiles(rule: CompiledRule, profiles: Sequence[str] | None) -> bool:
-    if profiles is None:
-        return not rule.profiles or "default" in rule.profiles
-    return any(p in rule.profiles for p in profiles)
+def _in_profiles(rule: CompiledRule, selected: frozenset[str]) -> bool:
+    """Built-in rules without profiles belong to the default set only."""
+    if not rule.profiles:
+        return "default" in selected
+    return any(p in selected for p in rule.profiles)
 
 
 def lint_rules(
@@ -171,6 +173,10 @@ def lint_rules(
     validate_builtin: bool = False,
 ) -> tuple[RuleSet, list[GuardrailsError]]:
     """Load what can be loaded and return every problem found (for `guardrails rules lint`)."""
+    bad = profiles_.unknown(profiles or ())
+    if bad is not None:
+        raise UsageError(f"unknown profile {bad[0]!r}", hint=bad[1])
+    selected = profiles_.expand(profiles if profiles is not None else ("default",))
     context = LoadContext()
     problems: list[GuardrailsError] = []
     rules: list[CompiledRule] = []
@@ -189,7 +195,7 @@ def lint_rules(
         # re-validating it on every run would cost jsonschema's import on every scan.
         loaded = _load_file(f, display, context, problems, validate=not (is_builtin and not validate_builtin))
         if is_builtin:
-            loaded = [r for r in loaded if _in_profiles(r, profiles)]
+            loaded = [r for r in loaded if _in_profiles(r, selected)]
         rules.extend(loaded)
     for name in list(context.state):
         module = importlib.import_module(name)

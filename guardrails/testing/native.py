@@ -62,7 +62,7 @@ def _locator(path: pathlib.Path, display: str, doc: Mapping[str, Any]) -> Locato
             try:
                 while loader.check_node():
                     node = loader.get_node()
-                    if loader.construct_document(node) == doc:
+                    if node is not None and loader.construct_document(node) == doc:
                         return locate.node_location(node, field, display)
             finally:
                 loader.dispose()

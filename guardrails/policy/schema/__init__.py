@@ -66,6 +66,11 @@ RULE_SPEC_KEYS: dict[str, Any] = {
     "title": {"type": "string"},
     "description": {"type": "string"},
     "remediation": {"type": "string"},
+    "message": {
+        "type": "string",
+        "minLength": 1,
+        "description": "What a failure means, shown before the check's own detail (path and value found).",
+    },
     "severity": {"enum": ["info", "low", "medium", "high", "critical"]},
     "action": {"enum": ["deny", "warn", "audit"]},
     "category": {"type": "string"},

@@ -1,0 +1,160 @@
+"""What `guardrails rules lint` finds beyond the schema: rules that can never match anything.
+
+A schema-valid rule can still be dead: a kind spelt `deployment` or `Deployments` (kinds are
+case-sensitive, so it matches nothing), an `exclude` that removes every kind the rule matches,
+a label selector that contradicts itself, namespaces that are all excluded, a profile name
+that does not exist. Each problem is a RuleFileError located at the offending field; a kind
+that is merely unknown (a custom resource, a Terraform type) is only a warning.
+"""
+
+from __future__ import annotations
+
+import difflib
+import pathlib
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import yaml
+
+from guardrails.errors import GuardrailsError, RuleFileError
+from guardrails.kube import selectors
+from guardrails.model import FieldPath, Location
+from guardrails.policy import profiles
+from guardrails.sources.locate import node_location
+
+__all__ = ["KNOWN_KINDS", "Finding", "lint_file", "lint_paths", "lint_spec"]
+
+# Built-in Kubernetes kinds (core and the API groups every cluster serves).
+KNOWN_KINDS = frozenset(
+    [
+        "Binding", "ComponentStatus", "ConfigMap", "Endpoints", "Event", "LimitRange", "Namespace", "Node",
+        "PersistentVolume", "PersistentVolumeClaim", "Pod", "PodTemplate", "ReplicationController",
+        "ResourceQuota", "Secret", "Service", "ServiceAccount", "ControllerRevision", "DaemonSet",
+        "Deployment", "ReplicaSet", "StatefulSet", "CronJob", "Job", "HorizontalPodAutoscaler", "Lease",
+        "EndpointSlice", "Ingress", "IngressClass", "NetworkPolicy", "PodDisruptionBudget", "ClusterRole",
+        "ClusterRoleBinding", "Role", "RoleBinding", "PriorityClass", "CSIDriver", "CSINode",
+        "CSIStorageCapacity", "StorageClass", "VolumeAttachment", "RuntimeClass",
+        "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding",
+        "CustomResourceDefinition", "APIService", "CertificateSigningRequest", "FlowSchema",
+        "PriorityLevelConfiguration", "TokenReview", "SubjectAccessReview", "LocalSubjectAccessReview",
+        "SelfSubjectAccessReview", "SelfSubjectRulesReview", "SelfSubjectReview", "IPAddress", "ServiceCIDR",
+        "ResourceClaim", "ResourceClaimTemplate", "DeviceClass", "ResourceSlice",
+    ]
+)
+_LOWER = {k.lower(): k for k in KNOWN_KINDS}
+
+# (is_error, message, path inside the rule document, hint)
+Finding = tuple[bool, str, FieldPath, str | None]
+
+
+def _kind_findings(kinds: Any, where: FieldPath) -> Iterator[Finding]:
+    if not isinstance(kinds, list):
+        return
+    for i, raw in enumerate(kinds):
+        if not isinstance(raw, str):
+            continue
+        kind = raw.split("/")[-1]
+        here = (*where, i)
+        if kind in KNOWN_KINDS or ("_" in kind and kind.islower()):
+            continue  # a Kubernetes kind, or a Terraform resource type such as aws_instance
+        if "*" in kind or "?" in kind:
+            glob = selectors.compile_globs([kind])
+            if not any(glob(k) for k in KNOWN_KINDS) and not kind.islower():
+                yield False, f"kind pattern {raw!r} matches no built-in Kubernetes kind", here, "fine if it is meant for custom resources"
+            continue
+        fixed = _LOWER.get(kind.lower()) or _LOWER.get(kind.lower().removesuffix("s")) or _LOWER.get(kind.lower().removesuffix("es"))
+        if fixed is None:
+            close = difflib.get_close_matches(kind, sorted(KNOWN_KINDS), n=1, cutoff=0.85)
+            fixed = close[0] if close else None
+        if fixed is not None:
+            yield True, f"kind {raw!r} matches nothing: kinds are singular and case-sensitive", here, f"did you mean {fixed!r}?"
+        else:
+            yield False, f"kind {raw!r} is not a built-in Kubernetes kind", here, "fine for a custom resource; check the spelling otherwise"
+
+
+def _selector_findings(sel: Any, where: FieldPath) -> Iterator[Finding]:
+    if not isinstance(sel, Mapping):
+        return
+    labels = sel.get("matchLabels") or {}
+    exprs = sel.get("matchExpressions") or []
+    if not isinstance(labels, Mapping) or not isinstance(exprs, list):
+        return
+    for i, e in enumerate(exprs):
+        if not isinstance(e, Mapping):
+            continue
+        key, op, values = e.get("key"), e.get("operator"), [str(v) for v in e.get("values") or []]
+        here = (*where, "matchExpressions", i)
+        if key in labels:
+            want = str(labels[key])
+            if op == "DoesNotExist" or (op == "NotIn" and want in values) or (op == "In" and want not in values):
+                yield True, f"selector can never match: matchLabels needs {key}={want} but matchExpressions[{i}] is {key} {op} {values or ''}".rstrip(), here, None
+        for j, other in enumerate(exprs[:i]):
+            if isinstance(other, Mapping) and other.get("key") == key and {op, other.get("operator")} == {"Exists", "DoesNotExist"}:
+                yield True, f"selector can never match: {key!r} must both exist and not exist (matchExpressions[{j}] and [{i}])", here, None
+
+
+def lint_spec(spec: Mapping[str, Any]) -> list[Finding]:
+    """Dead-rule problems of one native rule spec, with paths relative to the document."""
+    out: list[Finding] = []
+    raw_match, raw_exclude = spec.get("match"), spec.get("exclude")
+    match: Mapping[str, Any] = raw_match if isinstance(raw_match, Mapping) else {}
+    exclude: Mapping[str, Any] = raw_exclude if isinstance(raw_exclude, Mapping) else {}
+    for block, name in ((match, "match"), (exclude, "exclude")):
+        out.extend(_kind_findings(block.get("kinds"), ("spec", name, "kinds")))
+        out.extend(_selector_findings(block.get("selector"), ("spec", name, "selector")))
+        out.extend(_selector_findings(block.get("namespaceSelector"), ("spec", name, "namespaceSelector")))
+    kinds, exkinds = match.get("kinds") or [], exclude.get("kinds") or []
+    if exkinds and set(exclude) == {"kinds"} and isinstance(exkinds, list) and isinstance(kinds, list):
+        covers = selectors.compile_globs([str(k).split("/")[-1] for k in exkinds])
+        every = (not kinds and "*" in exkinds) or (kinds and all(isinstance(k, str) and covers(k.split("/")[-1]) for k in kinds))
+        if every:
+            out.append((True, "exclude.kinds removes every kind the rule matches", ("spec", "exclude", "kinds"), None))
+    nss, exns = match.get("namespaces") or [], match.get("excludeNamespaces") or []
+    if nss and exns and isinstance(nss, list) and isinstance(exns, list):
+        gone = selectors.compile_globs([str(n) for n in exns])
+        if all(isinstance(n, str) and "*" not in n and gone(n) for n in nss):
+            out.append((False, "every namespace in match.namespaces is also excluded: only cluster-scoped resources can match", ("spec", "match", "namespaces"), None))
+    names = spec.get("profiles")
+    if isinstance(names, list):
+        for i, p in enumerate(names):
+            bad = profiles.unknown([str(p)])
+            if bad is not None:
+                out.append((True, f"unknown profile {p!r}", ("spec", "profiles", i), bad[1]))
+    return out
+
+
+def lint_file(path: pathlib.Path, display: str) -> Iterator[tuple[bool, GuardrailsError]]:
+    """(is_error, problem) for every native Rule in the file; unreadable files yield nothing
+    (the loader already reports them)."""
+    try:
+        loader = yaml.CSafeLoader(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            doc = loader.construct_document(node)
+            if not (isinstance(doc, Mapping) and doc.get("kind") == "Rule" and str(doc.get("apiVersion", "")).startswith("guardrails.dev/")):
+                continue
+            spec = doc.get("spec")
+            if not isinstance(spec, Mapping):
+                continue
+            name = (doc.get("metadata") or {}).get("name", "?") if isinstance(doc.get("metadata"), Mapping) else "?"
+            for is_error, message, where, hint in lint_spec(spec):
+                loc = node_location(node, where, display) if node is not None else Location(display)
+                yield is_error, RuleFileError(f"rule {name!r}: {message}", location=loc, hint=hint)
+    except yaml.YAMLError:
+        return
+    finally:
+        loader.dispose()
+
+
+def lint_paths(files: Sequence[tuple[pathlib.Path, str]]) -> tuple[list[GuardrailsError], list[GuardrailsError]]:
+    """(errors, warnings) over (file, display name) pairs."""
+    errors: list[GuardrailsError] = []
+    warnings: list[GuardrailsError] = []
+    for path, display in files:
+        for is_error, problem in lint_file(path, display):
+            (errors if is_error else warnings).append(problem)
+    return errors, warnings
