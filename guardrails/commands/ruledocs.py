@@ -71,7 +71,9 @@ def _section(rule: CompiledRule) -> list[str]:
     if rule.references:
         out += ["References:", ""] + [f"- <{ref}>" for ref in rule.references] + [""]
     if rule.source:
-        out += [f"Source: `{rule.source.path.removeprefix('builtin:')}`", ""]
+        path = rule.source.path
+        shown = "rules/" + path.removeprefix("builtin:") if path.startswith("builtin:") else path
+        out += [f"Source: [`{shown}`](../{shown})" if path.startswith("builtin:") else f"Source: `{shown}`", ""]
     return out
 
 

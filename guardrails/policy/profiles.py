@@ -28,7 +28,8 @@ PROFILES: dict[str, Profile] = {
         Profile(
             "default",
             "What `guardrails scan` runs without --profile: the seed rules (ownership labels, approved "
-            "registries, requests and limits, no latest tag) and the Pod Security Standards' baseline.",
+            "registries, requests and limits, no latest tag), the Terraform rules that carry `default`, "
+            "and the Pod Security Standards' baseline.",
             ("baseline",),
         ),
         Profile(
@@ -40,6 +41,11 @@ PROFILES: dict[str, Profile] = {
             "restricted",
             "Pod Security Standards, restricted level: current pod hardening practice, on top of baseline.",
             ("baseline",),
+        ),
+        Profile(
+            "terraform",
+            "Cloud resources in Terraform plans: ownership tags, approved registries and sizes for "
+            "ECS and Batch containers, S3 public access, encryption at rest, SSH and RDP exposure.",
         ),
         Profile(
             "best-practices",

@@ -1,0 +1,116 @@
+"""Meta-tests of the built-in rule library: every rule is documented, tested and exercised.
+
+STYLE.md §5: metadata is data, checked here; every rule has a RuleTest with a passing and a
+failing resource; `examples/bad` fires every rule and `examples/good` passes every rule; our
+own compliant manifests pass the restricted profile.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import pathlib
+from typing import Any
+
+import pytest
+import yaml
+
+from guardrails.engine import Engine
+from guardrails.model import Status
+from guardrails.policy import profiles
+from guardrails.policy.load import load_rules
+from guardrails.sources import yamldocs
+from tests.conftest import REPO, CliRunner
+
+RULES = REPO / "rules"
+RULE_FILES = sorted(p for p in RULES.rglob("*.yaml") if not p.name.endswith(".test.yaml"))
+REQUIRED = ("title", "description", "remediation", "severity", "action", "references", "profiles")
+
+
+def _docs(path: pathlib.Path) -> list[Any]:
+    return [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
+
+
+def _id(p: pathlib.Path) -> str:
+    return p.relative_to(RULES).as_posix()
+
+
+@pytest.mark.parametrize("path", RULE_FILES, ids=_id)
+def test_every_rule_carries_its_metadata(path: pathlib.Path) -> None:
+    (doc,) = _docs(path)
+    assert doc["apiVersion"] == "guardrails.dev/v1" and doc["kind"] == "Rule"
+    spec = doc["spec"]
+    missing = [k for k in REQUIRED if not spec.get(k)]
+    assert not missing, f"{_id(path)} lacks {missing}"
+    assert spec["remediation"].rstrip().endswith("."), "the remediation is a sentence ending with a period"
+    assert spec["title"][0].isupper() and not spec["title"].endswith(".")
+    assert all(ref.startswith("https://") for ref in spec["references"])
+    assert all(p in profiles.PROFILES for p in spec["profiles"])
+    assert path.stem == doc["metadata"]["name"], "a rule file is named after its rule"
+
+
+@pytest.mark.parametrize("path", RULE_FILES, ids=_id)
+def test_every_rule_has_a_test_with_a_pass_and_a_fail(path: pathlib.Path) -> None:
+    name = path.stem
+    test = path.with_name(f"{name}.test.yaml")
+    assert test.is_file(), f"{_id(path)} has no {test.name}"
+    (doc,) = _docs(test)
+    results = collections.Counter(r["result"] for r in doc["spec"]["results"] if r["rule"] == name)
+    assert results["pass"] >= 1 and results["fail"] >= 1, f"{test.name} needs a passing and a failing resource"
+
+
+def test_the_library_passes_its_own_tests(run_cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    r = run_cli(["test", "--strict", "rules/"])
+    assert r.code == 0, r.out
+    assert " 0 failed in " in r.out.splitlines()[-1]
+
+
+def test_restricted_includes_baseline_and_default_includes_the_seed_and_baseline() -> None:
+    def names(*selected: str) -> set[str]:
+        return {r.name for r in load_rules(builtin=True, profiles=selected).rules}
+
+    baseline, restricted, default = names("baseline"), names("restricted"), names("default")
+    assert baseline and baseline < restricted
+    assert baseline < default
+    assert names("all") == names("default", "restricted", "best-practices")
+    assert {r.name for r in load_rules(builtin=True).rules} == default
+
+
+def _outcomes(folder: str) -> dict[str, collections.Counter[Status]]:
+    """rule -> outcomes over every resource of every manifest under examples/<folder>."""
+    ruleset = load_rules(builtin=True, profiles=("all",))
+    engine = Engine(ruleset.rules)
+    out: dict[str, collections.Counter[Status]] = {r.name: collections.Counter() for r in ruleset.rules}
+    for path in sorted((REPO / "examples" / folder).rglob("*.yaml")):
+        for doc in yamldocs.documents(path.read_text(), path.name):
+            assert isinstance(doc, yamldocs.Document), doc
+            for resource in yamldocs.resources_of(doc, path.name)[0]:
+                for result in engine.results(resource):
+                    out[result.rule][result.status] += 1
+    return out
+
+
+def test_examples_bad_fire_every_rule() -> None:
+    never = [rule for rule, seen in _outcomes("bad").items() if not seen[Status.FAIL]]
+    assert not never, f"no examples/bad manifest fires {never}"
+
+
+def test_examples_good_pass_every_rule_and_never_fail() -> None:
+    outcomes = _outcomes("good")
+    failing = [rule for rule, seen in outcomes.items() if seen[Status.FAIL] or seen[Status.ERROR]]
+    assert not failing, f"examples/good fails {failing}"
+    untested = [rule for rule, seen in outcomes.items() if not seen[Status.PASS]]
+    assert not untested, f"no examples/good manifest is judged (and passed) by {untested}"
+
+
+# deploy/ (the webhook's own manifests) joins as soon as it holds any.
+COMPLIANT = ["examples/good"] + (["deploy"] if any((REPO / "deploy").rglob("*.yaml")) else [])
+
+
+@pytest.mark.parametrize("folder", COMPLIANT)
+def test_our_compliant_manifests_pass_the_restricted_profile(run_cli: CliRunner, folder: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    r = run_cli(["scan", folder, "--profile", "restricted", "--fail-on", "info", "--format", "json"])
+    assert r.code == 0, r.out
+    assert json.loads(r.out)["findings"] == []
