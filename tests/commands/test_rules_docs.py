@@ -8,6 +8,8 @@ import pytest
 
 from tests.conftest import REPO, CliRunner
 
+BEGIN, END = "<!-- rules:begin -->\n", "<!-- rules:end -->\n"
+
 
 def _compare(path: pathlib.Path, expected: str, update: bool, how: str) -> None:
     if update:
@@ -25,6 +27,21 @@ def test_docs_rules_md_is_generated_from_the_rules(run_cli: CliRunner, monkeypat
     for rule in run_cli(["rules", "list", "--profile", "all"]).out.splitlines():
         assert f"\n### {rule.split()[0]}\n" in r.out
     _compare(REPO / "docs" / "rules.md", r.out, request.config.getoption("--update-golden"), "run `guardrails rules docs > docs/rules.md`")
+
+
+def test_readme_rule_table_is_current(run_cli: CliRunner, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    monkeypatch.chdir(REPO)
+    table = run_cli(["rules", "list", "--profile", "all", "--format", "markdown"]).out
+    readme = (REPO / "README.md").read_text()
+    assert BEGIN in readme and END in readme, "README.md needs the rules:begin/rules:end markers"
+    head, rest = readme.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    _compare(
+        REPO / "README.md",
+        head + BEGIN + table + END + tail,
+        request.config.getoption("--update-golden"),
+        "paste `guardrails rules list --profile all --format markdown` between the markers",
+    )
 
 
 def test_docs_cover_one_profile_at_a_time(run_cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
