@@ -44,6 +44,7 @@ class Engine:
             raise ValueError(f"inline_waivers must be one of {waivers_mod.INLINE_MODES}, not {inline_waivers!r}")
         self.inline_waivers = inline_waivers
         self.rules = tuple(rules)
+        self._by_kind: dict[str, tuple[CompiledRule, ...]] = {}
         self.today = today or datetime.date.min
         self.waivers = tuple(w for w in waivers if not w.expired(self.today))
         self.expired_waivers = tuple(w for w in waivers if w.expired(self.today))
@@ -82,10 +83,27 @@ class Engine:
         status = max((v.status for v in out), key=lambda s: _RANK.get(s, 0))
         return RuleResult(rule.name, status, tuple(out))
 
+    def candidates(self, kind: str) -> tuple[CompiledRule, ...]:
+        """Rules that can match a resource of this kind (their declared kinds), in rule order.
+
+        A scan sees few distinct kinds, so the filter is computed once per kind; rules that do
+        not declare plain kinds (globs, other dialects) are always candidates.
+        """
+        found = self._by_kind.get(kind)
+        if found is None:
+            controller = kind in workloads.POD_CONTROLLERS
+            found = tuple(
+                r
+                for r in self.rules
+                if r.kinds is None or kind in r.kinds or (r.pod_templates and controller)
+            )
+            self._by_kind[kind] = found
+        return found
+
     def results(self, resource: Resource) -> list[RuleResult]:
         """Every matching rule's outcome on the resource, PASS and SKIP included."""
         out = []
-        for rule in self.rules:
+        for rule in self.candidates(resource.kind):
             r = self.judge(rule, resource)
             if r is not None:
                 out.append(r)
@@ -96,7 +114,7 @@ class Engine:
 
     def _findings(self, resource: Resource) -> Iterable[Finding]:
         ref = resource.ref()
-        for rule in self.rules:
+        for rule in self.candidates(resource.kind):
             result = self.judge(rule, resource)
             if result is None or result.status in (Status.PASS, Status.SKIP):
                 continue

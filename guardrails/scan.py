@@ -51,7 +51,10 @@ class FileResult:
     problems: tuple[GuardrailsError, ...] = ()
 
 
-def _resources(text: str, display: str, *, all_resources: bool) -> tuple[list[Resource], int, list[GuardrailsError]]:
+def _resources(
+    text: str, display: str, *, all_resources: bool, nodes: list[Any] | None = None
+) -> tuple[list[Resource], int, list[GuardrailsError]]:
+    """Resources of one file; `nodes` (when given) collects each document's parse tree."""
     resources: list[Resource] = []
     skipped = 0
     problems: list[GuardrailsError] = []
@@ -59,6 +62,8 @@ def _resources(text: str, display: str, *, all_resources: bool) -> tuple[list[Re
         if isinstance(doc, GuardrailsError):
             problems.append(doc)
             continue
+        if nodes is not None and doc.node is not None:
+            nodes.append(doc.node)
         if terraform.is_plan(doc.data):
             resources.extend(terraform.resources(doc.data, display, all_resources=all_resources))
             continue
@@ -70,12 +75,13 @@ def _resources(text: str, display: str, *, all_resources: bool) -> tuple[list[Re
 
 def scan_text(text: str, display: str, engine: Engine, *, all_resources: bool = False) -> FileResult:
     """Judge every resource in one file's text and locate the findings in it."""
-    resources, skipped, problems = _resources(text, display, all_resources=all_resources)
+    nodes: list[Any] = []
+    resources, skipped, problems = _resources(text, display, all_resources=all_resources, nodes=nodes)
     findings: list[Finding] = []
     for r in resources:
         findings.extend(engine.evaluate(r))
     if findings:
-        findings = locate.locate_findings(findings, {display: text})
+        findings = locate.locate_findings(findings, {display: text}, {display: nodes} if nodes else None)
         # Rules run one after another; readers expect the file's own order.
         findings.sort(key=lambda f: (f.location.line, f.location.column) if f.location else (f.origin.line, 0))
     return FileResult(display, tuple(findings), len(resources), skipped, tuple(problems))

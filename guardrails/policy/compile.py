@@ -52,6 +52,8 @@ class CompiledRule:
     # Set when the rule cannot be evaluated faithfully here: every match is a SKIP with this reason.
     unsupported: str | None = None
     check_key: str = ""
+    # Plain kind names the rule can match, for the engine's prefilter; None = any kind.
+    kinds: frozenset[str] | None = None
 
 
 def _always(_: Resource) -> bool:
@@ -188,6 +190,7 @@ def compile_native(
 
     kinds = match_block.get("kinds") or []
     ops = match_block.get("operations")
+    plain = [k.split("/")[-1] for k in kinds]
     return CompiledRule(
         name=name,
         check=fn,
@@ -205,4 +208,5 @@ def compile_native(
         on_delete="DELETE" in (ops or ()),
         profiles=tuple(spec.get("profiles", ())),
         check_key=key,
+        kinds=frozenset(plain) if plain and not any("*" in k or "?" in k for k in plain) else None,
     )

@@ -51,9 +51,17 @@ def _nodes(text: str) -> list[yaml.Node]:
     return out
 
 
-def locate_findings(findings: Iterable[Finding], texts: dict[str, str]) -> list[Finding]:
-    """Findings with `location` filled in, for those whose origin file text is in `texts`."""
-    cache: dict[str, list[yaml.Node]] = {}
+def locate_findings(
+    findings: Iterable[Finding],
+    texts: dict[str, str],
+    nodes: dict[str, list[yaml.Node]] | None = None,
+) -> list[Finding]:
+    """Findings with `location` filled in, for those whose origin file text is in `texts`.
+
+    `nodes` are the node trees kept from the first parse, by file; a file without them (JSON
+    read by the JSON parser) is composed once more, only because it has findings.
+    """
+    cache: dict[str, list[yaml.Node]] = dict(nodes or {})
     out = []
     for f in findings:
         o = f.origin

@@ -27,6 +27,8 @@ class Document:
     index: int
     line: int  # first line, 1-based
     data: Any
+    # The parser's node tree, kept so findings are located without parsing the text again.
+    node: yaml.Node | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
 def decode(raw: bytes, display: str) -> str:
@@ -76,7 +78,7 @@ def documents(text: str, display: str) -> Iterator[Document | SourceError]:
             node = loader.get_node()
             assert node is not None  # check_node() said there is one
             data = loader.construct_document(node)
-            yield Document(index, node.start_mark.line + 1, data)
+            yield Document(index, node.start_mark.line + 1, data, node)
             index += 1
     except yaml.YAMLError as e:
         yield _yaml_error(e, display)
