@@ -71,10 +71,10 @@ def locate_findings(
             continue
         if o.path not in cache:
             cache[o.path] = _nodes(text)
-        nodes = cache[o.path]
-        if o.doc_index >= len(nodes):
+        trees = cache[o.path]
+        if o.doc_index >= len(trees):
             out.append(f.with_location(Location(o.path, o.line, 1)))
             continue
         path = f.path if o.item_index is None else ("items", o.item_index, *f.path)
-        out.append(f.with_location(node_location(nodes[o.doc_index], path, o.path)))
+        out.append(f.with_location(node_location(trees[o.doc_index], path, o.path)))
     return out
