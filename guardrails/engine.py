@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from guardrails.kube import workloads
 from guardrails.model import (
     Action,
+    FieldPath,
     Finding,
     Resource,
     RuleResult,
@@ -29,6 +30,10 @@ __all__ = ["Engine"]
 
 # A rule that reports several outcomes on one resource gives the most serious one overall.
 _RANK = {Status.ERROR: 5, Status.FAIL: 4, Status.UNKNOWN: 3, Status.SKIP: 2, Status.PASS: 1}
+
+
+def _prefixed(prefix: FieldPath, reads: tuple[FieldPath, ...]) -> tuple[FieldPath, ...]:
+    return tuple((*prefix, *r) for r in reads) if prefix else reads
 
 
 class Engine:
@@ -75,7 +80,9 @@ class Engine:
         for v in raw:
             path = (*target.path_prefix, *v.path) if target.path_prefix else v.path
             status = v.status
-            if status is Status.FAIL and resource.unknown and resource.is_unknown(path):
+            if status is Status.FAIL and resource.unknown and (
+                resource.is_unknown(path) or (v.reads and resource.reads_unknown(_prefixed(target.path_prefix, v.reads)))
+            ):
                 status = Status.UNKNOWN
             out.append(Violation(v.message, path, status))
         if not out:

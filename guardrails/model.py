@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 __all__ = [
@@ -212,6 +212,17 @@ class Resource:
             return False
         return any(path[: i + 1] in self.unknown for i in range(len(path)))
 
+    def reads_unknown(self, reads: Iterable[FieldPath]) -> bool:
+        """True when one of the paths a check read (`*` for any item) is, holds or lies under
+        a value known only after apply."""
+        if not self.unknown:
+            return False
+        for read in reads:
+            for u in self.unknown:
+                if all(r == "*" or r == s for r, s in zip(read, u)):
+                    return True
+        return False
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Violation:
@@ -219,12 +230,15 @@ class Violation:
 
     `status` is FAIL for a broken rule; checks may also report SKIP (the rule did not apply,
     e.g. a Kyverno precondition or conditional anchor), ERROR (could not evaluate) or UNKNOWN.
-    A check that yields nothing means PASS.
+    A check that yields nothing means PASS. `reads` are further paths the verdict depends on.
     """
 
     message: str
     path: FieldPath = ()
     status: Status = Status.FAIL
+    # What the verdict rests on beyond `path` (the fields JMESPath conditions read): a FAIL that
+    # read a value known only after apply is UNKNOWN, not a failure.
+    reads: tuple[FieldPath, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

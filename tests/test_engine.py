@@ -139,3 +139,14 @@ def test_exception_for_another_namespace_does_not_waive() -> None:
     w = compile_waiver("other", {"rules": ["r"], "reason": "x", "match": {"namespaces": ["prod"]}}, source=None)
     [f] = Engine([rule()], [w]).evaluate(Resource(obj=WORKLOADS["Pod"], origin=ORIGIN))
     assert f.status is Status.FAIL
+
+
+def test_reads_unknown_matches_any_item_and_either_direction() -> None:
+    from guardrails.model import Origin, Resource
+
+    r = Resource(obj={}, origin=Origin("p"), unknown=frozenset({("spec", "ingress", 1, "cidr_blocks"), ("spec", "arn")}))
+    assert r.reads_unknown([("spec", "ingress", "*", "cidr_blocks")])
+    assert r.reads_unknown([("spec", "ingress")])  # reads the whole list, unknown inside
+    assert r.reads_unknown([("spec", "arn", "x")])  # reads under an unknown value
+    assert not r.reads_unknown([("spec", "ingress", "*", "from_port"), ("spec", "ingress", 0, "cidr_blocks")])
+    assert not Resource(obj={}, origin=Origin("p")).reads_unknown([("spec",)])

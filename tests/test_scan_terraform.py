@@ -3,6 +3,7 @@ reported as UNKNOWN (info) instead of false failures, through the real engine an
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import pathlib
@@ -118,3 +119,58 @@ def test_unknown_image_in_a_mapped_kubernetes_workload_is_unknown() -> None:
         (Status.UNKNOWN, ("spec", "template", "spec", "containers", 0, "image")),
         (Status.FAIL, ("spec", "template", "spec", "initContainers", 0, "image")),  # busybox
     }
+
+
+# deny and assert read values through JMESPath: a verdict resting on a value known only after
+# apply is UNKNOWN, one resting on known values stays a FAIL.
+SSH_ASSERT = (
+    "no-world-ssh",
+    {
+        "match": {"kinds": ["aws_security_group"]},
+        "assert": {
+            "expression": "length(spec.ingress[?from_port <= `22` && to_port >= `22` && (!cidr_blocks || contains(cidr_blocks, '0.0.0.0/0'))]) == `0`"
+        },
+    },
+)
+ENCRYPTED_DENY = (
+    "ebs-deny",
+    {
+        "match": {"kinds": ["aws_ebs_volume"]},
+        "deny": {
+            "conditions": {
+                "any": [{"key": "{{ spec.encrypted || `false` }}", "operator": "Equals", "value": False}]
+            }
+        },
+    },
+)
+INGRESS = {"from_port": 22, "to_port": 22, "protocol": "tcp"}
+
+JMESPATH_UNKNOWNS = [
+    (SSH_ASSERT, {"ingress": [{**INGRESS, "cidr_blocks": ["0.0.0.0/0"]}]}, {}, Status.FAIL),
+    (SSH_ASSERT, {"ingress": [dict(INGRESS)]}, {"ingress": [{"cidr_blocks": True}]}, Status.UNKNOWN),
+    (
+        SSH_ASSERT,
+        {"ingress": [{**INGRESS, "cidr_blocks": ["0.0.0.0/0"]}]},
+        {"ingress": [{"description": True}]},
+        Status.FAIL,
+    ),
+    (
+        SSH_ASSERT,
+        {"ingress": [{**INGRESS, "cidr_blocks": ["10.0.0.0/8"]}]},
+        {"ingress": [{"description": True}]},
+        None,
+    ),
+    (ENCRYPTED_DENY, {"encrypted": False}, {"id": True}, Status.FAIL),
+    (ENCRYPTED_DENY, {"size": 1}, {"encrypted": True}, Status.UNKNOWN),
+    (ENCRYPTED_DENY, {"encrypted": True}, {"id": True}, None),
+]
+
+
+@pytest.mark.parametrize(("rule", "after", "unknown", "expected"), JMESPATH_UNKNOWNS)
+def test_jmespath_checks_that_read_unknown_values_are_unknown(
+    rule: Any, after: Any, unknown: Any, expected: Status | None
+) -> None:
+    [r] = terraform.resources(plan(change("aws_thing.x", after, unknown=unknown)), "plan.json")
+    r = dataclasses.replace(r, obj={**r.obj, "kind": rule[1]["match"]["kinds"][0]})
+    findings = Engine(rules(rule).rules).evaluate(r)
+    assert [f.status for f in findings] == ([expected] if expected else [])

@@ -51,14 +51,15 @@ def _compile(params: Any) -> CheckFn:
         items = [_one(p, (i,)) for i, p in enumerate(params)]
     else:
         items = [_one(params, ())]
+    items_reads = [(*item, tuple(sorted(jmes.reads(item[0]), key=repr))) for item in items]
 
     def check(resource: Resource) -> Iterator[Violation]:
-        for expr, render, where, text in items:
+        for expr, render, where, text, reads in items_reads:
             result = expr.search(resource.obj)
             if jmes.truthy(result):
                 continue
             message = str(render(resource.obj)) if render is not None else f"assertion {quote(text)} is not true (got {quote(result)})"
-            yield Violation(message, paths.nearest_existing(resource.obj, where))
+            yield Violation(message, paths.nearest_existing(resource.obj, where), reads=reads)
 
     return check
 

@@ -136,6 +136,18 @@ def compile_conditions(raw: Any, path: FieldPath = ()) -> Callable[[Any], tuple[
     return evaluate
 
 
+def _reads(conditions: Any) -> frozenset[FieldPath]:
+    """Every path the conditions' keys and values read (not their messages)."""
+    items = conditions if isinstance(conditions, list) else [
+        c for group in ("any", "all") if isinstance(conditions, Mapping) for c in conditions.get(group) or ()
+    ]
+    out: frozenset[FieldPath] = frozenset()
+    for c in items:
+        if isinstance(c, Mapping):
+            out |= jmes.template_reads(c.get("key")) | jmes.template_reads(c.get("value"))
+    return out
+
+
 def _compile(params: Any) -> CheckFn:
     if not isinstance(params, Mapping) or "conditions" not in params:
         raise ParamError("expected a mapping with conditions (and an optional message)")
@@ -143,6 +155,7 @@ def _compile(params: Any) -> CheckFn:
     if unknown:
         raise ParamError(f"unknown field {unknown[0]!r}: use conditions, message", (unknown[0],))
     evaluate = compile_conditions(params["conditions"], ("conditions",))
+    reads = tuple(sorted(_reads(params["conditions"]), key=repr))
     message = params.get("message")
     render = jmes.compile_template(message, ("message",), quote) if message is not None else None
 
@@ -153,7 +166,7 @@ def _compile(params: Any) -> CheckFn:
         where = next((p for _, p in held if p is not None), ())
         path = paths.nearest_existing(resource.obj, where)
         text = str(render(resource.obj)) if render is not None else "; ".join(m for m, _ in held)
-        yield Violation(text or "denied by the rule's conditions", path)
+        yield Violation(text or "denied by the rule's conditions", path, reads=reads)
 
     return check
 

@@ -21,7 +21,17 @@ import jmespath.parser
 from guardrails.checks.base import ParamError
 from guardrails.model import FieldPath
 
-__all__ = ["Template", "compile_expression", "compile_template", "field_path", "truthy", "whole_expression"]
+__all__ = [
+    "ANY",
+    "Template",
+    "compile_expression",
+    "compile_template",
+    "field_path",
+    "reads",
+    "template_reads",
+    "truthy",
+    "whole_expression",
+]
 
 Template = Callable[[Any], Any]
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
@@ -124,4 +134,89 @@ def _chain(node: Mapping[str, Any]) -> FieldPath | None:
         if base is None or right.get("type") != "index":
             return None
         return (*base, right["value"])
+    return None
+
+
+# A path step that stands for every item (or value) of a projection or slice.
+ANY = "*"
+
+
+def reads(parsed: jmespath.parser.ParsedResult) -> frozenset[FieldPath]:
+    """Every object path an expression reads, `*` for any item of a projection. Conservative:
+    a function or pipe over a value reads the whole of it. The engine uses these to tell a
+    verdict that rests on a value known only after apply (Terraform) from a definite one."""
+    out: set[FieldPath] = set()
+    last = _reads(parsed.parsed, (), out)
+    if last is not None:
+        out.add(last)
+    return frozenset(out)
+
+
+def template_reads(value: Any) -> frozenset[FieldPath]:
+    """What every `{{ expr }}` placeholder in a params value reads (see `reads`)."""
+    if isinstance(value, Mapping):
+        return frozenset().union(*(template_reads(v) for v in value.values()))
+    if isinstance(value, list):
+        return frozenset().union(*(template_reads(v) for v in value))
+    if not isinstance(value, str) or "{{" not in value:
+        return frozenset()
+    out: frozenset[FieldPath] = frozenset()
+    for m in _PLACEHOLDER.finditer(value):
+        try:
+            out |= reads(jmespath.compile(m[1].strip()))
+        except jmespath.exceptions.JMESPathError:
+            continue  # compile_template reports it with its position
+    return out
+
+
+def _reads(node: Mapping[str, Any], base: FieldPath | None, out: set[FieldPath]) -> FieldPath | None:
+    """The path of the value `node` yields from `base` (None once it is computed), recording
+    in `out` every path read along the way."""
+    kind = node.get("type")
+    children = node.get("children") or []
+    if kind == "field":
+        return None if base is None else (*base, node["value"])
+    if kind in ("identity", "current"):
+        return base
+    if kind == "subexpression":
+        cur = base
+        for child in children:
+            cur = _reads(child, cur, out)
+        return cur
+    if kind == "index_expression":
+        left = _reads(children[0], base, out)
+        right = children[1]
+        if left is None:
+            return None
+        if right.get("type") == "index" and isinstance(right.get("value"), int) and right["value"] >= 0:
+            return (*left, right["value"])
+        return (*left, ANY)
+    if kind in ("projection", "value_projection", "filter_projection"):
+        left = _reads(children[0], base, out)
+        item = None if left is None else (*left, ANY)
+        for child in children[1:]:  # the projected expression, and the filter's condition
+            got = _reads(child, item, out)
+            # `[?cond]` and `[*]` yield the items themselves: what of them is read, the
+            # condition or the consumer (a function, a comparison) says.
+            if got is not None and got != item:
+                out.add(got)
+        return None
+    if kind == "flatten":
+        inner = _reads(children[0], base, out)
+        if inner is not None:
+            out.add(inner)
+        return None if inner is None else (*inner, ANY)
+    if kind == "pipe":
+        left = _reads(children[0], base, out)
+        if left is not None:
+            out.add(left)
+        _reads(children[1], None, out)
+        return None
+    if kind == "expref":
+        _reads(children[0], None, out)
+        return None
+    for child in children:  # comparisons, and/or/not, functions, multi-selects, key-value pairs
+        got = _reads(child, base, out)
+        if got is not None:
+            out.add(got)
     return None

@@ -72,3 +72,33 @@ def test_expression_errors_name_the_column(text: Any, message: str) -> None:
     with pytest.raises(ParamError) as e:
         jmes.compile_expression(text, ("key",))
     assert message in e.value.message and e.value.path == ("key",)
+
+
+READS = [
+    ("spec.encrypted", {("spec", "encrypted")}),
+    ("spec.encrypted == `true`", {("spec", "encrypted")}),
+    ("spec.items[0].a", {("spec", "items", 0, "a")}),
+    ("spec.items[-1].a", {("spec", "items", "*", "a")}),
+    ("spec.containers[*].image", {("spec", "containers", "*", "image")}),
+    (
+        "spec.ingress[?from_port <= `22` && contains(cidr_blocks, '0.0.0.0/0')]",
+        {("spec", "ingress", "*", "from_port"), ("spec", "ingress", "*", "cidr_blocks")},
+    ),
+    ("length(spec.ingress[?to_port >= `22`]) > `0`", {("spec", "ingress", "*", "to_port")}),
+    ("keys(spec)", {("spec",)}),
+    ("spec.a | length(@)", {("spec", "a")}),
+    ("spec.x || 'default'", {("spec", "x")}),
+    ("sort_by(spec.list, &name)[0].name", {("spec", "list")}),
+    ("{a: spec.a, b: metadata.labels.team}", {("spec", "a"), ("metadata", "labels", "team")}),
+    ("`true`", set()),
+]
+
+
+@pytest.mark.parametrize(("expression", "expected"), READS)
+def test_reads(expression: str, expected: set[FieldPath]) -> None:
+    assert jmes.reads(jmes.compile_expression(expression, ())) == expected
+
+
+def test_template_reads_every_placeholder() -> None:
+    value = {"key": "{{ spec.a }} and {{ metadata.name }}", "value": ["{{ spec.b[0] }}", "plain"]}
+    assert jmes.template_reads(value) == {("spec", "a"), ("metadata", "name"), ("spec", "b", 0)}
