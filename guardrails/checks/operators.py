@@ -59,6 +59,14 @@ def _quantity(x: Any) -> Fraction | None:
         return None
 
 
+def _parse_float(text: str) -> float | None:
+    """strconv.ParseFloat: a decimal that overflows is an error in Go, not infinity."""
+    v = golang.parse_float(text)
+    if v is not None and math.isinf(v) and "inf" not in text.lower():
+        return None
+    return v
+
+
 def _seconds(x: float) -> int:
     return math.trunc(x) * _SECOND  # Go converts a float to a Duration by truncation
 
@@ -100,7 +108,7 @@ def _equals(key: Any, value: Any) -> bool:
         if _is_num(value):
             return k == float(value)
         if isinstance(value, str):
-            return golang.parse_float(value) == k
+            return _parse_float(value) == k
         return False
     if isinstance(key, str):
         d = _durations(key, value)
@@ -262,7 +270,7 @@ def _ordered(op: str) -> Callable[[Any, Any], bool]:
             d = _durations(k, value)
             if d is not None:
                 return cmp(*d)
-            v = golang.parse_float(value)
+            v = _parse_float(value)
             return v is not None and cmp(k, v)
         return False
 
@@ -277,7 +285,7 @@ def _ordered(op: str) -> Callable[[Any, Any], bool]:
         kq, vq = _quantity(key), _quantity(value)
         if kq is not None and vq is not None:
             return cmp(kq, vq)
-        k = golang.parse_float(key)
+        k = _parse_float(key)
         if k is not None:
             return number(k, value)
         ks = _semver_key(key)

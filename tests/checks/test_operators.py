@@ -149,6 +149,8 @@ CASES: list[tuple[str, Any, Any, bool]] = [
     ("GreaterThan", 5, None, False),
     ("GreaterThan", 5, "abc", False),
     ("GreaterThan", float("nan"), 1, False),
+    ("GreaterThan", "1e400", 5, False),  # Go's ParseFloat reports overflow as an error
+    ("GreaterThan", "inf", 5, True),
     ("greaterthan", 2, 1, True),
     # Deprecated Duration* operators: numbers are seconds, strings must be durations
     ("DurationGreaterThan", "2h", "1h", True),
