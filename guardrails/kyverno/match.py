@@ -17,7 +17,7 @@ from typing import Any
 
 from guardrails.kube import selectors
 
-__all__ = ["Admission", "Subject", "compile_filters", "parse_kind"]
+__all__ = ["Admission", "Subject", "compile_filters", "kinds_of", "parse_kind"]
 
 _VERSION = re.compile(r"(v\d+((alpha|beta)\d+)?|\*)\Z")
 
@@ -208,3 +208,24 @@ def compile_filters(match: Mapping[str, Any] | None, exclude: Mapping[str, Any] 
         return not (exc is not None and exc(t))
 
     return selects
+
+
+def kinds_of(block: Mapping[str, Any] | None) -> frozenset[str] | None:
+    """The kind names a match block can select, when it says so without wildcards: a cheap
+    first test before the full filters. None when any kind could match."""
+    if not block:
+        return frozenset()
+    filters = block.get("any") or block.get("all") or [block]
+    sets = []
+    for f in filters:
+        kinds = [parse_kind(str(k))[2] for k in ((f.get("resources") or {}).get("kinds") or ())]
+        if not kinds or any("*" in k or "?" in k for k in kinds):
+            if not block.get("all"):
+                return None
+            continue
+        sets.append(frozenset(kinds))
+    if not sets:
+        return None
+    if block.get("all"):
+        return frozenset.intersection(*sets)
+    return frozenset.union(*sets)

@@ -175,6 +175,7 @@ def compile_policy(doc: Mapping[str, Any]) -> CompiledPolicy:
             allow_existing=validate.get("allowExistingViolations") is not False,
             context=tuple(e for e in rule.get("context") or () if isinstance(e, Mapping)),
             unsupported=reason,
+            kinds=match.kinds_of(rule.get("match")),
         )
         infos.append(RuleInfo(kr, index.get(origin, 0), "" if reason else _check_key(validate), enforce))
     return CompiledPolicy(

@@ -73,7 +73,20 @@ def context_data(resource: Resource, values: Mapping[str, Any] | None = None) ->
     return data
 
 
+_LAST: list[Any] = [None, None]  # the last (resource, target): each rule of a policy asks again
+
+
 def target_of(resource: Resource, *, operation: str | None = None) -> match.Target:
+    if operation is None and _LAST[0] is resource:
+        cached: match.Target = _LAST[1]
+        return cached
+    target = _target_of(resource, operation=operation)
+    if operation is None:
+        _LAST[0], _LAST[1] = resource, target
+    return target
+
+
+def _target_of(resource: Resource, *, operation: str | None = None) -> match.Target:
     obj = resource.obj or resource.old_obj or {}
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
     assert isinstance(meta, Mapping)
@@ -105,8 +118,13 @@ class KyvernoRule:
     allow_existing: bool = True
     context: tuple[Mapping[str, Any], ...] = ()
     unsupported: str | None = None
+    kinds: frozenset[str] | None = None  # a quick first test on the kind, when the match allows it
 
     def applies(self, resource: Resource, *, operation: str | None = None) -> bool:
+        if self.kinds is not None:
+            obj = resource.obj or resource.old_obj or {}
+            if obj.get("kind") not in self.kinds:
+                return False
         return self.selects(target_of(resource, operation=operation))
 
     def _load_context(self, data: dict[str, Any]) -> str | None:
@@ -138,11 +156,13 @@ class KyvernoRule:
         target = data["request"].get("object")
         return self.validator.run(Context(data, target))
 
-    def respond(self, resource: Resource, values: Mapping[str, Any] | None = None) -> Response | None:
-        if self.unsupported is not None:
-            return Response(Status.SKIP, self.unsupported) if self.applies(resource) else None
-        if not self.applies(resource):
+    def respond(self, resource: Resource, values: Mapping[str, Any] | None = None, *,
+                matched: bool = False) -> Response | None:
+        """`matched`: the caller has already checked that the rule selects the resource."""
+        if not matched and not self.applies(resource):
             return None
+        if self.unsupported is not None:
+            return Response(Status.SKIP, self.unsupported)
         resp = self.run(resource, values)
         op = str((values or {}).get("request.operation") or resource.operation)
         if self.enforce and self.allow_existing and op == "UPDATE" and resp is not None and resp.status is Status.FAIL:

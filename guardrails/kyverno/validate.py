@@ -148,14 +148,18 @@ class Validator:
             return None  # a DELETE: nothing to validate against
         if self.any_pattern is None and self.pattern is None:
             return Response(Status.ERROR, "failed to deserialize anyPattern, expected type array")
-        try:
-            message = self._substituted_message(ctx.data) if self.message else ""
-        except variables.SubstitutionError as e:
-            message_error: str | None = str(e)
-        else:
-            message_error = None
-        verdict = (pattern.judge_pattern(node, ctx.target, rule=self.rule, message=message) if node is not None
-                   else pattern.judge_any_pattern(nodes or [], ctx.target, rule=self.rule, message=message))
+        def judge(message: str) -> pattern.Verdict:
+            if node is not None:
+                return pattern.judge_pattern(node, ctx.target, rule=self.rule, message=message)
+            return pattern.judge_any_pattern(nodes or [], ctx.target, rule=self.rule, message=message)
+
+        verdict = judge("")
+        message_error: str | None = None
+        if verdict.status in (Status.FAIL, Status.ERROR) and self.message:  # the message only for failures
+            try:
+                verdict = judge(self._substituted_message(ctx.data))
+            except variables.SubstitutionError as e:
+                message_error = str(e)
         if verdict.status is Status.FAIL and message_error is not None:
             text = (f"validation error: variables substitution error in rule {self.rule} execution error: "
                     f"{verdict.message}")

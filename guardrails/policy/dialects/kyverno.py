@@ -45,7 +45,7 @@ def _check(kr: KyvernoRule) -> Callable[[Resource], Iterable[Violation]]:
     def check(resource: Resource) -> Iterable[Violation]:
         if kr.unsupported is not None:
             return (Violation(kr.unsupported, (), Status.SKIP),)
-        resp = kr.respond(resource)
+        resp = kr.respond(resource, matched=True)
         if resp is None:
             return (Violation(f"rule {kr.name} gave no result (nothing to validate)", (), Status.SKIP),)
         if resp.status is Status.PASS:
