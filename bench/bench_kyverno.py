@@ -16,6 +16,7 @@ import yaml
 
 from bench.corpus import corpus, files_of
 
+
 def _shared() -> pathlib.Path:
     """../shared beside the repository (or beside a parent, for a worktree)."""
     repo = pathlib.Path(__file__).resolve().parents[1]
