@@ -25,21 +25,6 @@ from tests.conftest import REPO, CliRunner
 
 RULES = REPO / "rules"
 RULE_FILES = sorted(p for p in RULES.rglob("*.yaml") if not p.name.endswith(".test.yaml"))
-# The one skip table of this suite: rule file -> why it has no RuleTest yet (with the issue).
-SKIP: dict[str, str] = {
-    f"terraform/{name}.yaml": "Terraform rules are tested on plan changes in tests/rules/test_terraform_rules.py "
-    "until RuleTest reads plans (issue 5)"
-    for name in (
-        "approved-registries",
-        "container-resources",
-        "encryption-at-rest",
-        "required-tags",
-        "s3-block-public-access",
-        "s3-no-public-acl",
-        "security-group-no-public-rdp",
-        "security-group-no-public-ssh",
-    )
-}
 REQUIRED = ("title", "description", "remediation", "severity", "action", "references", "profiles")
 
 
@@ -66,8 +51,6 @@ def test_every_rule_carries_its_metadata(path: pathlib.Path) -> None:
 
 @pytest.mark.parametrize("path", RULE_FILES, ids=_id)
 def test_every_rule_has_a_test_with_a_pass_and_a_fail(path: pathlib.Path) -> None:
-    if _id(path) in SKIP:
-        pytest.skip(SKIP[_id(path)])
     (rule,) = _docs(path)
     name = rule["metadata"]["name"]
     test = path.with_name(f"{path.stem}.test.yaml")

@@ -10,14 +10,18 @@ spec:
   resources:                              # manifest files (relative) or inline objects
     - manifests/web.yaml
     - {apiVersion: v1, kind: Pod, metadata: {name: root}, spec: {...}}
+    - plan.json                           # Terraform plans too, as files or inline
+
   results:
     - rule: privileged-containers
       resources: [Pod/root]               # Kind/name, Kind/namespace/name, or a unique name
-      result: fail                        # pass | fail | skip | error
+      result: fail                        # pass | fail | skip | error | unknown
       message: "privileged"               # optional: a fragment of one of the messages
 ```
 
-A rule that does not match a resource at all counts as `skip`, never as `pass`. With `strict`,
+A rule that does not match a resource at all counts as `skip`, never as `pass`. Resources of a
+Terraform plan are named by their address (`aws_s3_bucket.logs`); `unknown` is the outcome of
+a rule that depends on a value known only after apply. With `strict`,
 a fail or error outcome that no expectation covers is a failing case too: a rule that fires
 where nobody said it would is a bug in the rule or in the test.
 """
@@ -35,12 +39,12 @@ from guardrails.errors import GuardrailsError, RuleFileError
 from guardrails.model import FieldPath, Location, Origin, Resource, RuleResult, Status, Violation
 from guardrails.policy.compile import CompiledRule
 from guardrails.policy.load import load_rules
-from guardrails.sources import locate, yamldocs
+from guardrails.sources import locate, terraform, yamldocs
 from guardrails.testing import CaseResult, FileResult
 
 __all__ = ["EXPECTED", "run_file"]
 
-EXPECTED = ("pass", "fail", "skip", "error")
+EXPECTED = ("pass", "fail", "skip", "error", "unknown")
 _SPEC_KEYS = ("rules", "resources", "results")
 _RESULT_KEYS = ("rule", "resource", "resources", "result", "message")
 
@@ -100,10 +104,12 @@ def _resources(spec: Mapping[str, Any], base: pathlib.Path, display: str) -> lis
         where: FieldPath = ("spec", "resources", i)
         if isinstance(item, str):
             out.extend(_resource_file(base / item, where))
+        elif terraform.is_plan(item):
+            out.extend(terraform.resources(item, display))
         elif yamldocs.is_kubernetes_object(item):
             out.append(Resource(obj=item, origin=Origin(display, item_index=i)))
         else:
-            raise _TestFileError("expected a file name or an object with apiVersion and kind", where)
+            raise _TestFileError("expected a file name, an object with apiVersion and kind, or a Terraform plan", where)
     return out
 
 
@@ -116,7 +122,10 @@ def _resource_file(path: pathlib.Path, where: FieldPath) -> Iterator[Resource]:
     for doc in yamldocs.documents(text, shown):
         if isinstance(doc, GuardrailsError):
             raise _TestFileError(f"resource file {doc.render()}", where)
-        yield from yamldocs.resources_of(doc, shown)[0]
+        if terraform.is_plan(doc.data):
+            yield from terraform.resources(doc.data, shown)
+        else:
+            yield from yamldocs.resources_of(doc, shown)[0]
 
 
 def _ids(r: Resource) -> tuple[str, ...]:
@@ -124,6 +133,8 @@ def _ids(r: Resource) -> tuple[str, ...]:
     ids = [f"{r.kind}/{r.name}", r.name]
     if r.namespace:
         ids.insert(0, f"{r.kind}/{r.namespace}/{r.name}")
+    if r.origin.address and r.origin.address not in ids:
+        ids.insert(0, r.origin.address)
     return tuple(ids)
 
 

@@ -111,7 +111,7 @@ def test_resources_from_files(tmp_path: pathlib.Path) -> None:
 ERRORS = [
     ("- {rule: team-lable, resources: [good], result: pass}\n", "no rule 'team-lable'", "did you mean 'team-label'", 17),
     ("- {rule: team-label, resources: [nope], result: pass}\n", "no resource 'nope'", "resources:", 17),
-    ("- {rule: team-label, resources: [good], result: passed}\n", "result 'passed' is not one of pass, fail, skip, error", None, 17),
+    ("- {rule: team-label, resources: [good], result: passed}\n", "result 'passed' is not one of pass, fail, skip, error, unknown", None, 17),
     ("- {rule: team-label, resources: [good], result: pass, mesage: x}\n", "unknown key 'mesage'", "did you mean 'message'", 17),
     ("- {rule: team-label, resources: [good], result: pass, message: 3}\n", "message: expected a string", None, 17),
     ("- just a string\n", "expected a mapping", None, 17),
@@ -147,3 +147,29 @@ def test_an_invalid_rule_file_is_an_error_naming_its_line(tmp_path: pathlib.Path
     errors = _run(path).errors
     assert errors and "unknown key 'titel'" in errors[0].message
     assert errors[0].location is not None and errors[0].location.path.endswith("team-label.yaml")
+
+
+def test_terraform_plans_as_resources_named_by_address(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "tags.yaml").write_text(
+        "apiVersion: guardrails.dev/v1\nkind: Rule\nmetadata: {name: tags}\n"
+        "spec:\n  match: {kinds: [aws_s3_bucket]}\n  requiredLabels: [team]\n"
+    )
+    bucket = '{{"address": "aws_s3_bucket.{0}", "mode": "managed", "type": "aws_s3_bucket", "name": "{0}", "change": {{"actions": ["create"], "after": {1}, "after_unknown": {2}}}}}'
+    (tmp_path / "plan.json").write_text(
+        '{"format_version": "1.2", "resource_changes": ['
+        + bucket.format("good", '{"tags_all": {"team": "a"}}', "{}") + ", "
+        + bucket.format("bad", '{"tags_all": {}}', "{}") + ", "
+        + bucket.format("later", '{"tags": null}', '{"tags_all": true}')
+        + "]}"
+    )
+    path = tmp_path / "t.test.yaml"
+    path.write_text(
+        "apiVersion: guardrails.dev/v1\nkind: RuleTest\nmetadata: {name: t}\nspec:\n"
+        "  rules: [tags.yaml]\n  resources: [plan.json]\n  results:\n"
+        "    - {rule: tags, resources: [aws_s3_bucket.good], result: pass}\n"
+        "    - {rule: tags, resources: [aws_s3_bucket.bad], result: fail, message: team}\n"
+        "    - {rule: tags, resources: [aws_s3_bucket.later], result: unknown}\n"
+    )
+    out = _run(path, strict=True)
+    assert out.ok, out
+    assert [c.actual for c in out.cases] == ["pass", "fail", "unknown"]
