@@ -9,6 +9,7 @@ reason: it skips, it never silently passes.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -176,6 +177,7 @@ def compile_policy(doc: Mapping[str, Any]) -> CompiledPolicy:
             context=tuple(e for e in rule.get("context") or () if isinstance(e, Mapping)),
             unsupported=reason,
             kinds=match.kinds_of(rule.get("match")),
+            reads_images="images" in json.dumps(rule, default=str),
         )
         infos.append(RuleInfo(kr, index.get(origin, 0), "" if reason else _check_key(validate), enforce))
     return CompiledPolicy(

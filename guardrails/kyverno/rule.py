@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from guardrails.kyverno import match, query, variables
+from guardrails.kyverno import images, match, query, variables
 from guardrails.kyverno.validate import Context, Response, Validator
 from guardrails.model import Resource, Status
 
@@ -45,8 +45,10 @@ def admission_of(resource: Resource) -> match.Admission | None:
     )
 
 
-def context_data(resource: Resource, values: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The JSON context Kyverno builds for an admission request (or a CLI run) on `resource`."""
+def context_data(resource: Resource, values: Mapping[str, Any] | None = None, *,
+                 with_images: bool = True) -> dict[str, Any]:
+    """The JSON context Kyverno builds for an admission request (or a CLI run) on `resource`.
+    `with_images=False` leaves out `images` for rules that never read it."""
     op = resource.operation
     req: dict[str, Any] = dict(resource.request) if resource.request else {}
     if op == "DELETE":
@@ -59,6 +61,10 @@ def context_data(resource: Resource, values: Mapping[str, Any] | None = None) ->
     req["operation"] = op
     req["namespace"] = resource.namespace
     data: dict[str, Any] = {"request": req}
+    subject = req.get("object") or req.get("oldObject")
+    found = images.images_of(subject) if with_images and isinstance(subject, Mapping) else {}
+    if found:
+        data["images"] = found
     info = req.get("userInfo")
     if isinstance(info, Mapping):
         req.setdefault("roles", [])
@@ -119,6 +125,7 @@ class KyvernoRule:
     context: tuple[Mapping[str, Any], ...] = ()
     unsupported: str | None = None
     kinds: frozenset[str] | None = None  # a quick first test on the kind, when the match allows it
+    reads_images: bool = True  # the rule mentions the `images` variable somewhere
 
     def applies(self, resource: Resource, *, operation: str | None = None) -> bool:
         if self.kinds is not None:
@@ -149,7 +156,7 @@ class KyvernoRule:
 
     def run(self, resource: Resource, values: Mapping[str, Any] | None = None) -> Response | None:
         """The validator's answer on a resource the rule selects (no match check here)."""
-        data = context_data(resource, values)
+        data = context_data(resource, values, with_images=self.reads_images)
         problem = self._load_context(data)
         if problem is not None:
             return Response(Status.ERROR, problem)

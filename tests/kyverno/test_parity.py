@@ -70,3 +70,20 @@ def test_scan_and_webhook_agree(suite: dict[str, Any]) -> None:
                 assert _outcomes(engine.results(scanned)) == _outcomes(engine.results(webhook)), scanned.ref()
                 compared += 1
     assert compared > 0
+
+
+def test_terraform_kubernetes_resources_get_the_same_verdicts(repo: pathlib.Path) -> None:
+    """A `kubernetes_deployment_v1` in a plan is judged like the Deployment it creates."""
+    from guardrails.model import Origin, Resource
+    from guardrails.sources import terraform
+
+    policies = [ROOT / "best-practices/disallow-latest-tag/disallow-latest-tag.yaml",
+                ROOT / "pod-security/restricted/require-run-as-nonroot/require-run-as-nonroot.yaml"]
+    engine = Engine(load_rules(policies).rules)
+    plan = terraform.read_plan((repo / "examples/terraform/plan.json").read_text(), "plan.json")
+    (web,) = [r for r in terraform.resources(plan, "plan.json") if r.origin.address == "kubernetes_deployment_v1.web"]
+    as_manifest = Resource(obj=web.obj, origin=Origin("web.yaml"))
+    from_plan = _outcomes(engine.results(web))
+    assert from_plan == _outcomes(engine.results(as_manifest))
+    statuses = {rule: status for rule, status, _ in from_plan}
+    assert statuses["autogen-validate-image-tag"] == "fail"  # nginx:latest

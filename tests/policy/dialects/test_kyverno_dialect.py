@@ -146,3 +146,17 @@ def test_policy_exception_waives(tmp_path: pathlib.Path) -> None:
     assert statuses["validate-image-tag"] is Status.WAIVED
     dep = {f.rule: f.status for f in engine.evaluate(pod("nginx:latest", "Deployment"))}
     assert dep["autogen-validate-image-tag"] is Status.WAIVED
+
+
+def test_rules_lint_lists_unsupported_rules(tmp_path: pathlib.Path) -> None:
+    import io
+
+    from guardrails import cli
+
+    (tmp_path / "kyverno.yaml").write_text(POLICY)
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.run(["rules", "lint", str(tmp_path)], stdout=out, stderr=err)
+    assert code == 0, err.getvalue()
+    lines = [line for line in out.getvalue().splitlines() if line.startswith("warning:")]
+    assert len(lines) == 3 and all("unsupported" in line and "mutate rules" in line for line in lines)
+    assert "kyverno.yaml:23" in lines[0]
