@@ -22,7 +22,6 @@ from guardrails.model import Finding, Location, Resource
 from guardrails.policy.load import RuleSet, load_rules
 from guardrails.report import ScanReport
 from guardrails.sources import locate, terraform, walk, yamldocs
-from guardrails.sources import shard as shard_
 
 __all__ = ["FileResult", "RuleLoader", "scan", "scan_text"]
 
@@ -152,7 +151,7 @@ def scan(
     root: pathlib.Path | None = None,
     today: datetime.date | None = None,
     all_resources: bool = False,
-    shard: shard_.Shard | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> ScanReport:
     """Scan files, folders and `-` with a rule set (or a loader, needed for `jobs > 1`)."""
     started = time.perf_counter()
@@ -163,6 +162,8 @@ def scan(
     root = (root or pathlib.Path.cwd()).resolve()
     inputs = walk.collect(paths, exclude=exclude, root=root)
     if shard is not None:
+        from guardrails.sources import shard as shard_  # hashlib: only when sharding
+
         inputs = shard_.select(inputs, shard)
     files_ = [i for i in inputs if i.path is not None]
     jobs = max(1, min(jobs, len(files_) // 8 or 1, os.cpu_count() or 1))

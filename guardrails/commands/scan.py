@@ -9,13 +9,12 @@ import pathlib
 import sys
 from typing import IO, Any
 
-from guardrails import baseline, reporters
+from guardrails import reporters
 from guardrails.config import Config, find_config, load_config
 from guardrails.errors import SourceError, UsageError
 from guardrails.model import Location, Severity
 from guardrails.report import ScanReport
 from guardrails.scan import RuleLoader, scan
-from guardrails.sources import shard as shards
 
 __all__ = ["add_parser", "run"]
 
@@ -120,7 +119,7 @@ def run(args: argparse.Namespace, io: Any) -> int:
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     cfg, loader, fail_on = settings(args)
-    shard = shards.parse(args.shard) if args.shard else None
+    shard = _parse_shard(args.shard) if args.shard else None
     known = _read_baseline(args.baseline) if args.baseline else None
     report = scan(
         args.paths,
@@ -133,10 +132,12 @@ def run(args: argparse.Namespace, io: Any) -> int:
         all_resources=args.all_resources,
     )
     if known is not None:
+        from guardrails import baseline
+
         report = baseline.apply(report, known)
     if args.write_baseline:
         report = _write_baseline(report, args.write_baseline)
-    category = shards.category(shard)
+    category = f"guardrails/shard-{shard[0]}-of-{shard[1]}" if shard else ""
     for fmt, out in outputs:
         writer = reporters.get(fmt)
         if out is None:
@@ -155,7 +156,15 @@ def _open_output(path: str) -> IO[str]:
         raise UsageError(f"--output {path}: cannot write: {e.strerror}") from None
 
 
-def _read_baseline(path: str) -> baseline.Baseline:
+def _parse_shard(text: str) -> tuple[int, int]:
+    from guardrails.sources import shard  # hashlib stays off the pre-commit path unless sharding
+
+    return shard.parse(text)
+
+
+def _read_baseline(path: str) -> Any:
+    from guardrails import baseline  # hashlib and json only when baselines are used
+
     try:
         text = pathlib.Path(path).read_text(encoding="utf-8")
     except OSError as e:
@@ -165,6 +174,8 @@ def _read_baseline(path: str) -> baseline.Baseline:
 
 def _write_baseline(report: ScanReport, path: str) -> ScanReport:
     """Record the report's findings; the run then reports them as baselined, as the next will."""
+    from guardrails import baseline
+
     with _open_output(path) as fh:
         baseline.write(report.findings, lambda f: baseline.relative_path(report, f), fh)
     kept = [f for f in report.findings if f.status not in baseline.BASELINED]

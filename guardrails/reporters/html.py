@@ -31,13 +31,15 @@ def _e(text: object) -> str:
 class _Sources:
     """Source lines of scanned files, each file read at most once."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: str) -> None:
+        self._root = pathlib.Path(root)
         self._lines: dict[str, list[str] | None] = {}
 
     def lines(self, path: str) -> list[str] | None:
         if path not in self._lines:
             try:
-                text = pathlib.Path(path).read_text(encoding="utf-8", errors="replace")
+                # display paths are relative to the scan root, which need not be the cwd
+                text = (self._root / path).read_text(encoding="utf-8", errors="replace")
                 self._lines[path] = text.splitlines()
             except OSError:
                 self._lines[path] = None
@@ -195,7 +197,7 @@ _JS = """
 
 
 def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
-    sources = _Sources()
+    sources = _Sources(report.root)
     by_file: dict[str, list[Finding]] = collections.defaultdict(list)
     for f in common.sorted_findings(report):
         by_file[common.position(report, f).path].append(f)

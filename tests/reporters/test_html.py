@@ -119,3 +119,18 @@ def test_baselined_count_shown(report: ScanReport) -> None:
     import dataclasses
 
     assert "· 5 baselined findings not shown" in render(dataclasses.replace(report, baselined=5))
+
+
+def test_sources_are_read_relative_to_the_root(report: ScanReport, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from guardrails.model import Location
+
+    root = pathlib.Path(report.root)
+    moved = tuple(
+        dataclasses.replace(f, location=Location(str(pathlib.Path(f.location.path).relative_to(root)), f.location.line, f.location.column))
+        if f.location else f
+        for f in report.findings
+    )
+    monkeypatch.chdir(root.parent)  # not the root: relative paths resolve against report.root
+    assert "image: nginx:latest" in render(dataclasses.replace(report, findings=moved))
