@@ -4,6 +4,24 @@ rego-cpp reads a pre-1.0 partial set rule (`name[term] { body }`) as a partial *
 values are `true`: iterating it (`x := name[_]`) yields `true`, and printing it shows an
 object. Written with the `contains` keyword (same meaning in OPA) it is a real set. Each
 rewrite is exact: the module means the same to OPA before and after.
+
+Two more gaps, same treatment:
+- rego-cpp rejects iteration inside a call's arguments (`f(x.items[_])`, "invalid bracket
+  argument"); the iteration is hoisted into its own statement just before
+  (`__gk1 := x.items[_]` then `f(__gk1)`), which is what OPA does internally. Never under
+  `not`, where hoisting would change the meaning.
+- rego-cpp reads a body line that starts with `(` as the arguments of a call on the line
+  before (`input.x` then `(a - b) >= 1` becomes `input.x(...)`); OPA ends a statement at the
+  newline, so the line before gets an explicit `;`.
+- A negated call with an undefined argument (`not accept(rule, params.ranges)` without
+  `ranges`): OPA fails the whole expression, rego-cpp negates it to true (the library's
+  psp users suite tells them apart). Dotted-reference arguments of negated calls are bound
+  in a statement just before (`__gk2 := params.ranges`), which fails the same way OPA does.
+- rego-cpp's `replace(s, "", new)` never returns (the library's quantity parsers call it with
+  an empty suffix on values such as "oops"). Calls go through a helper with Go's meaning for
+  an empty `old`: `new` around and between every character, so `s` itself when `new` is "".
+- rego-cpp rejects a rule with several bodies (`head { a } { b }`, "only one body for dynamic
+  keys"); each extra body gets its own copy of the head, which is the same rule to OPA.
 """
 
 from __future__ import annotations
@@ -60,5 +78,160 @@ def _partial_sets(module: str) -> str:
     return "".join(out)
 
 
+_ITER_ARG = re.compile(r"((?:[A-Za-z_][\w]*)(?:\.[A-Za-z_][\w]*|\[[^\[\]()]*\])*)\[_\]")
+
+
+def _inside_call(line: str, pos: int) -> bool:
+    depth = 0
+    for ch in line[:pos]:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+    return depth > 0
+
+
+def _hoist_call_iteration(module: str) -> str:
+    out: list[str] = []
+    counter = 0
+    for line in module.split("\n"):
+        stripped = line.lstrip()
+        if stripped.startswith(("not ", "#")) or "|" in line or line.rstrip().endswith("{"):
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(stripped)]
+        while True:
+            m = next((m for m in _ITER_ARG.finditer(line) if _inside_call(line, m.start())), None)
+            if m is None:
+                break
+            counter += 1
+            var = f"__gk{counter}"
+            out.append(f"{indent}{var} := {m.group(0)}")
+            line = line[: m.start()] + var + line[m.end() :]
+        out.append(line)
+    return "\n".join(out)
+
+
+_NOT_CALL = re.compile(r"^(\s*)not\s+([A-Za-z_][\w.]*)\((.*)\)\s*$")
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?:\[[^\[\]()]*\])*\Z")
+
+
+def _split_args(text: str) -> list[str] | None:
+    args, depth, cur, quote = [], 0, "", False
+    for ch in text:
+        if quote:
+            cur += ch
+            quote = ch != '"'
+            continue
+        if ch == '"':
+            quote = True
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif ch == "," and depth == 0:
+            args.append(cur)
+            cur = ""
+            continue
+        cur += ch
+    args.append(cur)
+    return args
+
+
+def _bind_negated_call_args(module: str, start: int) -> str:
+    out: list[str] = []
+    counter = start
+    for line in module.split("\n"):
+        m = _NOT_CALL.match(line)
+        args = _split_args(m.group(3)) if m else None
+        if m is None or args is None or m.group(2).split(".")[0] in ("input", "data"):
+            out.append(line)
+            continue
+        new_args = []
+        for a in args:
+            ref = a.strip()
+            # Only plain references: one that iterates (`x[_]`) is left to the negation.
+            if _DOTTED.match(ref) and "[" not in ref and not ref.startswith(("data.", "input.review")):
+                counter += 1
+                out.append(f"{m.group(1)}__gk{counter} := {ref}")
+                new_args.append(f"__gk{counter}")
+            else:
+                new_args.append(ref)
+        out.append(f"{m.group(1)}not {m.group(2)}({', '.join(new_args)})")
+    return "\n".join(out)
+
+
+_EXTRA_BODY = re.compile(r"^(\s*)\}\s*\{\s*$")
+
+
+def _split_bodies(module: str) -> str:
+    out: list[str] = []
+    head: str | None = None
+    for line in module.split("\n"):
+        m = _EXTRA_BODY.match(line)
+        if m and head is not None:
+            out.append(f"{m.group(1)}}}")
+            out.append(f"{head} {{")
+            continue
+        if line[:1] not in (" ", "\t", "}", "#", "") and line.rstrip().endswith("{"):
+            head = line.rstrip()[:-1].rstrip()
+        elif line.strip() and not line[:1].isspace() and line[:1] != "}":
+            head = None
+        out.append(line)
+    return "\n".join(out)
+
+
+def _end_statements(module: str) -> str:
+    lines = module.split("\n")
+    for i in range(1, len(lines)):
+        if not lines[i].lstrip().startswith("("):
+            continue
+        j = i - 1
+        while j >= 0 and (not lines[j].strip() or lines[j].lstrip().startswith("#")):
+            j -= 1
+        prev = lines[j].rstrip() if j >= 0 else ""
+        if prev and prev[-1] not in "{([,;|&=+-*/<>!" and not prev.endswith((" in", " not")):
+            lines[j] = prev + ";"
+    return "\n".join(lines)
+
+
+_REPLACE = re.compile(r"(?<![\w.])replace\(")
+_REPLACE_HELPER = """
+
+__gk_replace(s, old, new) := out {
+  old != ""
+  out := replace(s, old, new)
+}
+
+__gk_replace(s, old, new) := s {
+  old == ""
+  new == ""
+}
+
+__gk_replace(s, old, new) := new {
+  old == ""
+  new != ""
+  s == ""
+}
+
+__gk_replace(s, old, new) := out {
+  old == ""
+  new != ""
+  count(s) > 0
+  chars := [c | i := numbers.range(0, count(s) - 1)[_]; c := substring(s, i, 1)]
+  out := concat(new, array.concat(array.concat([""], chars), [""]))
+}
+"""
+
+
+def _safe_replace(module: str) -> str:
+    if not _REPLACE.search(module):
+        return module
+    return _REPLACE.sub("__gk_replace(", module) + _REPLACE_HELPER
+
+
 def rewrite(module: str) -> str:
-    return _partial_sets(module)
+    text = _hoist_call_iteration(_partial_sets(module))
+    return _safe_replace(_end_statements(_split_bodies(_bind_negated_call_args(text, 1000))))
