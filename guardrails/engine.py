@@ -36,6 +36,21 @@ def _prefixed(prefix: FieldPath, reads: tuple[FieldPath, ...]) -> tuple[FieldPat
     return tuple((*prefix, *r) for r in reads) if prefix else reads
 
 
+class _Views:
+    """The pod-template view of one resource, built once however many Pod rules look at it."""
+
+    __slots__ = ("_view", "_done")
+
+    def __init__(self) -> None:
+        self._view: Resource | None = None
+        self._done = False
+
+    def get(self, resource: Resource) -> Resource | None:
+        if not self._done:
+            self._view, self._done = workloads.pod_view(resource), True
+        return self._view
+
+
 class Engine:
     def __init__(
         self,
@@ -54,19 +69,19 @@ class Engine:
         self.waivers = tuple(w for w in waivers if not w.expired(self.today))
         self.expired_waivers = tuple(w for w in waivers if w.expired(self.today))
 
-    def _target(self, rule: CompiledRule, resource: Resource) -> Resource | None:
+    def _target(self, rule: CompiledRule, resource: Resource, views: _Views) -> Resource | None:
         """The resource as the rule sees it: itself, or its pod template for Pod rules."""
         if rule.match(resource):
             return resource
         if rule.pod_templates and resource.kind in workloads.POD_CONTROLLERS:
-            view = workloads.pod_view(resource)
+            view = views.get(resource)
             if view is not None and rule.match(view):
                 return view
         return None
 
-    def judge(self, rule: CompiledRule, resource: Resource) -> RuleResult | None:
+    def judge(self, rule: CompiledRule, resource: Resource, views: _Views | None = None) -> RuleResult | None:
         """One rule on one resource; None when the rule does not match it at all."""
-        target = self._target(rule, resource)
+        target = self._target(rule, resource, views or _Views())
         if target is None:
             return None
         if rule.unsupported:
@@ -110,8 +125,9 @@ class Engine:
     def results(self, resource: Resource) -> list[RuleResult]:
         """Every matching rule's outcome on the resource, PASS and SKIP included."""
         out = []
+        views = _Views()
         for rule in self.candidates(resource.kind):
-            r = self.judge(rule, resource)
+            r = self.judge(rule, resource, views)
             if r is not None:
                 out.append(r)
         return out
@@ -121,8 +137,9 @@ class Engine:
 
     def _findings(self, resource: Resource) -> Iterable[Finding]:
         ref = resource.ref()
+        views = _Views()
         for rule in self.candidates(resource.kind):
-            result = self.judge(rule, resource)
+            result = self.judge(rule, resource, views)
             if result is None or result.status in (Status.PASS, Status.SKIP):
                 continue
             waiver = self.waiver_for(rule.name, resource)
