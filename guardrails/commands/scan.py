@@ -131,12 +131,13 @@ def run(args: argparse.Namespace, io: Any) -> int:
         shard=shard,
         all_resources=args.all_resources,
     )
-    if known is not None:
+    # A new baseline records every finding of today, those an old --baseline hid included.
+    if args.write_baseline:
+        report = _write_baseline(report, args.write_baseline)
+    elif known is not None:
         from guardrails import baseline
 
         report = baseline.apply(report, known)
-    if args.write_baseline:
-        report = _write_baseline(report, args.write_baseline)
     category = f"guardrails/shard-{shard[0]}-of-{shard[1]}" if shard else ""
     for fmt, out in outputs:
         writer = reporters.get(fmt)

@@ -72,6 +72,17 @@ def test_baseline_then_only_new_findings(work: pathlib.Path, run_cli: CliRunner)
     assert found["summary"]["baselined"] == 3
 
 
+def test_rewriting_a_baseline_keeps_what_the_old_one_hid(work: pathlib.Path, run_cli: CliRunner) -> None:
+    (work / "k8s" / "broken.yaml").unlink()
+    assert run_cli([*SCAN, "--write-baseline", "old.json"]).code == 0
+    (work / "k8s" / "new.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: new\n")
+    r = run_cli([*SCAN, "--baseline", "old.json", "--write-baseline", "new.json"])
+    assert r.code == 0 and "4 baselined" in r.out, r
+    old = json.loads((work / "old.json").read_text())["findings"]
+    new = json.loads((work / "new.json").read_text())["findings"]
+    assert len(new) == len(old) + 1 and {e["fingerprint"] for e in old} < {e["fingerprint"] for e in new}
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
