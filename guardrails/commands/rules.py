@@ -81,6 +81,7 @@ def run(args: argparse.Namespace, io: Any) -> int:
                 ("severity", str(r.severity)),
                 ("action", str(r.action)),
                 ("check", r.check_key),
+                ("profiles", ", ".join(r.profiles)),
                 ("source", str(r.source)),
                 ("description", r.description.strip()),
                 ("remediation", r.remediation.strip()),
@@ -113,7 +114,7 @@ def _lint(args: argparse.Namespace, io: Any) -> int:
     if args.strict:
         dead, warnings = dead + warnings, []
     # Problems in file order; within a document the schema's most relevant one comes first.
-    problems = sorted([*problems, *dead], key=_where)
+    problems = sorted([lint.pinpoint(p) for p in [*problems, *dead]], key=_where)
     for p in problems:
         io.stdout.write(p.render() + "\n")
     for w in warnings:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import pathlib
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -22,7 +23,7 @@ from guardrails.model import FieldPath, Location
 from guardrails.policy import profiles
 from guardrails.sources.locate import node_location
 
-__all__ = ["KNOWN_KINDS", "Finding", "lint_file", "lint_paths", "lint_spec"]
+__all__ = ["KNOWN_KINDS", "Finding", "lint_file", "lint_paths", "lint_spec", "pinpoint"]
 
 # Built-in Kubernetes kinds (core and the API groups every cluster serves).
 KNOWN_KINDS = frozenset(
@@ -158,3 +159,34 @@ def lint_paths(files: Sequence[tuple[pathlib.Path, str]]) -> tuple[list[Guardrai
         for is_error, problem in lint_file(path, display):
             (errors if is_error else warnings).append(problem)
     return errors, warnings
+
+
+# A compile error quotes the expression, then gives the position of the problem in it: JMESPath
+# a 1-based column, Python's re a 0-based position.
+_POSITION = re.compile(r" at (?:column (?P<column>\d+)|position (?P<position>\d+))")
+_QUOTED = re.compile(r""""((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'""")
+
+
+def pinpoint(problem: GuardrailsError) -> GuardrailsError:
+    """Move a compile error's column from the field's key to the offending character of the
+    expression, when the expression sits on one line of the file (the common case)."""
+    loc = problem.location
+    m = _POSITION.search(problem.message)
+    if loc is None or loc.line <= 0 or m is None:
+        return problem
+    quoted = [q[0] or q[1] for q in _QUOTED.findall(problem.message[: m.start()])]
+    if not quoted or not quoted[-1]:
+        return problem
+    text = quoted[-1]
+    offset = int(m["column"]) - 1 if m["column"] else int(m["position"])
+    try:
+        lines = pathlib.Path(loc.path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return problem
+    for n in range(loc.line - 1, min(loc.line + 2, len(lines))):
+        start = max(loc.column - 1, 0) if n == loc.line - 1 else 0
+        at = lines[n].find(text, start)
+        if at >= 0:
+            where = Location(loc.path, n + 1, at + offset + 1)
+            return type(problem)(problem.message, location=where, hint=problem.hint)
+    return problem

@@ -52,6 +52,14 @@ def _explain(err: jsonschema.exceptions.ValidationError) -> tuple[str, FieldPath
     path: FieldPath = tuple(err.absolute_path)
     where = show_path(path) or "document"
     v = err.validator
+    if v in ("oneOf", "anyOf") and err.context:
+        # Explain the alternative the author meant: not the ones whose very type differs.
+        import jsonschema.exceptions
+
+        meant = [e for e in err.context if not (e.validator == "type" and tuple(e.absolute_path) == path)]
+        sub = jsonschema.exceptions.best_match(meant or err.context)
+        if sub is not None:
+            return _explain(sub)
     if v == "additionalProperties" and isinstance(err.instance, Mapping):
         allowed = list((err.schema.get("properties") or {}).keys())
         extra = [k for k in err.instance if k not in allowed]
@@ -63,8 +71,10 @@ def _explain(err: jsonschema.exceptions.ValidationError) -> tuple[str, FieldPath
         missing = err.message.split("'")[1] if "'" in err.message else err.message
         return f"{where}: missing required key {missing!r}", path, None
     if v == "enum":
-        opts = ", ".join(map(str, err.validator_value))
-        return f"{where}: {err.instance!r} is not allowed", path, f"use one of {opts}"
+        opts = [str(o) for o in err.validator_value]
+        close = difflib.get_close_matches(str(err.instance), opts, n=1) if isinstance(err.instance, str) else []
+        hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(opts)}"
+        return f"{where}: {err.instance!r} is not allowed", path, hint
     if v == "const":
         return f"{where}: must be {err.validator_value!r}, found {err.instance!r}", path, None
     if v == "type":

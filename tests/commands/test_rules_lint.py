@@ -16,7 +16,15 @@ CASES = [
     ("  severity: urgent\n  requiredLabels: [team]\n", "r.yaml:5:3: spec.severity: 'urgent' is not allowed — use one of info, low, medium, high, critical"),
     (
         "  requiredLabels:\n    - {key: team, allowedRegex: '^(dev|prod$'}\n",
-        "r.yaml:6:19: rule 'r': requiredLabels: invalid allowedRegex '^(dev|prod$': missing ), unterminated subpattern at position 1",
+        "r.yaml:6:35: rule 'r': requiredLabels: invalid allowedRegex '^(dev|prod$': missing ), unterminated subpattern at position 1",
+    ),
+    (
+        "  assert:\n    expression: \"spec.containers[?name == 'x'\"\n",
+        "r.yaml:6:46: rule 'r': assert: invalid JMESPath expression \"spec.containers[?name == 'x'\" at column 29",
+    ),
+    (
+        "  deny:\n    conditions:\n      - {key: '{{ spec.replicas }}', operator: GreaterThann, value: 3}\n",
+        "r.yaml:7:38: spec.deny.conditions[0].operator: 'GreaterThann' is not allowed — did you mean 'GreaterThan'?",
     ),
     (
         "  match: {kinds: [deployment]}\n  requiredLabels: [team]\n",
