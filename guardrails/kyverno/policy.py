@@ -178,6 +178,7 @@ def compile_policy(doc: Mapping[str, Any]) -> CompiledPolicy:
             unsupported=reason,
             kinds=match.kinds_of(rule.get("match")),
             reads_images="images" in json.dumps(rule, default=str),
+            fast=validator.static and not rule.get("context"),
         )
         infos.append(RuleInfo(kr, index.get(origin, 0), "" if reason else _check_key(validate), enforce))
     return CompiledPolicy(

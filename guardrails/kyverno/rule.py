@@ -126,6 +126,7 @@ class KyvernoRule:
     unsupported: str | None = None
     kinds: frozenset[str] | None = None  # a quick first test on the kind, when the match allows it
     reads_images: bool = True  # the rule mentions the `images` variable somewhere
+    fast: bool = False  # the validator needs no JSON context (set from Validator.static)
 
     def applies(self, resource: Resource, *, operation: str | None = None) -> bool:
         if self.kinds is not None:
@@ -156,6 +157,9 @@ class KyvernoRule:
 
     def run(self, resource: Resource, values: Mapping[str, Any] | None = None) -> Response | None:
         """The validator's answer on a resource the rule selects (no match check here)."""
+        if self.fast:
+            op = str((values or {}).get("request.operation") or resource.operation)
+            return self.validator.run(Context({}, None if op == "DELETE" else resource.obj))
         data = context_data(resource, values, with_images=self.reads_images)
         problem = self._load_context(data)
         if problem is not None:

@@ -72,6 +72,18 @@ class Validator:
     any_nodes: list[pattern.Node | None] | None = None
     foreach: list[ForEach] | None = None
 
+    @property
+    def static(self) -> bool:
+        """Needs no JSON context: a pattern without variables, no preconditions, no variables
+        in the message (the message only matters for failures, but it is cheap to check)."""
+        if self.preconditions is not None or self.deny is not None or self.foreach is not None:
+            return False
+        if variables.has_variables(self.message):
+            return False
+        if self.pattern is not None:
+            return self.pattern_node is not None
+        return self.any_nodes is not None and all(n is not None for n in self.any_nodes)
+
     @classmethod
     def build(cls, rule: str, message: str, spec: Mapping[str, Any], *, preconditions: Any = None) -> Validator:
         v = cls(rule, message, spec.get("preconditions", preconditions))
