@@ -4,7 +4,8 @@ Params: one `{expression, message?}` or a list of them. An expression whose resu
 JMESPath-false (null, false, "", [], {}) fails; `0` is true, as in JMESPath. The message may
 hold `{{ expr }}` placeholders, rendered quoted (`"web"`, `1`, `null`) so values read
 unambiguously. Without a message the finding says which expression failed and what it gave.
-Expressions read the object itself (see checks.jmes); a finding points at the field the
+Expressions read the object itself, or Kyverno's `request.object` envelope when they mention
+`request` (see checks.jmes); a finding points at the field the
 expression reads plainly (`spec.replicas >= `2`` points at spec.replicas).
 """
 
@@ -40,7 +41,7 @@ def _one(raw: Any, path: FieldPath) -> tuple[Any, jmes.Template | None, FieldPat
     message = raw.get("message")
     if message is not None and not isinstance(message, str):
         raise ParamError("expected a message template string", (*path, "message"))
-    render = jmes.compile_template(message, (*path, "message"), quote) if message is not None else None
+    render = jmes.compile_message(message, (*path, "message")) if message is not None else None
     return expr, render, jmes.field_path(expr) or (), str(raw["expression"]).strip()
 
 
@@ -53,12 +54,15 @@ def _compile(params: Any) -> CheckFn:
         items = [_one(params, ())]
     items_reads = [(*item, tuple(sorted(jmes.reads(item[0]), key=repr))) for item in items]
 
+    envelope = any(jmes.reads_request(expr) for expr, *_ in items) or jmes.reads_request(params)
+
     def check(resource: Resource) -> Iterator[Violation]:
+        data = jmes.data(resource, envelope=envelope)
         for expr, render, where, text, reads in items_reads:
-            result = expr.search(resource.obj)
+            result = expr.search(data)
             if jmes.truthy(result):
                 continue
-            message = str(render(resource.obj)) if render is not None else f"assertion {quote(text)} is not true (got {quote(result)})"
+            message = str(render(data)) if render is not None else f"assertion {quote(text)} is not true (got {quote(result)})"
             yield Violation(message, paths.nearest_existing(resource.obj, where), reads=reads)
 
     return check

@@ -9,8 +9,9 @@ Params:
   message: optional template replacing the conditions' messages
 
 With both `any` and `all`, both must hold (Kyverno's rule); an `any` list that is present but
-empty never holds. Expressions read the object itself (see checks.jmes); a path the key reads
-plainly (`{{ spec.replicas }}`) is where the finding points.
+empty never holds. Expressions read the object itself, or Kyverno's `request.object` envelope
+when they mention `request` (see checks.jmes); a path the key reads plainly
+(`{{ spec.replicas }}`) is where the finding points.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def _condition(raw: Any, path: FieldPath) -> _Condition:
     shown = (whole.strip() if whole is not None else quote(k)).replace("{", "{{").replace("}", "}}")
     text = f"{shown} is {{found}}, and the rule denies {raw['operator']} {value_text}"
     return _Condition(key, op, value, text,
-                      jmes.compile_template(message, (*path, "message"), quote) if message is not None else None, where)
+                      jmes.compile_message(message, (*path, "message")) if message is not None else None, where)
 
 
 def _list(raw: Any, path: FieldPath) -> list[_Condition]:
@@ -157,15 +158,18 @@ def _compile(params: Any) -> CheckFn:
     evaluate = compile_conditions(params["conditions"], ("conditions",))
     reads = tuple(sorted(_reads(params["conditions"]), key=repr))
     message = params.get("message")
-    render = jmes.compile_template(message, ("message",), quote) if message is not None else None
+    render = jmes.compile_message(message, ("message",)) if message is not None else None
+
+    envelope = jmes.reads_request(params)
 
     def check(resource: Resource) -> Iterator[Violation]:
-        denied, held = evaluate(resource.obj)
+        data = jmes.data(resource, envelope=envelope)
+        denied, held = evaluate(data)
         if not denied:
             return
         where = next((p for _, p in held if p is not None), ())
         path = paths.nearest_existing(resource.obj, where)
-        text = str(render(resource.obj)) if render is not None else "; ".join(m for m, _ in held)
+        text = str(render(data)) if render is not None else "; ".join(m for m, _ in held)
         yield Violation(text or "denied by the rule's conditions", path, reads=reads)
 
     return check

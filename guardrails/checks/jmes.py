@@ -1,8 +1,10 @@
 """JMESPath for native rules: expressions and `{{ expr }}` templates, compiled once.
 
 Native rules evaluate every expression against the object itself (`spec.replicas`,
-`metadata.labels.team`), not against Kyverno's `request.object` envelope: a rule reads like
-the manifest it judges. A string that is one whole `{{ expr }}` stands for the expression's
+`metadata.labels.team`): a rule reads like the manifest it judges. So that conditions copied
+from Kyverno keep working, a rule whose expressions mention `request` also sees Kyverno's
+envelope at the top level: `request.object`, `request.oldObject`, `request.operation` (and the
+rest of the AdmissionReview request at admission). A string that is one whole `{{ expr }}` stands for the expression's
 value with its type; placeholders inside longer text are rendered, strings bare and other
 values as JSON. Lists and mappings are templated item by item.
 """
@@ -19,15 +21,19 @@ import jmespath.exceptions
 import jmespath.parser
 
 from guardrails.checks.base import ParamError
-from guardrails.model import FieldPath
+from guardrails.checks.text import quote
+from guardrails.model import FieldPath, Resource
 
 __all__ = [
     "ANY",
     "Template",
     "compile_expression",
+    "compile_message",
     "compile_template",
+    "data",
     "field_path",
     "reads",
+    "reads_request",
     "template_reads",
     "truthy",
     "whole_expression",
@@ -61,20 +67,27 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
 
 
-def compile_template(value: Any, path: FieldPath, render: Callable[[Any], str] = _text) -> Template:
+def compile_message(text: str, path: FieldPath) -> Callable[[Any], str]:
+    """A message template: always text, every placeholder's value quoted (`"web"`, `1`, `null`)."""
+    template = compile_template(text, path, quote, typed=False)
+    return lambda data: str(template(data))
+
+
+def compile_template(value: Any, path: FieldPath, render: Callable[[Any], str] = _text, *, typed: bool = True) -> Template:
     """A params value with `{{ expr }}` placeholders -> function of the data it is evaluated on.
 
-    `render` turns placeholder values into text inside longer strings (messages quote them).
+    `render` turns placeholder values into text inside longer strings; with `typed`, a string
+    that is one whole placeholder gives the value itself instead.
     """
     if isinstance(value, Mapping):
-        items = {k: compile_template(v, (*path, k), render) for k, v in value.items()}
+        items = {k: compile_template(v, (*path, k), render, typed=typed) for k, v in value.items()}
         return lambda data: {k: t(data) for k, t in items.items()}
     if isinstance(value, list):
-        parts = [compile_template(v, (*path, i), render) for i, v in enumerate(value)]
+        parts = [compile_template(v, (*path, i), render, typed=typed) for i, v in enumerate(value)]
         return lambda data: [t(data) for t in parts]
     if not isinstance(value, str) or "{{" not in value:
         return lambda _: value
-    whole = whole_expression(value)
+    whole = whole_expression(value) if typed else None
     if whole is not None:
         search: Template = compile_expression(whole, path).search
         return search
@@ -107,13 +120,44 @@ def truthy(value: Any) -> bool:
     return True
 
 
+def _mentions_request(node: Mapping[str, Any]) -> bool:
+    if node.get("type") == "field" and node.get("value") == "request":
+        return True
+    return any(_mentions_request(c) for c in node.get("children", ()) if isinstance(c, Mapping))
+
+
+def reads_request(value: Any) -> bool:
+    """Whether an expression (compiled) or a params value with templates mentions `request`."""
+    if isinstance(value, jmespath.parser.ParsedResult):
+        return _mentions_request(value.parsed)
+    if isinstance(value, Mapping):
+        return any(reads_request(v) for v in value.values())
+    if isinstance(value, list):
+        return any(reads_request(v) for v in value)
+    if isinstance(value, str):
+        return any(_mentions_request(jmespath.compile(m[1].strip()).parsed) for m in _PLACEHOLDER.finditer(value))
+    return False
+
+
+def data(resource: Resource, *, envelope: bool) -> Any:
+    """What expressions are evaluated on: the object, plus Kyverno's `request` when asked."""
+    if not envelope:
+        return resource.obj
+    request = {**(resource.request or {}), "object": resource.obj, "oldObject": resource.old_obj,
+               "operation": resource.operation}
+    return {**resource.obj, "request": request}
+
+
 def field_path(parsed: jmespath.parser.ParsedResult) -> FieldPath | None:
     """The object path an expression reads, when it reads one plainly: `spec.replicas`,
     `spec.containers[0].image`, or the left side of a comparison or a default (`a.b || 'x'`)."""
     node = parsed.parsed
     while node.get("type") in ("comparator", "or_expression"):  # `a.b > x`, `a.b || 'default'`
         node = node["children"][0]
-    return _chain(node)
+    path = _chain(node)
+    if path and path[0] == "request":
+        return path[2:] if path[:2] == ("request", "object") else None
+    return path
 
 
 def _chain(node: Mapping[str, Any]) -> FieldPath | None:
@@ -149,7 +193,9 @@ def reads(parsed: jmespath.parser.ParsedResult) -> frozenset[FieldPath]:
     last = _reads(parsed.parsed, (), out)
     if last is not None:
         out.add(last)
-    return frozenset(out)
+    # Kyverno's envelope: `request.object.x` reads the object's x; the rest is not the object.
+    return frozenset(p[2:] if p[:2] == ("request", "object") else p for p in out
+                     if not p or p[0] != "request" or p[:2] == ("request", "object"))
 
 
 def template_reads(value: Any) -> frozenset[FieldPath]:

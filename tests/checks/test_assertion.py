@@ -32,6 +32,8 @@ CASES: list[tuple[str, Any, list[tuple[str, FieldPath]]]] = [
     ("a list, each judged", [{"expression": "spec.replicas > `0`"}, {"expression": "metadata.namespace", "message": "no namespace"},
                              {"expression": "contains(keys(spec), 'selector')"}],
      [("no namespace", ("metadata",))]),
+    ("Kyverno's envelope", {"expression": "request.object.spec.replicas > `1`", "message": "{{ request.operation }}"},
+     [('"CREATE"', ("spec", "replicas"))]),
     ("placeholder for a missing value", {"expression": "metadata.annotations", "message": "annotations: {{ metadata.annotations }}"},
      [("annotations: null", ("metadata",))]),
 ]

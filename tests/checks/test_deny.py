@@ -58,6 +58,12 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, FieldPath]]]] = [
     ("list values with AnyIn", {"conditions": [{"key": "{{ spec.template.spec.containers[].name }}", "operator": "AnyIn",
                                                "value": ["app", "sidecar"]}]},
      [('spec.template.spec.containers[].name is ["app"], and the rule denies AnyIn ["app", "sidecar"]', ())]),
+    ("Kyverno's envelope", {"conditions": [{"key": "{{ request.object.spec.replicas }}", "operator": "LessThan", "value": 2},
+                                           {"key": "{{ request.operation }}", "operator": "Equals", "value": "CREATE"}]},
+     [('request.object.spec.replicas is 1, and the rule denies LessThan 2; request.operation is "CREATE", and the rule denies '
+       'Equals "CREATE"', ("spec", "replicas"))]),
+    ("envelope in the message only", {"conditions": [REPLICAS], "message": "{{ request.object.metadata.name }}: {{ spec.replicas }}"},
+     [('"web": 1', ("spec", "replicas"))]),
     ("literal key", {"conditions": [{"key": 3, "operator": "GreaterThan", "value": 2}]},
      [("3 is 3, and the rule denies GreaterThan 2", ())]),
 ]

@@ -57,6 +57,8 @@ def test_truthy(value: Any, truth: bool) -> None:
         ("spec.containers[*].image", None),
         ("length(spec.containers)", None),
         ("`1` < spec.replicas", None),
+        ("request.object.spec.replicas", ("spec", "replicas")),
+        ("request.operation", None),
     ],
 )
 def test_field_path(expression: str, path: FieldPath | None) -> None:
@@ -102,3 +104,19 @@ def test_reads(expression: str, expected: set[FieldPath]) -> None:
 def test_template_reads_every_placeholder() -> None:
     value = {"key": "{{ spec.a }} and {{ metadata.name }}", "value": ["{{ spec.b[0] }}", "plain"]}
     assert jmes.template_reads(value) == {("spec", "a"), ("metadata", "name"), ("spec", "b", 0)}
+
+
+def test_the_envelope_is_built_only_for_rules_that_mention_request() -> None:
+    from guardrails.model import Origin, Resource
+
+    r = Resource(obj=DATA, origin=Origin("x"), request={"operation": "UPDATE", "userInfo": {"username": "ann"}},
+                 old_obj={"spec": {"replicas": 1}})
+    assert jmes.data(r, envelope=False) is DATA
+    data = jmes.data(r, envelope=True)
+    assert data["spec"] == DATA["spec"]
+    assert data["request"] == {"operation": "UPDATE", "userInfo": {"username": "ann"}, "object": DATA,
+                               "oldObject": {"spec": {"replicas": 1}}}
+    assert jmes.reads_request(["x", {"k": "{{ request.oldObject.spec }}"}])
+    assert not jmes.reads_request({"k": "request", "v": "{{ spec.replicas }}", "n": 3})
+    assert jmes.reads(jmes.compile_expression("request.object.spec.replicas > request.oldObject.spec.replicas", ())) == {
+        ("spec", "replicas")}
