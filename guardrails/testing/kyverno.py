@@ -197,8 +197,10 @@ def score(suite: Suite, answers: Mapping[tuple[str, str, str, str], Mapping[str,
     for row in suite.results:
         policy = str(row.get("policy", "")).rpartition("/")[2]
         rule = str(row.get("rule", ""))
-        expected = str(row.get("result", ""))
+        expected = str(row.get("result") or row.get("status") or "")  # `status`: the old field name
         names = [str(n) for n in row.get("resources") or ()]
+        if not names and row.get("resource"):  # the old single `resource` field
+            names = [str(row["resource"])]
         for name in names or [""]:
             matched = _selected(name, keys) if name else keys
             if not matched:

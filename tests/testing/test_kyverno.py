@@ -146,3 +146,10 @@ def test_broken_policy_path_is_an_error(tmp_path: pathlib.Path) -> None:
     doc["policies"] = ["missing.yaml"]
     result = kyverno.run_file(path, doc, strict=False)
     assert result.errors and "missing.yaml" in result.errors[0].render()
+
+
+def test_old_field_names(tmp_path: pathlib.Path) -> None:
+    old = {"policy": "require-team", "rule": "check-team", "kind": "Pod", "resource": "good", "status": "pass"}
+    path, doc = write(tmp_path, [old])
+    (case,) = kyverno.run_file(path, doc, strict=True).cases
+    assert (case.ok, case.expected, case.actual) == (True, "pass", "pass")
