@@ -79,16 +79,19 @@ def context_data(resource: Resource, values: Mapping[str, Any] | None = None, *,
     return data
 
 
-_LAST: list[Any] = [None, None]  # the last (resource, target): each rule of a policy asks again
+# The last (resource, target) pair: every rule of every policy asks about the same resource in
+# turn. One tuple, swapped whole, so threads (the webhook) never see a torn pair.
+_LAST: list[tuple[Resource, match.Target] | None] = [None]
 
 
 def target_of(resource: Resource, *, operation: str | None = None) -> match.Target:
-    if operation is None and _LAST[0] is resource:
-        cached: match.Target = _LAST[1]
-        return cached
+    if operation is None:
+        last = _LAST[0]
+        if last is not None and last[0] is resource:
+            return last[1]
     target = _target_of(resource, operation=operation)
     if operation is None:
-        _LAST[0], _LAST[1] = resource, target
+        _LAST[0] = (resource, target)
     return target
 
 
