@@ -33,6 +33,12 @@ class Document:
 
 def decode(raw: bytes, display: str) -> str:
     """Bytes -> text: UTF-8 (with or without BOM) and UTF-16/32 with a BOM."""
+    if raw.startswith(b"PK\x03\x04"):  # `terraform plan -out` writes a zip archive
+        raise SourceError(
+            "a zip archive, not YAML or JSON (a binary Terraform plan?)",
+            location=Location(display),
+            hint="scan its JSON: terraform show -json plan.out > plan.json",
+        )
     for bom, enc in (
         (codecs.BOM_UTF32_LE, "utf-32"),
         (codecs.BOM_UTF32_BE, "utf-32"),

@@ -81,3 +81,14 @@ def test_decode_rejects_non_utf8_with_line() -> None:
     with pytest.raises(SourceError) as e:
         yamldocs.decode(b"a: 1\nb: \xff\n", "latin.yaml")
     assert e.value.location is not None and e.value.location.line == 2
+
+
+def test_a_binary_terraform_plan_says_how_to_get_its_json() -> None:
+    from guardrails.errors import SourceError
+
+    with pytest.raises(SourceError) as e:
+        yamldocs.decode(b"PK\x03\x04\x14\x00\x08\x00tfplan", "plan.out")
+    assert e.value.render() == (
+        "plan.out: a zip archive, not YAML or JSON (a binary Terraform plan?) — "
+        "scan its JSON: terraform show -json plan.out > plan.json"
+    )
