@@ -241,6 +241,112 @@ def _ratios(parameters: Any) -> NativeFn:
     return check
 
 
+def _is_update(review: Mapping[str, Any]) -> bool:
+    return bool(get(review, "operation") == "UPDATE")
+
+
+def _pod_containers(review: Mapping[str, Any]) -> list[Any]:
+    """`input_containers`, a set: identical containers count once."""
+    out: list[Any] = []
+    for field, _ in _CONTAINER_KINDS:
+        for c in items(get(review, "object", "spec", field)):
+            if c not in out:
+                out.append(c)
+    return out
+
+
+def _host_namespace(parameters: Any) -> NativeFn:
+    def check(review: Mapping[str, Any]) -> list[str]:
+        obj = get(review, "object")
+        name = get(obj, "metadata", "name")
+        if _is_update(review) or name is UNDEFINED:
+            return []
+        if truthy(get(obj, "spec", "hostPID")) or truthy(get(obj, "spec", "hostIPC")):
+            return [f"Sharing the host namespace is not allowed: {fmt(name)}"]
+        return []
+
+    return check
+
+
+def _container_rule(message: Callable[[Any], str | None]) -> Callable[[Any], NativeFn]:
+    """PSP templates judging each container (not exempt) on its own, skipping UPDATE."""
+
+    def build(parameters: Any) -> NativeFn:
+        p = _params(parameters)
+
+        def check(review: Mapping[str, Any]) -> list[str]:
+            if _is_update(review):
+                return []
+            out = []
+            for c in _pod_containers(review):
+                if opa.is_exempt(c, p):
+                    continue
+                m = message(c)
+                if m is not None:
+                    out.append(m)
+            return list(dict.fromkeys(out))
+
+        return check
+
+    return build
+
+
+def _privileged(c: Any) -> str | None:
+    name, sc = get(c, "name"), get(c, "securityContext")
+    if name is UNDEFINED or not truthy(get(sc, "privileged")):
+        return None
+    return f"Privileged container is not allowed: {fmt(name)}, securityContext: {fmt(sc)}"
+
+
+def _read_only_root(c: Any) -> str | None:
+    name = get(c, "name")
+    if name is UNDEFINED or get(c, "securityContext", "readOnlyRootFilesystem") is True:
+        return None
+    return f"only read-only root filesystem container is allowed: {fmt(name)}"
+
+
+def _host_process_container(c: Any) -> str | None:
+    name = get(c, "name")
+    if name is UNDEFINED or get(c, "securityContext", "windowsOptions", "hostProcess") is not True:
+        return None
+    return f"HostProcess container is not allowed: {fmt(name)}, securityContext.windowsOptions.hostProcess: true"
+
+
+def _host_process(parameters: Any) -> NativeFn:
+    containers = _container_rule(_host_process_container)(parameters)
+
+    def check(review: Mapping[str, Any]) -> list[str]:
+        out = []
+        name = get(review, "object", "metadata", "name")
+        pod_level = get(review, "object", "spec", "securityContext", "windowsOptions", "hostProcess")
+        if not _is_update(review) and pod_level is True and name is not UNDEFINED:
+            out.append(f"HostProcess is not allowed at pod level: {fmt(name)}")
+        return out + list(containers(review))
+
+    return check
+
+
+def _volume_types(parameters: Any) -> NativeFn:
+    allowed = _params(parameters).get("volumes", UNDEFINED)
+    allowed_set = list(items(allowed))
+
+    def check(review: Mapping[str, Any]) -> list[str]:
+        name = get(review, "object", "metadata", "name")
+        if _is_update(review) or name is UNDEFINED or allowed is UNDEFINED or "*" in allowed_set:
+            return []
+        fields: set[str] = set()
+        for vol in items(get(review, "object", "spec", "volumes")):
+            if isinstance(vol, Mapping):
+                fields.update(k for k, v in vol.items() if k != "name" and truthy(v))
+        return [
+            f"The volume type {fmt(f)} is not allowed, pod: {fmt(name)}. Allowed volume types: {fmt(allowed)}"
+            for f in sorted(fields)
+            if f not in allowed_set
+        ]
+
+    return check
+
+
 # template name -> (fingerprints of the proven Rego versions, compile(parameters) -> NativeFn)
 FAST_PATHS: dict[str, tuple[frozenset[str], Callable[[Any], NativeFn]]] = {
     "k8srequiredlabels": (frozenset({"6b7bbc4c71098544"}), _required("label", "labels", True)),
@@ -251,6 +357,11 @@ FAST_PATHS: dict[str, tuple[frozenset[str], Callable[[Any], NativeFn]]] = {
     "k8scontainerlimits": (frozenset({"8baafe1320672e9c"}), _bounds("limits", "limit")),
     "k8scontainerrequests": (frozenset({"c2fa25b0e03a0870"}), _bounds("requests", "request")),
     "k8scontainerratios": (frozenset({"3972bf1407d4f919"}), _ratios),
+    "k8spsphostnamespace": (frozenset({"ef0c6c35106595d6"}), _host_namespace),
+    "k8spspprivilegedcontainer": (frozenset({"9abe7adfd5683e0b"}), _container_rule(_privileged)),
+    "k8spspreadonlyrootfilesystem": (frozenset({"3589cde62547810d"}), _container_rule(_read_only_root)),
+    "k8spsphostprocess": (frozenset({"aea6e8e4aff8f9e0"}), _host_process),
+    "k8spspvolumetypes": (frozenset({"9f9be35f8d48abfa"}), _volume_types),
 }
 
 

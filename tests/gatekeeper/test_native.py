@@ -69,3 +69,28 @@ def test_an_edited_template_runs_its_own_rego(tmp_path: pathlib.Path) -> None:
     (tmp_path / "template.yaml").write_text(text)
     (rule,) = gator.load_rules([tmp_path / "template.yaml", src / "samples" / "verify-label-key-only" / "constraint.yaml"])
     assert rule.check_key != "gatekeeper/native"
+
+
+def test_native_agrees_with_rego_on_generated_manifests() -> None:
+    """Beyond the suites: the benchmark's generated manifests (mistakes included), through
+    every constraint of the fast-path templates, PSP ones fed with Pods carrying them."""
+    from bench.bench_gatekeeper import _library, corpus
+    from guardrails.engine import Engine
+    from guardrails.model import Origin, Resource
+
+    objects = corpus(30, seed=7)
+    for o in objects[::3]:
+        if o["kind"] == "Pod":
+            o["spec"]["hostPID"] = True
+            o["spec"]["volumes"] = [{"name": "v", "hostPath": {"path": "/"}}, {"name": "e", "emptyDir": {}}]
+            o["spec"]["securityContext"] = {"windowsOptions": {"hostProcess": True}}
+    resources = [Resource(o, Origin("c.yaml", i)) for i, o in enumerate(objects)]
+    files = _library(only_native=True)
+    fast, slow = Engine(gator.load_rules(files, engine="native")), Engine(gator.load_rules(files, engine="rego"))
+    compared = 0
+    for r in resources:
+        a = sorted((f.rule, f.message) for f in fast.evaluate(r))
+        b = sorted((f.rule, f.message) for f in slow.evaluate(r))
+        assert a == b, r.obj
+        compared += len(a)
+    assert compared > 40
