@@ -59,7 +59,7 @@ def _compile(params: Any) -> CheckFn:
     def check(resource: Resource) -> Iterator[Violation]:
         data = jmes.data(resource, envelope=envelope)
         for expr, render, where, text, reads in items_reads:
-            result = expr.search(data)
+            result = jmes.search(expr, data)
             if jmes.truthy(result):
                 continue
             message = str(render(data)) if render is not None else f"assertion {quote(text)} is not true (got {quote(result)})"

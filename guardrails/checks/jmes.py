@@ -34,6 +34,7 @@ __all__ = [
     "field_path",
     "reads",
     "reads_request",
+    "search",
     "template_reads",
     "truthy",
     "whole_expression",
@@ -67,6 +68,15 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
 
 
+def search(parsed: jmespath.parser.ParsedResult, data: Any) -> Any:
+    """Evaluate; an ordering comparison of mismatched types (`"" > `1``) is null, as the
+    JMESPath specification says, where the Python library raises TypeError."""
+    try:
+        return parsed.search(data)
+    except TypeError:
+        return None
+
+
 def compile_message(text: str, path: FieldPath) -> Callable[[Any], str]:
     """A message template: always text, every placeholder's value quoted (`"web"`, `1`, `null`)."""
     template = compile_template(text, path, quote, typed=False)
@@ -89,8 +99,8 @@ def compile_template(value: Any, path: FieldPath, render: Callable[[Any], str] =
         return lambda _: value
     whole = whole_expression(value) if typed else None
     if whole is not None:
-        search: Template = compile_expression(whole, path).search
-        return search
+        parsed = compile_expression(whole, path)
+        return lambda data: search(parsed, data)
     pieces: list[str | jmespath.parser.ParsedResult] = []
     pos = 0
     for m in _PLACEHOLDER.finditer(value):
@@ -100,7 +110,7 @@ def compile_template(value: Any, path: FieldPath, render: Callable[[Any], str] =
     pieces.append(value[pos:])
 
     def interpolate(data: Any) -> str:
-        return "".join(p if isinstance(p, str) else render(p.search(data)) for p in pieces)
+        return "".join(p if isinstance(p, str) else render(search(p, data)) for p in pieces)
 
     return interpolate
 

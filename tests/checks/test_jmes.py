@@ -120,3 +120,9 @@ def test_the_envelope_is_built_only_for_rules_that_mention_request() -> None:
     assert not jmes.reads_request({"k": "request", "v": "{{ spec.replicas }}", "n": 3})
     assert jmes.reads(jmes.compile_expression("request.object.spec.replicas > request.oldObject.spec.replicas", ())) == {
         ("spec", "replicas")}
+
+
+def test_ordering_mismatched_types_is_null_as_the_spec_says() -> None:
+    parsed = jmes.compile_expression("metadata.name > `1`", ())
+    assert jmes.search(parsed, DATA) is None
+    assert jmes.compile_template("{{ metadata.name > `1` }}", ())(DATA) is None
