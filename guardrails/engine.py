@@ -39,7 +39,7 @@ def _prefixed(prefix: FieldPath, reads: tuple[FieldPath, ...]) -> tuple[FieldPat
 class _Views:
     """The pod-template view of one resource, built once however many Pod rules look at it."""
 
-    __slots__ = ("_view", "_done")
+    __slots__ = ("_done", "_view")
 
     def __init__(self) -> None:
         self._view: Resource | None = None

@@ -7,10 +7,15 @@ collected with file:line:col; `load_rules` raises the most relevant one carrying
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import importlib.resources
+import json
+import os
 import pathlib
-from collections.abc import Iterator, Mapping, Sequence
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -29,6 +34,7 @@ from guardrails.sources.yamldocs import decode
 __all__ = ["RuleSet", "builtin_root", "lint_rules", "load_rules", "rule_files"]
 
 RULE_EXTENSIONS = (".yaml", ".yml", ".json")
+TEST_SUFFIXES = (".test.yaml", ".test.yml")
 NATIVE_GROUP = "guardrails.dev"
 NATIVE_KINDS = ("Rule", "Exception")
 # Documents of these kinds can sit beside rules (tests, values) and are not rules.
@@ -52,6 +58,7 @@ class RuleSet:
         return dataclasses.replace(self, rules=rules)
 
 
+@functools.cache
 def builtin_root() -> pathlib.Path:
     """The shipped rule library (`rules/` in the repository, `guardrails/builtin_rules` installed)."""
     return pathlib.Path(str(importlib.resources.files("guardrails") / "builtin_rules"))
@@ -74,7 +81,10 @@ def rule_files(paths: Sequence[str | pathlib.Path]) -> list[pathlib.Path]:
     return out
 
 
-def _documents(path: pathlib.Path, display: str) -> Iterator[tuple[Any, yaml.Node] | RuleFileError]:
+Locator = Callable[[FieldPath], Location]
+
+
+def _documents(path: pathlib.Path, display: str) -> Iterator[tuple[Any, Locator] | RuleFileError]:
     try:
         text = decode(path.read_bytes(), display)
     except OSError as e:
@@ -88,13 +98,64 @@ def _documents(path: pathlib.Path, display: str) -> Iterator[tuple[Any, yaml.Nod
         while loader.check_node():
             node = loader.get_node()
             assert node is not None  # check_node() said there is one
-            yield loader.construct_document(node), node
+
+            def locate(p: FieldPath, node: yaml.Node = node) -> Location:
+                return node_location(node, p, display)
+
+            yield loader.construct_document(node), locate
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         loc = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
         yield RuleFileError(f"malformed YAML: {getattr(e, 'problem', None) or e}", location=loc)
     finally:
         loader.dispose()
+
+
+def _builtin_documents(files: Sequence[pathlib.Path], root: pathlib.Path) -> dict[pathlib.Path, list[Any]] | None:
+    """The built-in library's documents as [line, column, doc], from a cache kept per user.
+
+    Parsing ~40 YAML files costs more than a small scan; the library only changes when the
+    package (or, in a checkout, a file) does, so documents are cached in JSON keyed on each
+    file's size and modification time. Any problem with the cache just means parsing again.
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    cache = pathlib.Path(base) / "guardrails" / f"builtin-{zlib.crc32(str(root).encode()):08x}.json"
+    try:
+        key = [[f.relative_to(root).as_posix(), st.st_mtime_ns, st.st_size] for f in files for st in [f.stat()]]
+    except OSError:
+        return None
+    try:
+        data = json.loads(cache.read_text(encoding="utf-8"))
+        if data.get("key") == key:
+            return {root / rel: docs for rel, docs in data["docs"].items()}
+    except (OSError, ValueError, AttributeError):
+        pass
+    docs: dict[str, list[Any]] = {}
+    for f in files:
+        entries = []
+        for item in _documents(f, f.name):
+            if isinstance(item, GuardrailsError):
+                return None  # a broken library file is reported by the normal path
+            doc, locate = item
+            start = locate(())
+            entries.append([start.line, start.column, doc])
+        docs[f.relative_to(root).as_posix()] = entries
+    with contextlib.suppress(OSError, TypeError, ValueError):
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"key": key, "docs": docs}), encoding="utf-8")
+        os.replace(tmp, cache)
+    return {root / rel: d for rel, d in docs.items()}
+
+
+def _cached(entries: list[Any], display: str) -> Iterator[tuple[Any, Locator]]:
+    for line, column, doc in entries:
+        start = Location(display, line, column)
+
+        def locate(p: FieldPath, start: Location = start) -> Location:
+            return start  # the library is schema-checked by tests: errors never need deeper positions
+
+        yield doc, locate
 
 
 def _group(api_version: str) -> str:
@@ -108,17 +169,15 @@ def _load_file(
     problems: list[GuardrailsError],
     *,
     validate: bool = True,
+    cached: list[Any] | None = None,
 ) -> list[CompiledRule]:
     rules: list[CompiledRule] = []
-    for item in _documents(path, display):
+    items = _cached(cached, display) if cached is not None else _documents(path, display)
+    for item in items:
         if isinstance(item, GuardrailsError):
             problems.append(item)
             continue
-        doc, node = item
-
-        def locate(p: FieldPath, node: yaml.Node = node) -> Location:
-            return node_location(node, p, display)
-
+        doc, locate = item
         if not isinstance(doc, Mapping):
             continue
         api_version, kind = doc.get("apiVersion"), doc.get("kind")
@@ -183,17 +242,28 @@ def lint_rules(
     files: list[str] = []
     sources: list[tuple[pathlib.Path, bool]] = []
     if builtin:
-        sources.extend((f, True) for f in rule_files([builtin_root()]))
+        # The library keeps each rule's tests beside it as NAME.test.yaml; skipping them by
+        # name halves what every scan parses (tests/policy/test_builtin.py holds the convention).
+        sources.extend((f, True) for f in rule_files([builtin_root()]) if not f.name.endswith(TEST_SUFFIXES))
     try:
         sources.extend((f, False) for f in rule_files(paths))
     except GuardrailsError as e:
         problems.append(e)
+    library = [f for f, is_builtin in sources if is_builtin]
+    cache = _builtin_documents(library, builtin_root()) if library and not validate_builtin else None
     for f, is_builtin in sources:
         display = f"builtin:{f.relative_to(builtin_root()).as_posix()}" if is_builtin else _display(f)
         files.append(display)
         # The shipped library is schema-checked by the test suite (tests/policy/test_builtin.py);
         # re-validating it on every run would cost jsonschema's import on every scan.
-        loaded = _load_file(f, display, context, problems, validate=not (is_builtin and not validate_builtin))
+        loaded = _load_file(
+            f,
+            display,
+            context,
+            problems,
+            validate=not (is_builtin and not validate_builtin),
+            cached=cache.get(f) if cache is not None and is_builtin else None,
+        )
         if is_builtin:
             loaded = [r for r in loaded if _in_profiles(r, selected)]
         rules.extend(loaded)
