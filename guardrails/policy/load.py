@@ -143,8 +143,10 @@ def _builtin_documents(files: Sequence[pathlib.Path], root: pathlib.Path) -> dic
     with contextlib.suppress(OSError, TypeError, ValueError):
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"key": key, "docs": docs}), encoding="utf-8")
-        os.replace(tmp, cache)
+        text = json.dumps({"key": key, "docs": docs})
+        if json.loads(text)["docs"] == docs:  # only what JSON keeps unchanged (no int keys, dates)
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, cache)
     return {root / rel: d for rel, d in docs.items()}
 
 
