@@ -116,3 +116,18 @@ def test_malformed_yaml_in_an_explicit_test_file(run_cli: CliRunner, tmp_path: p
     r = run_cli(["test", "t.yaml"])
     assert r.code == 2
     assert "ERROR t.yaml:3:1: malformed YAML" in r.out
+
+
+def test_every_format_in_one_run(run_cli: CliRunner, shared: pathlib.Path, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Our RuleTest, a kyverno-test.yaml and a gator suite.yaml, unchanged, side by side."""
+    _project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    kyverno = shared / "conformance" / "kyverno" / "psa" / "deny-privileged-profile"
+    gator = shared / "conformance" / "gatekeeper" / "pod-security-policy" / "host-process" / "suite.yaml"
+    r = run_cli(["test", "policies", str(kyverno), str(gator)])
+    assert r.code == 0, r
+    headers = [line for line in r.out.splitlines() if not line.startswith(" ")][:-1]
+    assert [h.rsplit("/", 1)[-1] for h in headers] == ["team-label.test.yaml", "kyverno-test.yaml", "suite.yaml"]
+    assert "  ok    deny-privileged-profile/check-privileged Namespace/deny-privileged-bad-ns01: fail" in r.out
+    assert "  ok    host-process-disallowed/example-allowed: no violation" in r.out
+    assert _normalise(r.out).endswith("10 passed, 0 failed in 3 files (0.00s)\n")
