@@ -22,12 +22,15 @@ __all__ = [
     "Node",
     "Outcome",
     "Verdict",
+    "any_outcomes",
+    "any_pattern_verdict",
     "check_anchors",
     "compile_pattern",
     "judge_any_pattern",
     "judge_pattern",
     "match",
     "path_text",
+    "pattern_verdict",
 ]
 
 
@@ -44,9 +47,8 @@ def _with_period(message: str) -> str:
     return message if message.endswith(".") else message + "."
 
 
-def judge_pattern(node: Node, obj: Any, *, rule: str, message: str = "") -> Verdict:
-    """A `validate.pattern` rule on an object, with Kyverno's message wording."""
-    out = match(node, obj)
+def pattern_verdict(out: Outcome, *, rule: str, message: str = "") -> Verdict:
+    """A `validate.pattern` rule's verdict from its match outcome, with Kyverno's wording."""
     if out.status is Status.PASS:
         return Verdict(Status.PASS, f"validation rule '{rule}' passed.")
     if out.status is Status.SKIP:
@@ -57,14 +59,28 @@ def judge_pattern(node: Node, obj: Any, *, rule: str, message: str = "") -> Verd
     return Verdict(Status.ERROR, f"{lead}rule {rule} execution error: {out.detail}")
 
 
-def judge_any_pattern(nodes: Sequence[Node], obj: Any, *, rule: str, message: str = "") -> Verdict:
+def judge_pattern(node: Node, obj: Any, *, rule: str, message: str = "") -> Verdict:
+    """A `validate.pattern` rule on an object."""
+    return pattern_verdict(match(node, obj), rule=rule, message=message)
+
+
+def any_outcomes(nodes: Sequence[Node], obj: Any) -> list[Outcome]:
+    """The outcome of each `anyPattern` entry, up to the first that passes."""
+    out: list[Outcome] = []
+    for node in nodes:
+        out.append(match(node, obj))
+        if out[-1].status is Status.PASS:
+            break
+    return out
+
+
+def any_pattern_verdict(outcomes: Sequence[Outcome], *, rule: str, message: str = "") -> Verdict:
     """A `validate.anyPattern` rule: the first entry that passes wins; the rule skips only when
     every entry skipped, and fails naming every failed entry."""
     failed: list[str] = []
     skipped: list[str] = []
     first_path: FieldPath | None = None
-    for i, node in enumerate(nodes):
-        out = match(node, obj)
+    for i, out in enumerate(outcomes):
         if out.status is Status.PASS:
             return Verdict(Status.PASS, f"validation rule '{rule}' anyPattern[{i}] passed.")
         if out.status is Status.SKIP:
@@ -83,6 +99,10 @@ def judge_any_pattern(nodes: Sequence[Node], obj: Any, *, rule: str, message: st
         sep = " " if message.endswith(".") else ". "
         return Verdict(Status.FAIL, f"validation error: {message}{sep}{text}", first_path or ())
     return Verdict(Status.PASS, message)
+
+
+def judge_any_pattern(nodes: Sequence[Node], obj: Any, *, rule: str, message: str = "") -> Verdict:
+    return any_pattern_verdict(any_outcomes(nodes, obj), rule=rule, message=message)
 
 
 def check_anchors(pattern: Any, path: FieldPath = ()) -> None:

@@ -28,6 +28,10 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 
 def wildcard(pattern: str, name: str) -> bool:
+    if pattern == "*":
+        return True
+    if "*" not in pattern and "?" not in pattern:
+        return pattern == name
     return _rx(pattern).match(name) is not None
 
 

@@ -160,10 +160,13 @@ class Validator:
             return None  # a DELETE: nothing to validate against
         if self.any_pattern is None and self.pattern is None:
             return Response(Status.ERROR, "failed to deserialize anyPattern, expected type array")
+        single = pattern.match(node, ctx.target) if node is not None else None
+        many = pattern.any_outcomes(nodes or [], ctx.target) if node is None else []
+
         def judge(message: str) -> pattern.Verdict:
-            if node is not None:
-                return pattern.judge_pattern(node, ctx.target, rule=self.rule, message=message)
-            return pattern.judge_any_pattern(nodes or [], ctx.target, rule=self.rule, message=message)
+            if single is not None:
+                return pattern.pattern_verdict(single, rule=self.rule, message=message)
+            return pattern.any_pattern_verdict(many, rule=self.rule, message=message)
 
         verdict = judge("")
         message_error: str | None = None
