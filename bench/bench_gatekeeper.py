@@ -29,7 +29,7 @@ from guardrails.testing import gator
 SIZE = 10_000
 # rego-cpp takes milliseconds per object for the resource templates: the Rego path (and the
 # native path beside it, for the ratio) runs on the first REGO_SLICE manifests of the corpus.
-REGO_SLICE = 1_000
+REGO_SLICE = 500
 SEED = 20261122
 
 

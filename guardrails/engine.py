@@ -169,6 +169,7 @@ class Engine:
                     origin=resource.origin,
                     path=v.path,
                     waiver=reason,
+                    dialect=rule.dialect,
                 )
 
     def waiver_for(self, rule: str, resource: Resource) -> Waiver | None:

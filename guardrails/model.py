@@ -259,6 +259,8 @@ class Finding:
     path: FieldPath = ()
     location: Location | None = None
     waiver: str | None = None  # reason, when status is WAIVED
+    # The rule's dialect: Gatekeeper users expect admission messages as `[constraint] message`.
+    dialect: str = "native"
 
     def with_location(self, location: Location | None) -> Finding:
         return dataclasses.replace(self, location=location)

@@ -82,14 +82,21 @@ def _clean(text: str) -> str:
     return _CONTROL.sub(" ", text).strip()
 
 
+def _label(rule: str, message: str, dialect: str = "native") -> str:
+    """`rule: message`; `[constraint] message` for Gatekeeper constraints, as Gatekeeper says it."""
+    if dialect == "gatekeeper":
+        return f"[{rule}] {_clean(message)}"
+    return f"{rule}: {_clean(message)}"
+
+
 def _entry(f: Finding) -> str:
-    return f"{f.rule}: {_clean(f.message)}"
+    return _label(f.rule, f.message, f.dialect)
 
 
-def _short(rule: str, message: str) -> str:
+def _short(rule: str, message: str, dialect: str = "native") -> str:
     """`rule: message`, brought to 120 characters by keeping the first sentence where that fits,
     and cut hard at 256."""
-    text = f"{rule}: {_clean(message)}"
+    text = _label(rule, message, dialect)
     if len(text) > SHORT_WARNING:
         first = text.split(". ", 1)[0]
         if len(first) <= SHORT_WARNING:
@@ -99,9 +106,9 @@ def _short(rule: str, message: str) -> str:
     return text
 
 
-def warnings(items: Sequence[tuple[str, str]]) -> list[str]:
-    """(rule, message) pairs -> admission warnings within Kubernetes' limits."""
-    texts = [_short(rule, msg) for rule, msg in items]
+def warnings(items: Sequence[tuple[str, ...]]) -> list[str]:
+    """(rule, message[, dialect]) items -> admission warnings within Kubernetes' limits."""
+    texts = [_short(*item) for item in items]
     out: list[str] = []
     used = 0
     for i, text in enumerate(texts):
@@ -134,7 +141,7 @@ def judge(request: AdmissionRequest, findings: Sequence[Finding], *, fail_open: 
     """The admission decision for `findings` on `request`, answered in the review's version."""
     failed: list[str] = []
     errored: list[str] = []
-    warned: list[tuple[str, str]] = []
+    warned: list[tuple[str, ...]] = []
     for f in findings:
         if f.action is Action.AUDIT or f.status is Status.WAIVED:
             continue
@@ -142,11 +149,11 @@ def judge(request: AdmissionRequest, findings: Sequence[Finding], *, fail_open: 
             failed.append(_entry(f))
         elif f.action is Action.DENY and f.status is Status.ERROR:
             if fail_open:
-                warned.append((f.rule, f"not evaluated, allowed by the fail-open policy: {f.message}"))
+                warned.append((f.rule, f"not evaluated, allowed by the fail-open policy: {f.message}", f.dialect))
             else:
                 errored.append(_entry(f))
         elif f.status in (Status.FAIL, Status.ERROR):
-            warned.append((f.rule, f.message))
+            warned.append((f.rule, f.message, f.dialect))
     response: ResponseDict = {"uid": request.uid, "allowed": not (failed or errored)}
     code, message = 200, ""
     if failed or errored:
