@@ -174,3 +174,17 @@ def test_jmespath_checks_that_read_unknown_values_are_unknown(
     r = dataclasses.replace(r, obj={**r.obj, "kind": rule[1]["match"]["kinds"][0]})
     findings = Engine(rules(rule).rules).evaluate(r)
     assert [f.status for f in findings] == ([expected] if expected else [])
+
+
+@pytest.mark.parametrize(
+    ("name", "addresses"),
+    [
+        ("image_referencer__aws__ecs_tfplan.json", ["aws_ecs_task_definition.service"] * 2),
+        ("image_referencer__aws__batch_tfplan.json", ["aws_batch_job_definition.test"]),
+        ("image_referencer__aws__apprunner_tfplan.json", ["aws_apprunner_service.example"]),
+    ],
+)
+def test_container_images_in_shared_plans_are_judged(name: str, addresses: list[str]) -> None:
+    report = scan([str(SHARED / name)], rules=rules(("registries", {"match": {"kinds": ["aws_*"]}, "images": {"allow": ["ghcr.io/myorg/*"]}})))
+    assert [f.origin.address for f in report.findings] == addresses
+    assert all(f.status is Status.FAIL for f in report.findings)

@@ -40,6 +40,8 @@ POD_CONTROLLERS = frozenset(_TEMPLATE_PATHS)
 _EMBEDDED_CONTAINERS: dict[str, FieldPath] = {
     "aws_ecs_task_definition": ("spec", "container_definitions"),
     "aws_batch_job_definition": ("spec", "container_properties"),
+    "aws_lambda_function": ("spec", "containers"),
+    "aws_apprunner_service": ("spec", "containers"),
 }
 
 

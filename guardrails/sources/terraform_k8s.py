@@ -10,6 +10,7 @@ unchanged. `after_unknown` paths follow the same mapping.
 Container definitions that Terraform holds as JSON strings (`aws_ecs_task_definition`,
 `aws_batch_job_definition`) are decoded in place, and each container gains a Kubernetes-style
 `resources` view (see `_ecs_resources`) so the `images` and `resources` checks read them.
+Image-based Lambda functions and App Runner services get a `containers: [{name, image}]` view.
 """
 
 from __future__ import annotations
@@ -218,7 +219,29 @@ def decode_embedded(rtype: str, values: Mapping[str, Any]) -> dict[str, Any]:
         container = _json(spec.get("container_properties"))
         if isinstance(container, Mapping):
             spec["container_properties"] = _with_resources(container, _batch_resources(container))
+    elif rtype in _IMAGE_ATTRIBUTES and "containers" not in spec:
+        name_attr, image_path = _IMAGE_ATTRIBUTES[rtype]
+        image = _at(spec, image_path)
+        if isinstance(image, str) and image:
+            spec["containers"] = [{"name": spec.get(name_attr) or rtype, "image": image}]
     return spec
+
+
+# Services that run one image without container definitions: (name attribute, image path).
+# They get a `containers: [{name, image}]` view so the `images` check judges them too.
+_IMAGE_ATTRIBUTES: dict[str, tuple[str, tuple[str | int, ...]]] = {
+    "aws_lambda_function": ("function_name", ("image_uri",)),
+    "aws_apprunner_service": ("service_name", ("source_configuration", 0, "image_repository", 0, "image_identifier")),
+}
+
+
+def _at(value: Any, path: tuple[str | int, ...]) -> Any:
+    for step in path:
+        if isinstance(step, int):
+            value = value[step] if isinstance(value, list) and step < len(value) else None
+        else:
+            value = value.get(step) if isinstance(value, dict) else None
+    return value
 
 
 def _without_nulls(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -129,6 +129,21 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], Status]] = [
         {},
         Status.FAIL,
     ),
+    (
+        "terraform-approved-registries",
+        "aws_lambda_function",
+        {"function_name": "f", "package_type": "Image", "image_uri": "123456789.dkr.ecr.eu-west-1.amazonaws.com/f:1"},
+        {},
+        Status.PASS,
+    ),
+    ("terraform-approved-registries", "aws_lambda_function", {"function_name": "f", "package_type": "Zip", "runtime": "python3.12"}, {}, Status.PASS),
+    (
+        "terraform-approved-registries",
+        "aws_apprunner_service",
+        {"service_name": "s", "source_configuration": [{"image_repository": [{"image_identifier": "public.ecr.aws/x/hello:latest"}]}]},
+        {},
+        Status.FAIL,
+    ),
     # S3 ACLs and public access blocks
     ("terraform-s3-no-public-acl", "aws_s3_bucket", {"bucket": "b", "acl": "private"}, {}, Status.PASS),
     ("terraform-s3-no-public-acl", "aws_s3_bucket", {"bucket": "b", "acl": None}, {}, Status.SKIP),

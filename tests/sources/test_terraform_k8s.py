@@ -381,3 +381,45 @@ def test_batch_container_properties_are_decoded() -> None:
 def test_malformed_container_definitions_stay_a_string() -> None:
     spec = terraform_k8s.decode_embedded("aws_ecs_task_definition", {"container_definitions": "[{"})
     assert spec["container_definitions"] == "[{"
+
+
+IMAGE_SERVICES = [
+    (
+        "aws_lambda_function",
+        {
+            "function_name": "resize",
+            "package_type": "Image",
+            "image_uri": "123456789.dkr.ecr.eu-west-1.amazonaws.com/resize:3",
+        },
+        [("resize", "123456789.dkr.ecr.eu-west-1.amazonaws.com/resize:3")],
+    ),
+    (
+        "aws_lambda_function",
+        {"function_name": "zip", "package_type": "Zip", "image_uri": None, "runtime": "python3.12"},
+        [],
+    ),
+    (
+        "aws_apprunner_service",
+        {
+            "service_name": "hello",
+            "source_configuration": [
+                {"image_repository": [{"image_identifier": "public.ecr.aws/x/hello:latest"}]}
+            ],
+        },
+        [("hello", "public.ecr.aws/x/hello:latest")],
+    ),
+    (
+        "aws_apprunner_service",
+        {"service_name": "code", "source_configuration": [{"code_repository": [{"repository_url": "x"}]}]},
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(("rtype", "values", "containers"), IMAGE_SERVICES)
+def test_image_services_get_a_containers_view(
+    rtype: str, values: dict[str, Any], containers: list[tuple[str, str]]
+) -> None:
+    spec = terraform_k8s.decode_embedded(rtype, values)
+    found = [(c["name"], c["image"]) for c, _, _ in workloads.iter_containers({"kind": rtype, "spec": spec})]
+    assert found == containers
