@@ -42,7 +42,9 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}", hint=f"run '{self.prog} --help'")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with a known `command`, only that subcommand's module is imported, so
+    `guardrails scan` never pays for the webhook's or the test runner's imports."""
     parser = _Parser(
         prog="guardrails",
         description="Policy-as-code guardrails for Kubernetes manifests, admission and Terraform plans.",
@@ -51,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"guardrails {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in COMMANDS.values():
+    wanted = [COMMANDS[command]] if command in COMMANDS else list(COMMANDS.values())
+    for module in wanted:
         importlib.import_module(module).add_parser(sub)
     return parser
 
@@ -66,7 +69,7 @@ def run(
     io = IO_(stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr)
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        parser = build_parser()
+        parser = build_parser(args_list[0] if args_list else None)
         if not args_list:
             parser.print_help(io.stdout)
             return 2

@@ -7,7 +7,6 @@ identical to a serial run; each worker compiles the rules once from the same `Ru
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import datetime
 import os
@@ -174,6 +173,7 @@ def scan(
         jobs = 1
     results: list[FileResult] = []
     if jobs > 1:
+        import concurrent.futures  # with logging and threading: only for parallel scans
         size = -(-len(files_) // (jobs * 4))
         chunks = [files_[i : i + size] for i in range(0, len(files_), size)]
         with concurrent.futures.ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(loader, today)) as pool:

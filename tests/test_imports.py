@@ -37,3 +37,9 @@ def test_scan_path_imports_no_web_or_cluster_packages(code: str) -> None:
     mods = _modules_after(code)
     leaked = {m for m in HEAVY if m in mods}
     assert not leaked, f"the scan path loaded {sorted(leaked)}"
+
+
+def test_a_subcommand_imports_only_its_own_module() -> None:
+    mods = _modules_after("from guardrails import cli; cli.build_parser('scan')")
+    others = {m for m in mods if m.startswith("guardrails.commands.") and m != "guardrails.commands.scan"}
+    assert not others, f"guardrails scan imported {sorted(others)}"
