@@ -21,6 +21,7 @@ import yaml
 
 from guardrails.errors import ConfigError
 from guardrails.model import Location, Severity
+from guardrails.policy import profiles
 
 __all__ = ["CONFIG_NAME", "Config", "find_config", "load_config"]
 
@@ -103,6 +104,10 @@ def load_config(path: pathlib.Path) -> Config:
             fail_on = Severity.parse(str(data["fail-on"]))
         except ValueError as e:
             raise ConfigError(f"fail-on: {e}", location=loc("fail-on")) from None
+    profile_names = _strings(data["profiles"], "profiles", loc("profiles")) if "profiles" in data else None
+    bad = profiles.unknown(profile_names or ())
+    if bad is not None:
+        raise ConfigError(f"profiles: unknown profile {bad[0]!r}", location=loc("profiles"), hint=bad[1])
     builtin = data.get("builtin")
     if builtin is not None and not isinstance(builtin, bool):
         raise ConfigError(f"builtin: expected true or false, found {builtin!r}", location=loc("builtin"))
@@ -110,7 +115,7 @@ def load_config(path: pathlib.Path) -> Config:
         path=path,
         rules=rel(_strings(data.get("rules", []), "rules", loc("rules"))),
         builtin=builtin,
-        profiles=_strings(data["profiles"], "profiles", loc("profiles")) if "profiles" in data else None,
+        profiles=profile_names,
         exceptions=rel(_strings(data.get("exceptions", []), "exceptions", loc("exceptions"))),
         exclude=_strings(data.get("exclude", []), "exclude", loc("exclude")),
         fail_on=fail_on,

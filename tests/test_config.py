@@ -31,6 +31,7 @@ def test_found_upwards_and_paths_are_relative_to_it(tmp_path: pathlib.Path) -> N
         ("fail-on: urgent\n", 1, "fail-on: unknown severity 'urgent'"),
         ("rules: 3\n", 1, "rules: expected a list of strings"),
         ("builtin: yes please\n", 1, "builtin: expected true or false"),
+        ("fail-on: high\nprofiles: [baseline, restrictd]\n", 2, "profiles: unknown profile 'restrictd' — did you mean 'restricted'?"),
         ("rules: [a\n", 2, "malformed YAML"),
         ("- a\n", 1, "expected a mapping"),
     ],
