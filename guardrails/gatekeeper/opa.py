@@ -48,7 +48,8 @@ def truthy(value: Any) -> bool:
 
 
 def is_number(v: Any) -> bool:
-    return isinstance(v, (int, float, Fraction)) and not isinstance(v, bool)
+    t = type(v)
+    return t is int or t is float or t is Fraction or (t is not bool and isinstance(v, (int, float)))
 
 
 def _num(v: Any) -> str:
@@ -117,6 +118,11 @@ def canonify_cpu(orig: Any) -> Fraction | Any:
         return Fraction(orig) * 1000
     if not isinstance(orig, str):
         return UNDEFINED
+    return _cpu_text(orig)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cpu_text(orig: str) -> Fraction | Any:
     if orig.endswith("m"):
         return to_number(orig.replace("m", ""))
     if _DECIMAL.match(orig):
@@ -144,6 +150,11 @@ def canonify_mem(orig: Any) -> Fraction | Any:
         return Fraction(orig) * 1000
     if not isinstance(orig, str):
         return UNDEFINED
+    return _mem_text(orig)
+
+
+@functools.lru_cache(maxsize=4096)
+def _mem_text(orig: str) -> Fraction | Any:
     suffix = _suffix(orig)
     raw = orig.replace(suffix, "") if suffix else orig
     if not _DECIMAL.match(raw):
