@@ -21,6 +21,8 @@ DIALECTS: dict[tuple[str, str], str] = {
     ("kyverno.io", "ClusterPolicy"): "guardrails.policy.dialects.kyverno",
     ("kyverno.io", "Policy"): "guardrails.policy.dialects.kyverno",
     ("kyverno.io", "PolicyException"): "guardrails.policy.dialects.kyverno",
+    ("kyverno.io", "*"): "guardrails.policy.dialects.kyverno",  # other kinds: reported as unsupported
+    ("policies.kyverno.io", "*"): "guardrails.policy.dialects.kyverno",  # CEL policies: likewise
 }
 
 

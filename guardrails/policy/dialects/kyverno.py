@@ -102,8 +102,15 @@ def compile_document(
     locate: Callable[[FieldPath], Location],
     context: LoadContext,
 ) -> list[CompiledRule]:
-    if doc.get("kind") == "PolicyException":
+    kind = doc.get("kind")
+    if kind == "PolicyException":
         context.waivers.append(_exception(doc, source))
+        return []
+    if kind not in ("ClusterPolicy", "Policy"):
+        name = (doc.get("metadata") or {}).get("name", "")
+        context.warnings.append(RuleFileError(
+            f"{doc.get('apiVersion')} {kind} {name!r} is not supported and was not loaded: "
+            "guardrails evaluates Kyverno ClusterPolicy and Policy validate rules", location=source))
         return []
     policy = compile_policy(doc)
     if policy.problems:

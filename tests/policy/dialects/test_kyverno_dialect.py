@@ -160,3 +160,16 @@ def test_rules_lint_lists_unsupported_rules(tmp_path: pathlib.Path) -> None:
     lines = [line for line in out.getvalue().splitlines() if line.startswith("warning:")]
     assert len(lines) == 3 and all("unsupported" in line and "mutate rules" in line for line in lines)
     assert "kyverno.yaml:23" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("api", "kind"),
+    [("policies.kyverno.io/v1beta1", "ValidatingPolicy"), ("kyverno.io/v2", "ClusterCleanupPolicy")],
+)
+def test_other_kyverno_kinds_are_reported_not_dropped(tmp_path: pathlib.Path, api: str, kind: str) -> None:
+    (tmp_path / "p.yaml").write_text(f"apiVersion: {api}\nkind: {kind}\nmetadata: {{name: x}}\nspec: {{}}\n")
+    ruleset, problems = lint_rules([tmp_path])
+    assert problems == [] and ruleset.rules == ()
+    (warning,) = ruleset.warnings
+    assert kind in warning.message and "not supported" in warning.message
+    assert warning.location is not None and warning.location.line == 1
