@@ -87,3 +87,26 @@ def test_terraform_kubernetes_resources_get_the_same_verdicts(repo: pathlib.Path
     assert from_plan == _outcomes(engine.results(as_manifest))
     statuses = {rule: status for rule, status, _ in from_plan}
     assert statuses["autogen-validate-image-tag"] == "fail"  # nginx:latest
+
+
+@pytest.mark.parametrize("suite", SUITES, ids=[s["suite"] for s in SUITES])
+def test_engine_agrees_with_the_test_runner(suite: dict[str, Any]) -> None:
+    """What `guardrails test` scores (Kyverno's rule answers) is what the engine reports."""
+    import yaml
+
+    from guardrails.model import Status
+    from guardrails.testing import kyverno
+
+    path = ROOT / suite["test"]
+    loaded = kyverno.load_suite(str(path), yaml.safe_load(path.read_text()))
+    answers = kyverno.responses(loaded)
+    engine = Engine(load_rules([ROOT / p for p in suite["policies"]]).rules)
+    for obj in loaded.resources:
+        for pol in loaded.policies:
+            vals = kyverno._resource_values(loaded.values, pol.name, obj)
+            if set(vals) - {"request.operation"}:
+                continue  # test-only variables (serviceAccountName) have no place in a real request
+            got = {r.rule: r.status for r in engine.results(kyverno._resource(loaded, obj, vals))
+                   if not (r.status is Status.SKIP and r.violations and "gave no result" in r.violations[0].message)}
+            want = {name: resp.status for name, resp in answers[kyverno._key(obj)][pol.name].items()}
+            assert {k: v for k, v in got.items() if k in {i.rule.name for i in pol.rules}} == want, obj["metadata"]
