@@ -50,3 +50,17 @@ def test_help_ends_with_examples(run_cli: Any, capsys: pytest.CaptureFixture[str
     assert result.code == 0
     out = result.out + capsys.readouterr().out  # argparse prints --help itself
     assert "examples:\n  guardrails serve --tls-cert" in out
+
+
+def test_config_file_gives_rules_and_exceptions(tmp_path: Any) -> None:
+    from guardrails.cli import build_parser
+    from guardrails.commands.serve import _settings
+
+    (tmp_path / ".guardrails.yaml").write_text("rules: [policies/]\nexceptions: [waivers/]\nbuiltin: true\n")
+    args = build_parser().parse_args(["serve", "--config", str(tmp_path / ".guardrails.yaml"), "--fail-mode", "open"])
+    settings = _settings(args)
+    assert settings.rules == (str(tmp_path / "policies"), str(tmp_path / "waivers"))
+    assert settings.builtin is True and settings.fail_open is True
+    plain = _settings(build_parser().parse_args(["serve", "--rules", "r/", "--exclude-namespace", "ops"]))
+    assert plain.rules == ("r/",) and plain.builtin is False and plain.excluded == frozenset({"ops"})
+    assert _settings(build_parser().parse_args(["serve"])).builtin is True  # no rules: the built-ins
