@@ -12,7 +12,7 @@ import time
 
 from cryptography import x509
 
-from tests.webhook.conftest import DAY, Running, TLSFiles, make_settings, static_store
+from tests.webhook.conftest import DAY, Running, ServerFactory, TLSFiles, make_settings, static_store
 from webhook import certs
 from webhook.server import build, make_tls
 from webhook.tls import ServingTLS
@@ -109,3 +109,16 @@ def test_make_tls_from_files(tls_files: TLSFiles) -> None:
     assert reconcile is None
     assert tls.issuer is None and tls.not_after is not None
     assert tls.context.minimum_version == ssl.TLSVersion.TLSv1_2
+
+
+def test_a_certificate_about_to_expire_fails_readiness(start: ServerFactory, tls_files: TLSFiles) -> None:
+    tls_files.issue(lifetime=datetime.timedelta(hours=2))
+    running = start()
+    ready = running.client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["certificate_expiring"] is True and ready.json()["draining"] is False
+    tls_files.issue(lifetime=30 * DAY)  # renewed on disk (as cert-manager would): ready again
+    deadline = time.monotonic() + 10
+    while running.client.get("/readyz").status_code != 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
