@@ -181,13 +181,12 @@ def _closing(send: Send) -> Send:
     return wrapped
 
 
-def create_app(state: State, *, on_tick: Callable[[], None] | None = None) -> WebhookApp:
-    """The whole ASGI app. `on_tick` runs every `watch_interval` seconds (reloads, renewals)."""
+def create_app(state: State) -> WebhookApp:
+    """The whole ASGI app; every `watch_interval` seconds it reloads rules and certificates."""
     from fastapi import FastAPI
     from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
     interval = state.settings.watch_interval
-    tick = on_tick or state.tick
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -195,8 +194,11 @@ def create_app(state: State, *, on_tick: Callable[[], None] | None = None) -> We
             while True:
                 await asyncio.sleep(interval)
                 try:
-                    # Rule compilation is CPU work; a thread keeps answers flowing meanwhile.
-                    await asyncio.to_thread(tick)
+                    # Rule compilation and API calls run in a thread, so answers keep flowing;
+                    # the certificate is loaded into the live SSLContext on the loop's own
+                    # thread, where handshakes happen, never concurrently with one.
+                    await asyncio.to_thread(state.tick)
+                    state.tick_tls()
                 except Exception:
                     logs.logger.exception("periodic reload failed")
 

@@ -131,8 +131,7 @@ def make_tls(settings: Settings, *, clients: tuple[Any, Any] | None = None) -> t
                 current[0] = ca
                 with open(ca_file, "wb") as f:
                     f.write(ca.cert_pem)
-                tls.issue()
-                tls.load()
+                tls.issue()  # written now, loaded by the next certificate look on the loop
 
     with open(ca_file, "wb") as f:
         f.write(current[0].cert_pem)
@@ -141,8 +140,7 @@ def make_tls(settings: Settings, *, clients: tuple[Any, Any] | None = None) -> t
     return tls, reconcile
 
 
-def build(settings: Settings, *, rules: RuleStore | None = None, tls: ServingTLS | None = None,
-          on_tick: Callable[[], None] | None = None) -> WebhookServer:
+def build(settings: Settings, *, rules: RuleStore | None = None, tls: ServingTLS | None = None) -> WebhookServer:
     """Load rules and certificate (raising GuardrailsError / OSError for bad ones) -> server."""
     store = rules or RuleStore(settings.rules, builtin=settings.builtin, profiles=settings.profiles)
     if store.book is None:
@@ -151,7 +149,7 @@ def build(settings: Settings, *, rules: RuleStore | None = None, tls: ServingTLS
     if tls is None:
         tls, reconcile = make_tls(settings)
     state = State(settings, store, tls, reconcile=reconcile)
-    app = create_app(state, on_tick=on_tick)
+    app = create_app(state)
     BoundedH11Protocol.header_timeout = settings.header_timeout
     config = uvicorn.Config(
         app,

@@ -1,7 +1,8 @@
 """Everything one webhook process holds: settings, rules, TLS, metrics, readiness, draining.
 
-`tick()` is the one periodic job (run from the app's lifespan): reload changed rules, renew or
-reload the certificate, and report both in logs and metrics.
+The periodic jobs (run from the app's lifespan): `tick()` in a worker thread reloads changed
+rules and reconciles the shared CA; `tick_tls()` on the event loop renews or reloads the
+certificate. Both report in logs and metrics.
 """
 
 from __future__ import annotations
@@ -63,6 +64,15 @@ class State:
         elif result is False:
             self.metrics.reload_errors.inc()
             logs.event(logging.ERROR, "rule reload failed, keeping the last good rule set", error=self.rules.error)
+        if self.reconcile is not None and time.monotonic() - self._reconciled >= self.settings.reconcile_interval:
+            self._reconciled = time.monotonic()
+            try:
+                self.reconcile()
+            except Exception as e:  # the API server may be briefly away; the next round retries
+                logs.event(logging.ERROR, "shared CA / caBundle reconcile failed", error=f"{type(e).__name__}: {e}")
+        self._publish()
+
+    def tick_tls(self) -> None:
         if self.tls is not None:
             cert = self.tls.refresh()
             if cert is True:
@@ -70,12 +80,6 @@ class State:
             elif cert is False and self.tls.error != self._cert_error:
                 logs.event(logging.ERROR, "serving certificate not reloaded", error=self.tls.error)
             self._cert_error = self.tls.error
-        if self.reconcile is not None and time.monotonic() - self._reconciled >= self.settings.reconcile_interval:
-            self._reconciled = time.monotonic()
-            try:
-                self.reconcile()
-            except Exception as e:  # the API server may be briefly away; the next round retries
-                logs.event(logging.ERROR, "shared CA / caBundle reconcile failed", error=f"{type(e).__name__}: {e}")
         self._publish()
 
     def readiness(self) -> tuple[bool, dict[str, Any]]:

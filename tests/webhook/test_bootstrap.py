@@ -178,6 +178,7 @@ def test_in_cluster_tls_serves_a_leaf_signed_by_the_shared_ca(apiserver: Callabl
     _seed(server, certs.generate_ca(lifetime=365 * DAY))
     assert reconcile is not None
     reconcile()
+    assert tls.refresh() is True  # what the event loop's next certificate look does
     new_ca = x509.load_pem_x509_certificate(base64.b64decode(server.api.secrets[(NS, SECRET)]["data"]["ca.crt"]))
     x509.load_pem_x509_certificate((tmp_path / "tls.crt").read_bytes()).verify_directly_issued_by(new_ca)
     assert tls.loads == 2
