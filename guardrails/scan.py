@@ -63,7 +63,9 @@ def _resources(
         if nodes is not None and doc.node is not None:
             nodes.append(doc.node)
         if terraform.is_plan(doc.data):
-            resources.extend(terraform.resources(doc.data, display, all_resources=all_resources))
+            found_problems: list[SourceError] = []
+            resources.extend(terraform.resources(doc.data, display, all_resources=all_resources, problems=found_problems))
+            problems.extend(found_problems)
             continue
         found, n = yamldocs.resources_of(doc, display)
         resources.extend(found)

@@ -85,12 +85,37 @@ def read_plan(raw: bytes | str, display: str) -> Any:
         ) from None
 
 
-def resources(plan: Mapping[str, Any], display: str, *, all_resources: bool = False) -> list[Resource]:
-    """The plan's resources to judge, in plan order."""
-    sources = _module_sources(plan.get("configuration"))
+def resources(
+    plan: Mapping[str, Any],
+    display: str,
+    *,
+    all_resources: bool = False,
+    problems: list[SourceError] | None = None,
+) -> list[Resource]:
+    """The plan's resources to judge, in plan order.
+
+    A resource change that is not shaped as Terraform writes it is skipped and reported: into
+    `problems` when given (the scan goes on with the others), else raised as a SourceError.
+    """
+    try:
+        sources = _module_sources(plan.get("configuration"))
+    except (TypeError, ValueError, AttributeError):
+        sources = {}  # only the module sources are lost; the findings stay
     out = []
-    for rc in _changes(plan):
-        r = _resource(rc, display, sources, all_resources=all_resources)
+    for i, rc in enumerate(_changes(plan)):
+        try:
+            r = _resource(rc, display, sources, all_resources=all_resources)
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as e:
+            address = rc.get("address") if isinstance(rc.get("address"), str) else f"resource_changes[{i}]"
+            err = SourceError(
+                f"malformed Terraform plan: {address}: {type(e).__name__}: {e}",
+                location=Location(display),
+                hint="write the plan with `terraform show -json plan.out`; the other resources were judged",
+            )
+            if problems is None:
+                raise err from None
+            problems.append(err)
+            continue
         if r is not None:
             out.append(r)
     return out
@@ -102,7 +127,8 @@ def _changes(plan: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
         yield from (c for c in changes if isinstance(c, Mapping))
         return
     # Without resource_changes (hand-trimmed plans) the planned values are all we have.
-    root = (plan.get("planned_values") or {}).get("root_module")
+    planned = plan.get("planned_values")
+    root = planned.get("root_module") if isinstance(planned, Mapping) else None
     for res in _planned(root):
         yield {**res, "change": {"actions": ["create"], "after": res.get("values") or {}}}
 
@@ -123,10 +149,9 @@ def _resource(
     change = rc.get("change")
     if not isinstance(change, Mapping):
         return None
-    actions = change.get("actions") or []
-    judged = (
-        rc.get("mode", "managed") == "managed" and "deposed" not in rc and bool(_JUDGED.intersection(actions))
-    )
+    actions = change.get("actions")
+    actions = [a for a in actions if isinstance(a, str)] if isinstance(actions, list) else []
+    judged = rc.get("mode", "managed") == "managed" and "deposed" not in rc and bool(_JUDGED.intersection(actions))
     if not judged and not all_resources:
         return None
     address = str(rc.get("address") or "")

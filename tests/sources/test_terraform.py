@@ -9,6 +9,8 @@ import pathlib
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from guardrails.errors import SourceError
 from guardrails.sources import terraform
@@ -311,3 +313,73 @@ def test_json_round_trip_of_objects() -> None:
     """Resources are plain data: reporters may dump them."""
     for r in terraform.resources(load("runner__plan__tfplan.json"), "p"):
         json.dumps(r.obj)
+
+
+# --- malformed plans: never a traceback ---------------------------------------------------------
+
+EXAMPLE = json.loads(
+    (pathlib.Path(__file__).resolve().parents[2] / "examples" / "terraform" / "plan.json").read_text()
+)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def _paths(o: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [path] if path else []
+    items = o.items() if isinstance(o, dict) else enumerate(o) if isinstance(o, list) else ()
+    for k, v in items:
+        out.extend(_paths(v, (*path, k)))
+    return out
+
+
+PATHS = _paths(EXAMPLE)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(PATHS), JSON_VALUES), min_size=1, max_size=4), st.booleans())
+def test_a_mutated_plan_maps_or_reports_never_raises(
+    mutations: list[tuple[tuple[Any, ...], Any]], everything: bool
+) -> None:
+    p = copy.deepcopy(EXAMPLE)
+    for path, value in mutations:
+        target: Any = p
+        for step in path[:-1]:
+            if (
+                not isinstance(target, (dict, list))
+                or (isinstance(target, list) and step >= len(target))
+                or (isinstance(target, dict) and step not in target)
+            ):
+                break
+            target = target[step]
+        else:
+            if isinstance(target, dict) or (isinstance(target, list) and path[-1] < len(target)):
+                target[path[-1]] = value
+    problems: list[SourceError] = []
+    found = terraform.resources(p, "plan.json", all_resources=everything, problems=problems)
+    assert all(r.origin.path == "plan.json" for r in found)
+    assert all(e.location is not None and e.location.path == "plan.json" for e in problems)
+
+
+def test_a_change_that_cannot_be_mapped_is_reported_and_the_others_judged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = terraform.terraform_k8s.decode_embedded
+
+    def fragile(rtype: str, values: Any) -> Any:
+        if values.get("bucket") == "bad":
+            raise TypeError("unexpected shape")
+        return real(rtype, values)
+
+    monkeypatch.setattr(terraform.terraform_k8s, "decode_embedded", fragile)
+    p = plan(change("aws_s3_bucket.bad", {"bucket": "bad"}), change("aws_s3_bucket.ok", {"bucket": "ok"}))
+    problems: list[SourceError] = []
+    assert [r.name for r in terraform.resources(p, "plan.json", problems=problems)] == ["aws_s3_bucket.ok"]
+    assert [e.render() for e in problems] == [
+        "plan.json: malformed Terraform plan: aws_s3_bucket.bad: TypeError: unexpected shape — "
+        "write the plan with `terraform show -json plan.out`; the other resources were judged"
+    ]
+    with pytest.raises(SourceError):
+        terraform.resources(p, "plan.json")
