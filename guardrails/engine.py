@@ -143,8 +143,9 @@ class Engine:
             if result is None or result.status in (Status.PASS, Status.SKIP):
                 continue
             waiver = self.waiver_for(rule.name, resource)
+            action = rule.action_for(resource) if rule.action_for is not None else rule.action
             inline, note = waivers_mod.inline_waiver(
-                rule.name, rule.action is Action.DENY, resource.annotations, self.inline_waivers
+                rule.name, action is Action.DENY, resource.annotations, self.inline_waivers
             )
             for v in result.violations:
                 if v.status in (Status.PASS, Status.SKIP):
@@ -163,7 +164,7 @@ class Engine:
                     rule=rule.name,
                     status=status,
                     severity=severity,
-                    action=rule.action,
+                    action=action,
                     message=message,
                     resource=ref,
                     origin=resource.origin,

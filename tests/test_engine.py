@@ -150,3 +150,17 @@ def test_reads_unknown_matches_any_item_and_either_direction() -> None:
     assert r.reads_unknown([("spec", "arn", "x")])  # reads under an unknown value
     assert not r.reads_unknown([("spec", "ingress", "*", "from_port"), ("spec", "ingress", 0, "cidr_blocks")])
     assert not Resource(obj={}, origin=Origin("p")).reads_unknown([("spec",)])
+
+
+def test_action_for_decides_the_action_per_resource() -> None:
+    from guardrails.model import Action
+
+    def by_namespace(r: Resource) -> Action:
+        return Action.AUDIT if r.namespace == "dev" else Action.DENY
+
+    r = rule(kinds=["Pod"], action_for=by_namespace)
+    pods = {ns: Resource(obj={"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": ns},
+                              "spec": {"containers": [{"name": "c", "image": "nginx"}]}}, origin=Origin("x"))
+            for ns in ("dev", "prod")}
+    actions = {ns: [f.action for f in Engine([r]).evaluate(p)] for ns, p in pods.items()}
+    assert actions == {"dev": [Action.AUDIT], "prod": [Action.DENY]}

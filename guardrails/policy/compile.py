@@ -54,6 +54,9 @@ class CompiledRule:
     check_key: str = ""
     # Plain kind names the rule can match, for the engine's prefilter; None = any kind.
     kinds: frozenset[str] | None = None
+    # The action for one resource when it depends on the resource (Kyverno's
+    # validationFailureActionOverrides, by namespace); None = `action` always.
+    action_for: Callable[[Resource], Action] | None = None
 
 
 def _always(_: Resource) -> bool:
