@@ -33,11 +33,45 @@ class PolicyProblem:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Override:
+    """One entry of validationFailureActionOverrides: an action for some namespaces."""
+
+    enforce: bool
+    namespaces: tuple[str, ...]
+    selector: Mapping[str, Any] | None
+
+    def covers(self, namespace: str, labels: Mapping[str, Any] | None) -> bool:
+        if self.namespaces and not any(match.wildcard(n, namespace) for n in self.namespaces):
+            return False
+        if self.selector is not None:
+            return labels is not None and match.compile_filters(
+                {"resources": {"namespaceSelector": self.selector}}, None)(
+                match.Target("", "", "x", "", namespace, {}, {}, "", labels, None))
+        return bool(self.namespaces)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class RuleInfo:
     rule: KyvernoRule
     index: int  # the rule in spec.rules it comes from
     check_key: str  # pattern | anyPattern | deny | foreach | "" (unsupported)
     enforce: bool
+    overrides: tuple[Override, ...] = ()
+
+    def enforce_for(self, namespace: str, labels: Mapping[str, Any] | None) -> bool:
+        for o in self.overrides:
+            if o.covers(namespace, labels):
+                return o.enforce
+        return self.enforce
+
+
+def _overrides(raw: Any) -> tuple[Override, ...]:
+    out = []
+    for o in raw or ():
+        if isinstance(o, Mapping):
+            out.append(Override(str(o.get("action", "")).lower() == "enforce",
+                                tuple(str(n) for n in o.get("namespaces") or ()), o.get("namespaceSelector")))
+    return tuple(out)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -180,7 +214,8 @@ def compile_policy(doc: Mapping[str, Any]) -> CompiledPolicy:
             reads_images="images" in json.dumps(rule, default=str),
             fast=validator.static and not rule.get("context"),
         )
-        infos.append(RuleInfo(kr, index.get(origin, 0), "" if reason else _check_key(validate), enforce))
+        overrides = _overrides(validate.get("failureActionOverrides") or spec.get("validationFailureActionOverrides"))
+        infos.append(RuleInfo(kr, index.get(origin, 0), "" if reason else _check_key(validate), enforce, overrides))
     return CompiledPolicy(
         name=name,
         namespace=namespace,

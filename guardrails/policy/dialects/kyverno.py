@@ -74,7 +74,16 @@ def to_compiled(policy: CompiledPolicy, info: RuleInfo, *, source: Location | No
         policy=policy.name,
         unsupported=kr.unsupported,
         check_key=info.check_key,
+        kinds=kr.kinds,
+        action_for=_action_for(info) if info.overrides else None,
     )
+
+
+def _action_for(info: RuleInfo) -> Callable[[Resource], Action]:
+    def action(resource: Resource) -> Action:
+        return Action.DENY if info.enforce_for(resource.namespace, resource.namespace_labels) else Action.AUDIT
+
+    return action
 
 
 def _exception(doc: Mapping[str, Any], source: Location) -> Waiver:

@@ -173,3 +173,27 @@ def test_other_kyverno_kinds_are_reported_not_dropped(tmp_path: pathlib.Path, ap
     (warning,) = ruleset.warnings
     assert kind in warning.message and "not supported" in warning.message
     assert warning.location is not None and warning.location.line == 1
+
+
+def test_failure_action_overrides_by_namespace(tmp_path: pathlib.Path) -> None:
+    text = POLICY.replace("  validationFailureAction: Enforce\n", textwrap.indent(textwrap.dedent("""\
+        validationFailureAction: Enforce
+        validationFailureActionOverrides:
+        - action: Audit
+          namespaces: [dev-*]
+        - action: Audit
+          namespaceSelector: {matchLabels: {tier: sandbox}}
+        """), "  "))
+    (tmp_path / "kyverno.yaml").write_text(text)
+    engine = Engine(load_rules([tmp_path]).rules)
+
+    def action(namespace: str, labels: dict[str, str] | None = None) -> Action:
+        obj = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": namespace},
+               "spec": {"containers": [{"name": "c", "image": "nginx:latest"}]}}
+        r = Resource(obj=obj, origin=Origin("x.yaml"), namespace_labels=labels)
+        (f,) = [f for f in engine.evaluate(r) if f.rule == "validate-image-tag"]
+        return f.action
+
+    assert action("dev-1") is Action.AUDIT
+    assert action("prod") is Action.DENY
+    assert action("prod", {"tier": "sandbox"}) is Action.AUDIT
