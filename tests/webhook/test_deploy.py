@@ -4,7 +4,6 @@ each other and with `guardrails serve` (names, selectors, RBAC scope, arguments)
 from __future__ import annotations
 
 import pathlib
-import re
 import shutil
 import subprocess
 from typing import Any
@@ -114,24 +113,32 @@ def test_the_shipped_rules_configmap_loads(objects: dict[tuple[str, str], Any], 
     assert {r.name for r in ruleset.rules} == {"require-ownership-labels", "no-latest-tag", "require-requests-limits"}
 
 
-def _scan(run_cli: Any, path: pathlib.Path) -> Any:
-    return run_cli(["scan", str(path)])
-
-
-def test_manifests_pass_our_own_rules(run_cli: Any, rendered: str, tmp_path: pathlib.Path) -> None:
-    # The built-in rules; the authoring issue's `--profile restricted` joins once it exists.
+@pytest.mark.parametrize("profile", ["restricted", "default"])
+def test_manifests_pass_our_own_rules(run_cli: Any, rendered: str, tmp_path: pathlib.Path, profile: str) -> None:
     path = tmp_path / "rendered.yaml"
     path.write_text(rendered)
-    result = _scan(run_cli, path)
+    result = run_cli(["scan", "--profile", profile, str(path)])
     assert result.code == 0, result.out
     assert "12 resources" in result.out
-    # The same scan does fail a broken copy: the rules really looked at these manifests.
-    broken = re.sub(r"image: ghcr.io/myorg/guardrails:0.1.0", "image: nginx", rendered)
-    broken = broken.replace("    team: platform\n", "", 1)
-    path.write_text(broken)
-    failed = _scan(run_cli, path)
-    assert failed.code == 1
-    assert "approved-registries" in failed.out and "require-ownership-labels" in failed.out
+
+
+# A broken copy of the rendered manifests fails the same scan: the rules really looked at them.
+BREAKAGES = [
+    ("restricted", "allowPrivilegeEscalation: false", "allowPrivilegeEscalation: true", "disallow-privilege-escalation"),
+    ("restricted", "runAsNonRoot: true", "runAsNonRoot: false", "require-run-as-non-root"),
+    ("restricted", "- ALL", "- NET_ADMIN", "require-drop-all-capabilities"),
+    ("default", "image: ghcr.io/myorg/guardrails:0.1.0", "image: nginx", "approved-registries"),
+    ("default", "    team: platform\n", "", "require-ownership-labels"),
+]
+
+
+@pytest.mark.parametrize(("profile", "old", "new", "rule"), BREAKAGES, ids=[b[3] for b in BREAKAGES])
+def test_a_broken_copy_fails(run_cli: Any, rendered: str, tmp_path: pathlib.Path, profile: str, old: str, new: str, rule: str) -> None:
+    assert old in rendered
+    path = tmp_path / "broken.yaml"
+    path.write_text(rendered.replace(old, new))
+    result = run_cli(["scan", "--profile", profile, str(path)])
+    assert result.code == 1 and rule in result.out, result.out
 
 
 def test_dockerfile_is_slim_and_non_root(objects: dict[tuple[str, str], Any]) -> None:
