@@ -338,6 +338,21 @@ def _paths(o: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 PATHS = _paths(EXAMPLE)
 
 
+def _set(root: Any, path: tuple[Any, ...], value: Any) -> None:
+    """Set `value` at `path` if the path still exists (an earlier mutation may have cut it)."""
+    target = root
+    for i, step in enumerate(path):
+        ok = (isinstance(target, dict) and step in target) or (
+            isinstance(target, list) and isinstance(step, int) and step < len(target)
+        )
+        if not ok:
+            return
+        if i == len(path) - 1:
+            target[step] = value
+            return
+        target = target[step]
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(PATHS), JSON_VALUES), min_size=1, max_size=4), st.booleans())
 def test_a_mutated_plan_maps_or_reports_never_raises(
@@ -345,18 +360,7 @@ def test_a_mutated_plan_maps_or_reports_never_raises(
 ) -> None:
     p = copy.deepcopy(EXAMPLE)
     for path, value in mutations:
-        target: Any = p
-        for step in path[:-1]:
-            if (
-                not isinstance(target, (dict, list))
-                or (isinstance(target, list) and step >= len(target))
-                or (isinstance(target, dict) and step not in target)
-            ):
-                break
-            target = target[step]
-        else:
-            if isinstance(target, dict) or (isinstance(target, list) and path[-1] < len(target)):
-                target[path[-1]] = value
+        _set(p, path, value)
     problems: list[SourceError] = []
     found = terraform.resources(p, "plan.json", all_resources=everything, problems=problems)
     assert all(r.origin.path == "plan.json" for r in found)
