@@ -21,6 +21,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from guardrails import ConfigError
 from webhook import certs, logs
 
 __all__ = ["ClusterCA", "cluster_ca", "converge_ca", "patch_ca_bundle"]
@@ -107,7 +108,7 @@ def converge_ca(
             raise
         logs.event(logging.INFO, "rotated the shared webhook CA", secret=f"{namespace}/{name}")
         return rotated
-    raise RuntimeError(f"could not agree on the CA in Secret {namespace}/{name} after {_ATTEMPTS} attempts")
+    raise ConfigError(f"could not agree on the CA in Secret {namespace}/{name} after {_ATTEMPTS} attempts")
 
 
 def patch_ca_bundle(admission: Any, name: str, bundle: bytes) -> int:
@@ -138,13 +139,17 @@ def patch_ca_bundle(admission: Any, name: str, bundle: bytes) -> int:
             raise
         logs.event(logging.INFO, "patched caBundle", webhook_configuration=name, webhooks=len(ops))
         return len(ops)
-    raise RuntimeError(f"could not patch the caBundle of {name!r} after {_ATTEMPTS} attempts")
+    raise ConfigError(f"could not patch the caBundle of {name!r} after {_ATTEMPTS} attempts")
 
 
 def _clients() -> tuple[Any, Any]:
     from kubernetes import client, config
 
-    config.load_incluster_config()  # type: ignore[no-untyped-call]
+    try:
+        config.load_incluster_config()  # type: ignore[no-untyped-call]
+    except config.ConfigException as e:
+        raise ConfigError(f"--in-cluster: no in-cluster Kubernetes credentials ({e})",
+                          hint="run inside a pod with a service account, or give --tls-cert/--tls-key") from None
     api = client.ApiClient()
     return client.CoreV1Api(api), client.AdmissionregistrationV1Api(api)
 
@@ -154,7 +159,28 @@ def cluster_ca(settings: Any, *, clients: tuple[Any, Any] | None = None) -> cert
 
     Called at start-up and again periodically: it also repairs a caBundle that was reset.
     """
+    from kubernetes.client.exceptions import ApiException
+
     core, admission = clients or _clients()
+    try:
+        return _converge_and_patch(settings, core, admission)
+    except ApiException as e:
+        raise ConfigError(
+            f"Kubernetes API refused {e.status} {e.reason}: {_api_message(e)}",
+            hint="check the service account's RBAC in deploy/rbac.yaml",
+        ) from None
+
+
+def _api_message(e: Any) -> str:
+    import json
+
+    try:
+        return str(json.loads(e.body).get("message", "")) or str(e.reason)
+    except (TypeError, ValueError, AttributeError):
+        return str(e.reason)
+
+
+def _converge_and_patch(settings: Any, core: Any, admission: Any) -> certs.KeyPair:
     shared = converge_ca(
         core, settings.namespace, settings.ca_secret,
         make_ca=lambda: certs.generate_ca(lifetime=settings.ca_lifetime),

@@ -10,7 +10,8 @@ as the API reference documents them (a kube-apiserver cannot be installed here):
                                                                        200, 415 other types, 422 failed test
 
 Errors are `Status` objects. Every write bumps metadata.resourceVersion. Requests are recorded.
-`gate_reads=N` holds the first N Secret reads until N have arrived, to stage a creation race.
+`gate_reads=N` holds the first N Secret reads until N have arrived, to stage a creation race;
+`forbid_secrets` answers 403 Forbidden, as RBAC does for a service account without the Role.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def status(code: int, reason: str, message: str) -> JSONResponse:
 
 
 class FakeAPI:
-    def __init__(self, *, gate_reads: int = 0) -> None:
+    def __init__(self, *, gate_reads: int = 0, forbid_secrets: bool = False) -> None:
+        self.forbid_secrets = forbid_secrets
         self.secrets: dict[tuple[str, str], dict[str, Any]] = {}
         self.webhooks: dict[str, dict[str, Any]] = {}
         self.requests: list[tuple[str, str, str]] = []  # (method, path, content-type)
@@ -70,6 +72,8 @@ class FakeAPI:
     async def secret(self, request: Request) -> JSONResponse:
         self._record(request)
         ns, name = request.path_params["ns"], request.path_params["name"]
+        if self.forbid_secrets:
+            return status(403, "Forbidden", f'secrets "{name}" is forbidden: User "system:serviceaccount:{ns}:guardrails" cannot get resource "secrets"')
         if request.method == "GET":
             if self._reads < self._gate_reads:
                 self._reads += 1

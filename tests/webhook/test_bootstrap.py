@@ -182,3 +182,14 @@ def test_in_cluster_tls_serves_a_leaf_signed_by_the_shared_ca(apiserver: Callabl
     new_ca = x509.load_pem_x509_certificate(base64.b64decode(server.api.secrets[(NS, SECRET)]["data"]["ca.crt"]))
     x509.load_pem_x509_certificate((tmp_path / "tls.crt").read_bytes()).verify_directly_issued_by(new_ca)
     assert tls.loads == 2
+
+
+def test_missing_rbac_is_one_clear_error(apiserver: Callable[..., APIServer]) -> None:
+    from guardrails import ConfigError
+
+    server = apiserver(forbid_secrets=True)
+    with pytest.raises(ConfigError) as err:
+        bootstrap.cluster_ca(make_settings(in_cluster=True, namespace=NS), clients=server.clients())
+    line = err.value.render()
+    assert line.startswith('Kubernetes API refused 403 Forbidden: secrets "guardrails-webhook-ca" is forbidden')
+    assert "\n" not in line and "deploy/rbac.yaml" in line

@@ -64,3 +64,13 @@ def test_config_file_gives_rules_and_exceptions(tmp_path: Any) -> None:
     plain = _settings(build_parser().parse_args(["serve", "--rules", "r/", "--exclude-namespace", "ops"]))
     assert plain.rules == ("r/",) and plain.builtin is False and plain.excluded == frozenset({"ops"})
     assert _settings(build_parser().parse_args(["serve"])).builtin is True  # no rules: the built-ins
+
+
+def test_in_cluster_outside_a_cluster_is_one_line(run_cli: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    (tmp_path / "rules").mkdir()
+    result = run_cli(["serve", "--in-cluster", "--port", "0", "--rules", str(tmp_path / "rules"),
+                      "--cert-dir", str(tmp_path / "tls"), "--namespace", "guardrails"])
+    assert result.code == 2
+    assert result.err.startswith("guardrails: --in-cluster: no in-cluster Kubernetes credentials")
+    assert result.err.count("\n") == 1
