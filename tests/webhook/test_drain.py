@@ -17,7 +17,7 @@ import pytest
 from tests.admission_samples import review
 from tests.webhook.conftest import TLSFiles
 
-DRAIN = 2.0
+DRAIN = 4.0  # long enough for the checks below on a loaded CI machine
 
 
 @pytest.fixture
