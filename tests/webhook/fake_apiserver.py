@@ -11,7 +11,8 @@ as the API reference documents them (a kube-apiserver cannot be installed here):
 
 Errors are `Status` objects. Every write bumps metadata.resourceVersion. Requests are recorded.
 `gate_reads=N` holds the first N Secret reads until N have arrived, to stage a creation race;
-`forbid_secrets` answers 403 Forbidden, as RBAC does for a service account without the Role.
+`forbid_secrets` answers 403 Forbidden, as RBAC does for a service account without the Role;
+`edits_after_read=N` changes the webhook configuration behind the next N reads.
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ def status(code: int, reason: str, message: str) -> JSONResponse:
 
 
 class FakeAPI:
-    def __init__(self, *, gate_reads: int = 0, forbid_secrets: bool = False) -> None:
+    def __init__(self, *, gate_reads: int = 0, forbid_secrets: bool = False, edits_after_read: int = 0) -> None:
         self.forbid_secrets = forbid_secrets
+        self.edits_after_read = edits_after_read
         self.secrets: dict[tuple[str, str], dict[str, Any]] = {}
         self.webhooks: dict[str, dict[str, Any]] = {}
         self.requests: list[tuple[str, str, str]] = []  # (method, path, content-type)
@@ -114,7 +116,11 @@ class FakeAPI:
         if current is None:
             return status(404, "NotFound", f'validatingwebhookconfigurations "{name}" not found')
         if request.method == "GET":
-            return JSONResponse(current)
+            answer = JSONResponse(current)
+            if self.edits_after_read > 0:  # someone else edits it right after our read
+                self.edits_after_read -= 1
+                self.webhooks[name] = self._bump(copy.deepcopy(current))
+            return answer
         if request.headers.get("content-type", "").split(";")[0] != "application/json-patch+json":
             return status(415, "UnsupportedMediaType", "this fake implements JSON patch only")
         doc = copy.deepcopy(current)

@@ -193,3 +193,12 @@ def test_missing_rbac_is_one_clear_error(apiserver: Callable[..., APIServer]) ->
     line = err.value.render()
     assert line.startswith('Kubernetes API refused 403 Forbidden: secrets "guardrails-webhook-ca" is forbidden')
     assert "\n" not in line and "deploy/rbac.yaml" in line
+
+
+def test_a_concurrent_edit_of_the_webhook_configuration_is_retried(apiserver: Callable[..., APIServer]) -> None:
+    server = apiserver(edits_after_read=1)  # our first patch's test op meets a newer resourceVersion
+    ca = certs.generate_ca(lifetime=365 * DAY)
+    _, admission = server.clients()
+    assert bootstrap.patch_ca_bundle(admission, VWC, ca.cert_pem) == 2
+    assert [r[0] for r in server.api.requests] == ["GET", "PATCH", "GET", "PATCH"]
+    assert _bundle_certs(server) == [[ca.cert_pem], [ca.cert_pem]]
