@@ -7,7 +7,8 @@ as the API reference documents them (a kube-apiserver cannot be installed here):
                                                                        metadata.resourceVersion is stale
   GET    /apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/{name}   200 or 404
   PATCH  same path, Content-Type application/json-patch+json (RFC 6902 add/replace/test)
-                                                                       200, 415 other types, 422 failed test
+                                                                       200, 415 other types, 422 failed
+                                                                       test op, 400 missing path
 
 Errors are `Status` objects. Every write bumps metadata.resourceVersion. Requests are recorded.
 `gate_reads=N` holds the first N Secret reads until N have arrived, to stage a creation race;
@@ -140,8 +141,8 @@ class FakeAPI:
                 elif op["op"] == "add":
                     target[key] = op["value"]
                 else:
-                    return status(422, "Invalid", f"unsupported op {op['op']}")
+                    return status(400, "BadRequest", f"unsupported op {op['op']}")
             except (KeyError, IndexError, ValueError, TypeError):
-                return status(422, "Invalid", f"path {op['path']} does not exist")
+                return status(400, "BadRequest", f"jsonpatch {op['op']} operation does not apply: doc is missing path: {op['path']}")
         self.webhooks[name] = self._bump(doc)
         return JSONResponse(self.webhooks[name])
