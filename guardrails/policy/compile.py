@@ -119,6 +119,11 @@ def compile_match(block: Mapping[str, Any] | None, *, empty: bool) -> Matcher:
     if sel:
         sel_ok = selectors.compile_label_selector(sel)
         tests.append(lambda r: sel_ok(r.labels))
+    ops = block.get("operations")
+    if ops:
+        # A scan judges files as CREATE; the webhook passes the request's own operation.
+        opset = frozenset(ops)
+        tests.append(lambda r: r.operation in opset)
     nssel = block.get("namespaceSelector")
     if nssel:
         nssel_ok = selectors.compile_label_selector(nssel)

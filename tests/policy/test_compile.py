@@ -43,6 +43,8 @@ UNNAMESPACED = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c
         ({"selector": {"matchExpressions": [{"key": "env", "operator": "DoesNotExist"}]}}, DEPLOY, True),
         ({"selector": {"matchExpressions": [{"key": "env", "operator": "Exists"}]}}, DEPLOY, False),
         ({"kinds": ["Deployment"], "names": ["api"]}, DEPLOY, False),  # every test must hold
+        ({"operations": ["DELETE"]}, DEPLOY, False),  # a file is judged as a CREATE
+        ({"operations": ["CREATE", "UPDATE"]}, DEPLOY, True),
     ],
 )
 def test_match_block(block: dict[str, Any], obj: dict[str, Any], expected: bool) -> None:
