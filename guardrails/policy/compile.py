@@ -94,11 +94,20 @@ def compile_match(block: Mapping[str, Any] | None, *, empty: bool) -> Matcher:
     tests: list[Matcher] = []
     kinds = block.get("kinds")
     if kinds:
-        km = kind_matcher(kinds)
         pod = any(k.split("/")[-1] == "Pod" for k in kinds)
+        if all("/" not in k and "*" not in k and "?" not in k for k in kinds):
+            # Plain kind names, the common case: a set lookup, no apiVersion parsing.
+            plain = frozenset(kinds)
 
-        def kind_ok(r: Resource) -> bool:
-            return km(r.group, r.version, r.kind) or (pod and r.path_prefix != () and r.kind == "Pod")
+            def kind_ok(r: Resource) -> bool:
+                kind = r.obj.get("kind")
+                return kind in plain or (pod and kind == "Pod" and r.path_prefix != ())
+
+        else:
+            km = kind_matcher(kinds)
+
+            def kind_ok(r: Resource) -> bool:
+                return km(r.group, r.version, r.kind) or (pod and r.path_prefix != () and r.kind == "Pod")
 
         tests.append(kind_ok)
     ns = block.get("namespaces")
