@@ -18,7 +18,6 @@ Deletions, no-ops, reads and deposed objects are skipped unless `all_resources`.
 
 from __future__ import annotations
 
-import codecs
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -27,6 +26,7 @@ from typing import Any
 from guardrails.errors import SourceError
 from guardrails.model import FieldPath, Location, Origin, Resource
 from guardrails.sources import terraform_k8s
+from guardrails.sources.text import decode
 
 __all__ = ["API_VERSION", "is_plan", "read_plan", "resources"]
 
@@ -54,27 +54,7 @@ def is_plan(data: Any) -> bool:
 def read_plan(raw: bytes | str, display: str) -> Any:
     """Bytes (UTF-8, or UTF-8/16/32 with a BOM, as Windows shells write) -> parsed plan JSON."""
     if isinstance(raw, bytes):
-        text = None
-        for bom, enc in (
-            (codecs.BOM_UTF32_LE, "utf-32"),
-            (codecs.BOM_UTF32_BE, "utf-32"),
-            (codecs.BOM_UTF8, "utf-8-sig"),
-            (codecs.BOM_UTF16_LE, "utf-16"),
-            (codecs.BOM_UTF16_BE, "utf-16"),
-        ):
-            if raw.startswith(bom):
-                text = raw.decode(enc)
-                break
-        if text is None:
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise SourceError(
-                    f"not UTF-8 text (byte {e.start})",
-                    location=Location(display),
-                    hint="save the plan as UTF-8",
-                ) from None
-        raw = text
+        raw = decode(raw, display)
     try:
         return json.loads(raw)
     except json.JSONDecodeError as e:

@@ -109,7 +109,7 @@ def test_utf16_plan_with_bom_is_read() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "line", "column"),
-    [(b'{"format_version": "1.2",\n  "resource_changes": [\n}', 3, 1), (b"", 1, 1), (b"\xff\x00{", 0, 0)],
+    [(b'{"format_version": "1.2",\n  "resource_changes": [\n}', 3, 1), (b"", 1, 1), (b"\xff\x00{", 1, 0)],
 )
 def test_malformed_plan_is_a_source_error_with_position(raw: bytes, line: int, column: int) -> None:
     with pytest.raises(SourceError) as e:
