@@ -90,7 +90,7 @@ def _peer(root: pathlib.Path, files: list[pathlib.Path]) -> None:
     if not checkov.exists():
         print("installing checkov into bench/.peer-venv (once) ...", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "checkov"], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "checkov"], check=True, stderr=subprocess.DEVNULL)
     with tempfile.TemporaryDirectory() as tmp:
         sub = pathlib.Path(tmp) / "slice"
         sub.mkdir()
