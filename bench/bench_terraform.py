@@ -18,11 +18,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import yaml
-
 from guardrails.engine import Engine
-from guardrails.policy.compile import compile_native
-from guardrails.policy.load import RuleSet
+from guardrails.policy.load import RuleSet, load_rules
 from guardrails.scan import scan
 from guardrails.sources import terraform
 
@@ -63,12 +60,7 @@ def make_plan(n: int = CHANGES) -> dict[str, Any]:
 
 
 def _rules() -> RuleSet:
-    rules = []
-    for f in sorted((REPO / "rules" / "terraform").glob("*.yaml")):
-        if not f.name.endswith(".test.yaml"):
-            doc = yaml.safe_load(f.read_text())
-            rules.append(compile_native(doc["metadata"]["name"], doc["spec"], source=None))
-    return RuleSet(rules=tuple(rules))
+    return load_rules(builtin=True, profiles=("terraform",))
 
 
 def _time(fn: Callable[[], Any]) -> float:

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import pathlib
 
-import yaml
-
 from guardrails.model import Status
-from guardrails.policy.compile import compile_native
-from guardrails.policy.load import RuleSet
+from guardrails.policy.load import RuleSet, load_rules
 from guardrails.scan import scan
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -17,12 +14,7 @@ EXAMPLES = REPO / "examples" / "terraform"
 
 
 def terraform_rules() -> RuleSet:
-    rules = []
-    for f in sorted((REPO / "rules" / "terraform").glob("*.yaml")):
-        if not f.name.endswith(".test.yaml"):
-            doc = yaml.safe_load(f.read_text())
-            rules.append(compile_native(doc["metadata"]["name"], doc["spec"], source=None))
-    return RuleSet(rules=tuple(rules))
+    return load_rules(builtin=True, profiles=("terraform",))
 
 
 EXPECTED = {

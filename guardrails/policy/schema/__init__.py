@@ -81,48 +81,49 @@ RULE_SPEC_KEYS: dict[str, Any] = {
 }
 
 
+def _document(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """The envelope every native document shares: apiVersion, kind, metadata, spec."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["apiVersion", "kind", "metadata", "spec"],
+        "properties": {
+            "apiVersion": {"const": "guardrails.dev/v1"},
+            "kind": {"const": kind},
+            "metadata": _METADATA,
+            "spec": spec,
+        },
+    }
+
+
 def build() -> dict[str, Any]:
     """The full schema: base vocabulary plus each check's parameter schema under its key."""
     from guardrails import checks
 
     check_props = {key: {"$ref": f"#/$defs/check.{key}"} for key in checks.CHECKS}
     defs = {f"check.{key}": dict(checks.get(key).schema) for key in checks.CHECKS}
-    rule = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["apiVersion", "kind", "metadata", "spec"],
-        "properties": {
-            "apiVersion": {"const": "guardrails.dev/v1"},
-            "kind": {"const": "Rule"},
-            "metadata": _METADATA,
-            "spec": {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": {**RULE_SPEC_KEYS, **check_props},
+    rule = _document(
+        "Rule",
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {**RULE_SPEC_KEYS, **check_props},
+        },
+    )
+    exception = _document(
+        "Exception",
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["rules", "reason"],
+            "properties": {
+                "rules": {**_STRINGS, "minItems": 1, "description": "Rule names or globs waived."},
+                "match": _MATCH,
+                "reason": {"type": "string", "minLength": 1},
+                "expires": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
             },
         },
-    }
-    exception = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["apiVersion", "kind", "metadata", "spec"],
-        "properties": {
-            "apiVersion": {"const": "guardrails.dev/v1"},
-            "kind": {"const": "Exception"},
-            "metadata": _METADATA,
-            "spec": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["rules", "reason"],
-                "properties": {
-                    "rules": {**_STRINGS, "minItems": 1, "description": "Rule names or globs waived."},
-                    "match": _MATCH,
-                    "reason": {"type": "string", "minLength": 1},
-                    "expires": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
-                },
-            },
-        },
-    }
+    )
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://guardrails.dev/schemas/rule.schema.json",
