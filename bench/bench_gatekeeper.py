@@ -24,7 +24,7 @@ from guardrails.gatekeeper import native
 from guardrails.gatekeeper import template as gk_template
 from guardrails.model import Origin, Resource
 from guardrails.policy.compile import CompiledRule
-from guardrails.testing import gator
+from guardrails.ruletest import gator
 
 SIZE = 10_000
 # rego-cpp takes milliseconds per object for the resource templates: the Rego path (and the

@@ -1,7 +1,7 @@
 """`guardrails test [PATH...]`: find rule test files, run each through its format, report like a test runner.
 
 Test files are recognised by content, not name: any YAML document whose apiVersion group and
-kind are in `testing.FORMATS` (our `RuleTest`, Kyverno's `Test`, gator's `Suite`).
+kind are in `ruletest.FORMATS` (our `RuleTest`, Kyverno's `Test`, gator's `Suite`).
 Exit 0 when every case passes, 1 on any mismatch, 2 when a test file itself is broken or no
 test file was found.
 """
@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from guardrails import testing
+from guardrails import ruletest
 from guardrails.errors import GuardrailsError, SourceError, UsageError
 from guardrails.model import Location
 
@@ -62,7 +62,7 @@ def _walk(top: pathlib.Path) -> Iterator[pathlib.Path]:
 
 
 def _kinds() -> tuple[str, ...]:
-    return tuple({kind for _, kind in testing.FORMATS})
+    return tuple({kind for _, kind in ruletest.FORMATS})
 
 
 def _display(path: pathlib.Path) -> pathlib.Path:
@@ -108,10 +108,10 @@ def _format(doc: Any) -> str | None:
     if not isinstance(api_version, str) or not isinstance(kind, str):
         return None
     group = api_version.rpartition("/")[0] if "/" in api_version else ""
-    return testing.FORMATS.get((group, kind))
+    return ruletest.FORMATS.get((group, kind))
 
 
-def _case_line(c: testing.CaseResult, strict: bool) -> str:
+def _case_line(c: ruletest.CaseResult, strict: bool) -> str:
     if c.ok and c.lenient:
         if strict:
             return f"  FAIL  {c.name}: expected {c.expected}, but the rule did not apply (--strict)"
@@ -127,9 +127,9 @@ def run(args: argparse.Namespace, io: Any) -> int:
     passed = failed = errors = files = 0
     for path, found in discover(args.paths or ["."]):
         files += 1
-        results: list[testing.FileResult]
+        results: list[ruletest.FileResult]
         if isinstance(found, GuardrailsError):
-            results = [testing.FileResult(path.as_posix(), errors=(found,))]
+            results = [ruletest.FileResult(path.as_posix(), errors=(found,))]
         else:
             results = []
             for doc in found:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from guardrails.testing import gator
+from guardrails.ruletest import gator
 from tests.conftest import SHARED
 
 ROOT = SHARED / "conformance" / "gatekeeper"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from guardrails.testing import kyverno
+from guardrails.ruletest import kyverno
 from tests.conftest import SHARED
 
 ROOT = SHARED / "conformance" / "kyverno"

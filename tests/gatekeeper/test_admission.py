@@ -6,8 +6,8 @@ import pytest
 
 from guardrails.engine import Engine
 from guardrails.reporters import admission as admission_reporter
+from guardrails.ruletest import gator
 from guardrails.sources import admission as admission_source
-from guardrails.testing import gator
 from tests.conftest import SHARED
 
 LIB = SHARED / "conformance" / "gatekeeper" / "general" / "disallowedtags"

@@ -12,7 +12,7 @@ import yaml
 
 from guardrails.gatekeeper import native
 from guardrails.gatekeeper import template as gk_template
-from guardrails.testing import gator
+from guardrails.ruletest import gator
 from tests.conftest import SHARED
 
 ROOT = SHARED / "conformance" / "gatekeeper"

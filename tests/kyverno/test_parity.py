@@ -95,7 +95,7 @@ def test_engine_agrees_with_the_test_runner(suite: dict[str, Any]) -> None:
     import yaml
 
     from guardrails.model import Status
-    from guardrails.testing import kyverno
+    from guardrails.ruletest import kyverno
 
     path = ROOT / suite["test"]
     loaded = kyverno.load_suite(str(path), yaml.safe_load(path.read_text()))

@@ -6,7 +6,7 @@ import pytest
 
 from guardrails.errors import RuleFileError
 from guardrails.model import Action, Origin, Resource
-from guardrails.testing import gator
+from guardrails.ruletest import gator
 
 TEMPLATE = """\
 apiVersion: templates.gatekeeper.sh/v1

@@ -8,7 +8,7 @@ import textwrap
 import pytest
 import yaml
 
-from guardrails.testing import native
+from guardrails.ruletest import native
 
 RULE = """\
 apiVersion: guardrails.dev/v1

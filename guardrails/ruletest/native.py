@@ -39,8 +39,8 @@ from guardrails.errors import GuardrailsError, RuleFileError
 from guardrails.model import FieldPath, Location, Origin, Resource, RuleResult, Status, Violation
 from guardrails.policy.compile import CompiledRule
 from guardrails.policy.load import load_rules
+from guardrails.ruletest import CaseResult, FileResult
 from guardrails.sources import locate, terraform, yamldocs
-from guardrails.testing import CaseResult, FileResult
 
 __all__ = ["EXPECTED", "run_file"]
 

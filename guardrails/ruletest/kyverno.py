@@ -19,8 +19,8 @@ from guardrails.errors import GuardrailsError, RuleFileError, SourceError
 from guardrails.kyverno.policy import CompiledPolicy, compile_policy
 from guardrails.kyverno.validate import Response
 from guardrails.model import Location, Origin, Resource
+from guardrails.ruletest import CaseResult, FileResult
 from guardrails.sources import yamldocs
-from guardrails.testing import CaseResult, FileResult
 
 __all__ = ["Suite", "load_suite", "responses", "run_file", "score"]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from guardrails.testing import FORMATS, kyverno
+from guardrails.ruletest import FORMATS, kyverno
 
 POLICY = """\
 apiVersion: kyverno.io/v1
@@ -89,7 +89,7 @@ def row(rule: str, result: str, *names: str, kind: str = "Pod") -> dict[str, Any
 
 
 def test_registered() -> None:
-    assert FORMATS[("cli.kyverno.io", "Test")] == "guardrails.testing.kyverno"
+    assert FORMATS[("cli.kyverno.io", "Test")] == "guardrails.ruletest.kyverno"
 
 
 def test_rows(tmp_path: pathlib.Path) -> None:

@@ -5,7 +5,7 @@ import pathlib
 import pytest
 import yaml
 
-from guardrails.testing import gator
+from guardrails.ruletest import gator
 from tests.conftest import SHARED
 
 ROOT = SHARED / "conformance" / "gatekeeper"

@@ -24,7 +24,7 @@ from guardrails.model import FieldPath, Location, Origin, Resource, Status
 from guardrails.policy.compile import CompiledRule
 from guardrails.policy.dialects import gatekeeper as dialect
 from guardrails.policy.dialects.context import LoadContext
-from guardrails.testing import CaseResult, FileResult
+from guardrails.ruletest import CaseResult, FileResult
 
 __all__ = ["Assertion", "CaseOutcome", "Context", "load_rules", "run_case", "run_file", "run_suite"]
 

@@ -1,9 +1,9 @@
 """Rule test files (`guardrails test`): one module per format, one result model for all.
 
 Formats, by the test document's apiVersion group and kind:
-  guardrails.dev/RuleTest          our own            guardrails.testing.native
-  cli.kyverno.io/Test              kyverno-test.yaml  guardrails.testing.kyverno
-  test.gatekeeper.sh/Suite         gator suite.yaml   guardrails.testing.gator
+  guardrails.dev/RuleTest          our own            guardrails.ruletest.native
+  cli.kyverno.io/Test              kyverno-test.yaml  guardrails.ruletest.kyverno
+  test.gatekeeper.sh/Suite         gator suite.yaml   guardrails.ruletest.gator
 Each module has `run_file(path, doc, *, strict) -> FileResult`.
 """
 
@@ -17,9 +17,9 @@ __all__ = ["FORMATS", "CaseResult", "FileResult"]
 
 # (apiVersion group, kind) -> module
 FORMATS: dict[tuple[str, str], str] = {
-    ("guardrails.dev", "RuleTest"): "guardrails.testing.native",
-    ("test.gatekeeper.sh", "Suite"): "guardrails.testing.gator",
-    ("cli.kyverno.io", "Test"): "guardrails.testing.kyverno",
+    ("guardrails.dev", "RuleTest"): "guardrails.ruletest.native",
+    ("test.gatekeeper.sh", "Suite"): "guardrails.ruletest.gator",
+    ("cli.kyverno.io", "Test"): "guardrails.ruletest.kyverno",
 }
 
 
