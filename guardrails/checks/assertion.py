@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from guardrails.checks import jmes
 from guardrails.checks.base import Check, CheckFn, ParamError
 from guardrails.checks.text import quote
 from guardrails.kube import paths
+from guardrails.lang import jmespath as jmes
 from guardrails.model import FieldPath, Resource, Violation
 
 __all__ = ["ASSERT"]

@@ -20,10 +20,11 @@ import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from guardrails.checks import jmes, operators
 from guardrails.checks.base import Check, CheckFn, ParamError
 from guardrails.checks.text import quote
 from guardrails.kube import paths
+from guardrails.lang import jmespath as jmes
+from guardrails.lang import operators
 from guardrails.model import FieldPath, Resource, Violation
 
 __all__ = ["DENY", "compile_conditions"]

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from guardrails.checks.base import Check, CheckFn, ParamError
-from guardrails.checks.pattern_tree import Node, Outcome, compile_pattern, match, parse_anchor, path_text
+from guardrails.lang.pattern import Node, Outcome, compile_pattern, match, parse_anchor, path_text
 from guardrails.model import FieldPath, Resource, Status, Violation
 
 __all__ = [

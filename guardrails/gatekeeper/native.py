@@ -12,9 +12,9 @@ import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from guardrails.gatekeeper import opa
-from guardrails.gatekeeper.opa import UNDEFINED, fmt, get, items, truthy
 from guardrails.gatekeeper.template import Template
+from guardrails.lang import opa
+from guardrails.lang.opa import UNDEFINED, fmt, get, items, truthy
 
 __all__ = ["FAST_PATHS", "compile", "fingerprint", "supports"]
 

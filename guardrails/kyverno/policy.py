@@ -13,9 +13,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from guardrails.kyverno import autogen, conditions, match
+from guardrails.kyverno import autogen, match
 from guardrails.kyverno.rule import KyvernoRule
 from guardrails.kyverno.validate import Validator
+from guardrails.lang import conditions
 from guardrails.model import FieldPath
 
 __all__ = ["CompiledPolicy", "PolicyProblem", "RuleInfo", "compile_policy"]

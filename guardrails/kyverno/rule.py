@@ -13,8 +13,10 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from guardrails.kyverno import images, match, query, variables
+from guardrails.kyverno import images, match
 from guardrails.kyverno.validate import Context, Response, Validator
+from guardrails.lang import jmespath_kyverno as query
+from guardrails.lang import templates as variables
 from guardrails.model import Resource, Status
 
 __all__ = ["KyvernoRule", "context_data", "target_of"]

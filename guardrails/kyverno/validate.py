@@ -14,7 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from guardrails.checks import pattern
-from guardrails.kyverno import conditions, query, variables
+from guardrails.lang import conditions
+from guardrails.lang import jmespath_kyverno as query
+from guardrails.lang import templates as variables
 from guardrails.model import FieldPath, Status
 
 __all__ = ["Context", "ForEach", "Response", "Validator"]

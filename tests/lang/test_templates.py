@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from guardrails.kyverno import variables
+from guardrails.lang import templates as variables
 
 DATA: dict[str, Any] = {
     "request": {

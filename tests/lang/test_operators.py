@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guardrails.checks import operators
+from guardrails.lang import operators
 
 CASES: list[tuple[str, Any, Any, bool]] = [
     # Equals: typed, deep, durations, quantities, wildcards (the value is the pattern)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from guardrails.kyverno import query
+from guardrails.lang import jmespath_kyverno as query
 
 CASES: list[tuple[str, Any]] = [
     ("to_upper('abc')", "ABC"),

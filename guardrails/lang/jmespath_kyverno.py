@@ -17,7 +17,7 @@ import jmespath.exceptions
 import jmespath.parser
 import jmespath.visitor
 
-from guardrails.kyverno import jmespath_functions
+from guardrails.lang import jmespath_functions
 
 __all__ = ["NotFound", "QueryError", "compile", "search"]
 

@@ -14,7 +14,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from guardrails.kube import golang, selectors
+from guardrails.kube import selectors
+from guardrails.lang import golang
 
 __all__ = ["Predicate", "compile_scalar", "operator_of"]
 

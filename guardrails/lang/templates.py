@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from guardrails.kyverno import query
+from guardrails.lang import jmespath_kyverno as query
 
 __all__ = ["SubstitutionError", "go_json", "has_variables", "substitute", "substitute_string"]
 

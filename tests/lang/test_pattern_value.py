@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from guardrails.checks import pattern_value
+from guardrails.lang import pattern_value
 
 CASES: list[tuple[Any, Any, bool]] = [
     # (pattern, value, matches)

@@ -23,7 +23,8 @@ from typing import Any, TypeVar, cast
 
 import jmespath.functions as jf
 
-from guardrails.kube import golang, selectors
+from guardrails.kube import selectors
+from guardrails.lang import golang
 
 __all__ = ["FunctionError", "KyvernoFunctions", "go_template"]
 

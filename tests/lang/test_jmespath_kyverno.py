@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from guardrails.kyverno import query
+from guardrails.lang import jmespath_kyverno as query
 
 DATA: dict[str, Any] = {
     "request": {

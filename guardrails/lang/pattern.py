@@ -18,8 +18,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from guardrails.checks import pattern_value
-from guardrails.kube import golang, selectors
+from guardrails.kube import selectors
+from guardrails.lang import golang, pattern_value
 from guardrails.model import FieldPath, Status
 
 __all__ = ["Node", "Outcome", "compile_pattern", "match", "path_text"]

@@ -28,8 +28,8 @@ from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
 
-from guardrails.checks import pattern_value
-from guardrails.kube import golang, quantity, selectors
+from guardrails.kube import quantity, selectors
+from guardrails.lang import golang, pattern_value
 
 __all__ = ["DEPRECATED", "OPERATORS", "compare", "resolve", "wildcard"]
 

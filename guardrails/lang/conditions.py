@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from guardrails.checks import operators
-from guardrails.kyverno import variables
+from guardrails.lang import operators
+from guardrails.lang import templates as variables
 
 __all__ = ["ConditionError", "check", "join_non_empty", "validate_block"]
 

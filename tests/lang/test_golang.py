@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from guardrails.kube import golang
+from guardrails.lang import golang
 
 S = 1_000_000_000
 
