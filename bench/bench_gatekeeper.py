@@ -19,11 +19,11 @@ from typing import Any
 
 import yaml
 
+from guardrails.dialects.gatekeeper import fastpaths as native
+from guardrails.dialects.gatekeeper import template as gk_template
 from guardrails.engine import Engine
-from guardrails.gatekeeper import native
-from guardrails.gatekeeper import template as gk_template
 from guardrails.model import Origin, Resource
-from guardrails.policy.compile import CompiledRule
+from guardrails.rule import CompiledRule
 from guardrails.ruletest import gator
 
 SIZE = 10_000
@@ -130,8 +130,8 @@ def _run(rules: Sequence[CompiledRule], resources: Sequence[Resource]) -> tuple[
 
 def _rego_breakdown(resources: Sequence[Resource]) -> None:
     """Where the Rego path spends its time, for one template with a typical constraint."""
-    from guardrails.gatekeeper.rego import RegoProgram
-    from guardrails.gatekeeper.review import review
+    from guardrails.dialects.gatekeeper.rego import RegoProgram
+    from guardrails.dialects.gatekeeper.review import review
 
     t = gk_template.parse(yaml.safe_load((ROOT / "general" / "containerlimits" / "template.yaml").read_text()))
     assert t.rego is not None and t.package is not None

@@ -48,7 +48,7 @@ def _policy_files() -> list[pathlib.Path]:
 def _native_twins(files: list[pathlib.Path]) -> list[Any]:
     """Each Kyverno pattern/anyPattern rule as a native rule with the same pattern on Pods
     (pod controllers through the engine's pod templates, as autogen does for Kyverno)."""
-    from guardrails.policy.compile import compile_native
+    from guardrails.dialects.native import compile_native
 
     out = []
     for f in files:
@@ -66,7 +66,7 @@ def _native_twins(files: list[pathlib.Path]) -> list[Any]:
 def run(options: argparse.Namespace) -> None:
     from guardrails.engine import Engine
     from guardrails.policy.load import load_rules
-    from guardrails.sources import yamldocs
+    from guardrails.sources import documents as yamldocs
 
     if not SHARED.is_dir():
         print(f"skipped: no conformance data at {SHARED}")

@@ -21,7 +21,7 @@ from typing import Any
 from guardrails.engine import Engine
 from guardrails.policy.load import RuleSet, load_rules
 from guardrails.scan import scan
-from guardrails.sources import terraform
+from guardrails.sources.terraform import plan as terraform
 
 CHANGES = 5000
 RUNS = 7

@@ -21,7 +21,7 @@ from guardrails.model import (
     Status,
     Violation,
 )
-from guardrails.policy.compile import CompiledRule
+from guardrails.rule import CompiledRule
 
 __version__ = "0.1.0"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 
+from guardrails import waivers as waivers_mod
 from guardrails.kube import workloads
 from guardrails.model import (
     Action,
@@ -22,9 +23,8 @@ from guardrails.model import (
     Status,
     Violation,
 )
-from guardrails.policy import waivers as waivers_mod
-from guardrails.policy.compile import CompiledRule
-from guardrails.policy.waivers import Waiver
+from guardrails.rule import CompiledRule
+from guardrails.waivers import Waiver
 
 __all__ = ["Engine"]
 

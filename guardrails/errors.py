@@ -6,6 +6,9 @@
     ├── ConfigError            .guardrails.yaml is invalid
     └── UsageError             a bad flag or argument combination
 
+    ParamError (a ValueError)  one bad field inside a check's or policy's parameters, with its
+                               path; the loader turns it into a RuleFileError at that line
+
 A RuleFileError can carry more problems than the one it shows (`more`): `guardrails rules lint`
 prints all of them, the one-line CLI message picks the most relevant and counts the rest.
 """
@@ -14,11 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from guardrails.model import Location
+from guardrails.model import FieldPath, Location
 
 __all__ = [
     "ConfigError",
     "GuardrailsError",
+    "ParamError",
     "RuleFileError",
     "SourceError",
     "UsageError",
@@ -85,3 +89,11 @@ class ConfigError(GuardrailsError):
 
 class UsageError(GuardrailsError):
     pass
+
+class ParamError(ValueError):
+    """A check parameter is invalid. `path` is relative to the check's params."""
+
+    def __init__(self, message: str, path: FieldPath = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path

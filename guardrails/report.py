@@ -7,8 +7,8 @@ import dataclasses
 
 from guardrails.errors import GuardrailsError
 from guardrails.model import Finding, Severity, Status
-from guardrails.policy.compile import CompiledRule
-from guardrails.policy.waivers import Waiver
+from guardrails.rule import CompiledRule
+from guardrails.waivers import Waiver
 
 __all__ = ["ScanReport"]
 

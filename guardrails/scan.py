@@ -20,7 +20,9 @@ from guardrails.errors import GuardrailsError, SourceError
 from guardrails.model import Finding, Location, Resource
 from guardrails.policy.load import RuleSet, load_rules
 from guardrails.report import ScanReport
-from guardrails.sources import locate, terraform, walk, yamldocs
+from guardrails.sources import documents as yamldocs
+from guardrails.sources import locate, walk
+from guardrails.sources.terraform import plan as terraform
 
 __all__ = ["FileResult", "RuleLoader", "scan", "scan_text"]
 
@@ -122,7 +124,7 @@ def _gatekeeper(ruleset: RuleSet) -> Any:
     """The Gatekeeper dialect, imported only when Gatekeeper rules are loaded (it is heavy)."""
     if not any(r.dialect == "gatekeeper" for r in ruleset.rules):
         return None
-    from guardrails.policy.dialects import gatekeeper
+    from guardrails.dialects.gatekeeper import adapter as gatekeeper
 
     return gatekeeper
 

@@ -7,8 +7,8 @@ import pathlib
 from collections.abc import Iterable
 
 from guardrails.model import Action, Resource, Severity, Violation
-from guardrails.policy.compile import CompiledRule
 from guardrails.policy.load import RuleSet
+from guardrails.rule import CompiledRule
 
 
 def _team(r: Resource) -> Iterable[Violation]:

@@ -8,9 +8,10 @@ from collections.abc import Iterable
 import pytest
 
 from guardrails.engine import Engine
+from guardrails.kube.match import compile_match
 from guardrails.model import Origin, Resource, Severity, Status, Violation
-from guardrails.policy.compile import CompiledRule, compile_match
-from guardrails.policy.waivers import compile_waiver
+from guardrails.rule import CompiledRule
+from guardrails.waivers import compile_waiver
 
 ORIGIN = Origin("test.yaml")
 

@@ -18,9 +18,9 @@ import yaml
 from guardrails.engine import Engine
 from guardrails.model import Status
 from guardrails.policy import profiles
-from guardrails.policy.compile import CompiledRule
 from guardrails.policy.load import load_rules
-from guardrails.sources import yamldocs
+from guardrails.rule import CompiledRule
+from guardrails.sources import documents as yamldocs
 from tests.conftest import REPO, CliRunner
 
 RULES = REPO / "rules"

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
+from guardrails.dialects.native import compile_native
 from guardrails.engine import Engine
 from guardrails.model import Severity, Status
-from guardrails.policy.compile import compile_native
 from guardrails.policy.load import RuleSet
 from guardrails.scan import scan
-from guardrails.sources import terraform
-from tests.sources.test_terraform import SHARED, change, plan
+from guardrails.sources.terraform import plan as terraform
+from tests.sources.terraform.test_plan import SHARED, change, plan
 
 
 def rules(*specs: tuple[str, dict[str, Any]]) -> RuleSet:
@@ -108,7 +108,7 @@ def test_values_known_after_apply_are_unknown_not_failures(
 
 
 def test_unknown_image_in_a_mapped_kubernetes_workload_is_unknown() -> None:
-    from tests.sources.test_terraform_k8s import DEPLOYMENT, UNKNOWN
+    from tests.sources.terraform.test_kubernetes import DEPLOYMENT, UNKNOWN
 
     rc = change("kubernetes_deployment_v1.web", json.loads(json.dumps(DEPLOYMENT)), unknown=UNKNOWN)
     after = rc["change"]["after"]

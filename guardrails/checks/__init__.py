@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import importlib
 
-from guardrails.checks.base import Check, CheckFn, ParamError
+from guardrails.checks.base import Check, CheckFn
 
-__all__ = ["CHECKS", "Check", "CheckFn", "ParamError", "get"]
+__all__ = ["CHECKS", "Check", "CheckFn", "get"]
 
 # key -> (module, attribute)
 CHECKS: dict[str, tuple[str, str]] = {

@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from guardrails.checks.base import Check, CheckFn, ParamError
-from guardrails.checks.text import quote
+from guardrails.checks.base import Check, CheckFn
+from guardrails.errors import ParamError
 from guardrails.kube import paths
 from guardrails.lang import jmespath as jmes
+from guardrails.lang.quote import quote
 from guardrails.model import FieldPath, Resource, Violation
 
 __all__ = ["ASSERT"]

@@ -2,7 +2,7 @@
 
 `compile(params)` validates and precompiles (regexes, globs, JMESPath) once, at rule load,
 and returns a pure function `Resource -> Iterable[Violation]`. A bad parameter raises
-`ParamError` naming the offending sub-path of the params; the rule loader turns it into a
+`errors.ParamError` naming the offending sub-path of the params; the rule loader turns it into a
 RuleFileError with the rule file's line.
 """
 
@@ -12,20 +12,13 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from guardrails.model import FieldPath, Resource, Violation
+from guardrails.model import Resource, Violation
 
-__all__ = ["Check", "CheckFn", "ParamError"]
+__all__ = ["Check", "CheckFn"]
 
 CheckFn = Callable[[Resource], Iterable[Violation]]
 
 
-class ParamError(ValueError):
-    """A check parameter is invalid. `path` is relative to the check's params."""
-
-    def __init__(self, message: str, path: FieldPath = ()) -> None:
-        super().__init__(message)
-        self.message = message
-        self.path = path
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -20,11 +20,12 @@ import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from guardrails.checks.base import Check, CheckFn, ParamError
-from guardrails.checks.text import quote
+from guardrails.checks.base import Check, CheckFn
+from guardrails.errors import ParamError
 from guardrails.kube import paths
 from guardrails.lang import jmespath as jmes
 from guardrails.lang import operators
+from guardrails.lang.quote import quote
 from guardrails.model import FieldPath, Resource, Violation
 
 __all__ = ["DENY", "compile_conditions"]

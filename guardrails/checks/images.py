@@ -21,9 +21,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from guardrails.checks.base import Check, CheckFn, ParamError
-from guardrails.checks.text import quote
+from guardrails.checks.base import Check, CheckFn
+from guardrails.errors import ParamError
 from guardrails.kube import images, selectors, workloads
+from guardrails.lang.quote import quote
 from guardrails.model import Resource, Violation
 
 __all__ = ["IMAGES", "compile_pattern", "container_noun"]

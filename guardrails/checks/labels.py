@@ -12,9 +12,10 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from guardrails.checks.base import Check, CheckFn, ParamError
-from guardrails.checks.text import quote
+from guardrails.checks.base import Check, CheckFn
+from guardrails.errors import ParamError
 from guardrails.kube import paths
+from guardrails.lang.quote import quote
 from guardrails.model import Resource, Violation
 
 __all__ = ["REQUIRED_ANNOTATIONS", "REQUIRED_LABELS"]

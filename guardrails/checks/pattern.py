@@ -12,7 +12,8 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from guardrails.checks.base import Check, CheckFn, ParamError
+from guardrails.checks.base import Check, CheckFn
+from guardrails.errors import ParamError
 from guardrails.lang.pattern import Node, Outcome, compile_pattern, match, parse_anchor, path_text
 from guardrails.model import FieldPath, Resource, Status, Violation
 

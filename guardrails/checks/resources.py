@@ -19,10 +19,11 @@ from collections.abc import Iterator, Mapping
 from fractions import Fraction
 from typing import Any
 
-from guardrails.checks.base import Check, CheckFn, ParamError
+from guardrails.checks.base import Check, CheckFn
 from guardrails.checks.images import container_noun
-from guardrails.checks.text import quote
+from guardrails.errors import ParamError
 from guardrails.kube import paths, quantity, workloads
+from guardrails.lang.quote import quote
 from guardrails.model import FieldPath, Resource, Violation
 
 __all__ = ["RESOURCES"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from guardrails.policy import profiles
-from guardrails.policy.compile import CompiledRule
+from guardrails.rule import CompiledRule
 
 __all__ = ["reference", "table"]
 

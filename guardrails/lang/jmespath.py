@@ -20,8 +20,8 @@ import jmespath
 import jmespath.exceptions
 import jmespath.parser
 
-from guardrails.checks.base import ParamError
-from guardrails.checks.text import quote
+from guardrails.errors import ParamError
+from guardrails.lang.quote import quote
 from guardrails.model import FieldPath, Resource
 
 __all__ = [

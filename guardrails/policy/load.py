@@ -20,16 +20,16 @@ from typing import Any
 
 import yaml
 
+from guardrails import dialects
+from guardrails.dialects.context import LoadContext
 from guardrails.errors import GuardrailsError, RuleFileError, UsageError
 from guardrails.model import FieldPath, Location
-from guardrails.policy import dialects
 from guardrails.policy import profiles as profiles_
-from guardrails.policy.compile import CompiledRule
-from guardrails.policy.dialects.context import LoadContext
 from guardrails.policy.validate import best, validate_native
-from guardrails.policy.waivers import Waiver
+from guardrails.rule import CompiledRule
+from guardrails.sources.documents import decode
 from guardrails.sources.locate import node_location
-from guardrails.sources.yamldocs import decode
+from guardrails.waivers import Waiver
 
 __all__ = ["RuleSet", "builtin_root", "lint_rules", "load_rules", "rule_files"]
 

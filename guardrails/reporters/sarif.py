@@ -12,12 +12,11 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
-from guardrails import __version__, baseline
+from guardrails import __version__, baseline, waivers
 from guardrails.model import Finding, Severity, Status
-from guardrails.policy import waivers
-from guardrails.policy.compile import CompiledRule
 from guardrails.report import ScanReport
 from guardrails.reporters import ReportOptions, common
+from guardrails.rule import CompiledRule
 
 __all__ = ["write"]
 

@@ -18,12 +18,12 @@ from typing import Any
 
 import yaml
 
+from guardrails.dialects.context import LoadContext
+from guardrails.dialects.gatekeeper import adapter as dialect
 from guardrails.engine import Engine
 from guardrails.errors import GuardrailsError, RuleFileError, SourceError
 from guardrails.model import FieldPath, Location, Origin, Resource, Status
-from guardrails.policy.compile import CompiledRule
-from guardrails.policy.dialects import gatekeeper as dialect
-from guardrails.policy.dialects.context import LoadContext
+from guardrails.rule import CompiledRule
 from guardrails.ruletest import CaseResult, FileResult
 
 __all__ = ["Assertion", "CaseOutcome", "Context", "load_rules", "run_case", "run_file", "run_suite"]

@@ -15,12 +15,12 @@ import pathlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from guardrails.dialects.kyverno.policy import CompiledPolicy, compile_policy
+from guardrails.dialects.kyverno.validate import Response
 from guardrails.errors import GuardrailsError, RuleFileError, SourceError
-from guardrails.kyverno.policy import CompiledPolicy, compile_policy
-from guardrails.kyverno.validate import Response
 from guardrails.model import Location, Origin, Resource
 from guardrails.ruletest import CaseResult, FileResult
-from guardrails.sources import yamldocs
+from guardrails.sources import documents as yamldocs
 
 __all__ = ["Suite", "load_suite", "responses", "run_file", "score"]
 

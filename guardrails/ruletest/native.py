@@ -37,10 +37,12 @@ import yaml
 from guardrails.engine import Engine
 from guardrails.errors import GuardrailsError, RuleFileError
 from guardrails.model import FieldPath, Location, Origin, Resource, RuleResult, Status, Violation
-from guardrails.policy.compile import CompiledRule
 from guardrails.policy.load import load_rules
+from guardrails.rule import CompiledRule
 from guardrails.ruletest import CaseResult, FileResult
-from guardrails.sources import locate, terraform, yamldocs
+from guardrails.sources import documents as yamldocs
+from guardrails.sources import locate
+from guardrails.sources.terraform import plan as terraform
 
 __all__ = ["EXPECTED", "run_file"]
 

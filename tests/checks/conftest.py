@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from guardrails.checks.base import Check
+from guardrails.dialects.native import compile_native
 from guardrails.engine import Engine
 from guardrails.model import FieldPath, Origin, Resource
-from guardrails.policy.compile import compile_native
 
 ORIGIN = Origin("test.yaml")
 

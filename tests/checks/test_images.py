@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from guardrails.checks import get
-from guardrails.checks.base import ParamError
 from guardrails.checks.images import compile_pattern
+from guardrails.errors import ParamError
 from guardrails.kube import images
 from guardrails.model import FieldPath
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from guardrails.checks import get
-from guardrails.checks.base import ParamError
+from guardrails.errors import ParamError
 from guardrails.model import FieldPath
 
 from .conftest import Workload, run_check, run_engine

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from guardrails.checks import pattern
-from guardrails.checks.base import ParamError
+from guardrails.errors import ParamError
 from guardrails.model import Origin, Resource, Status
 
 POD: dict[str, Any] = {

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from guardrails.checks.base import ParamError
-from guardrails.checks.text import quote
+from guardrails.errors import ParamError
 from guardrails.lang import jmespath as jmes
+from guardrails.lang.quote import quote
 from guardrails.model import FieldPath
 
 DATA = {"metadata": {"name": "web", "labels": {"app.kubernetes.io/name": "shop"}}, "spec": {"replicas": 2, "items": [1, 2]}}

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from guardrails import waivers
 from guardrails.engine import Engine
 from guardrails.model import Action, Origin, Resource, Severity, Status, Violation
-from guardrails.policy import waivers
-from guardrails.policy.compile import CompiledRule
+from guardrails.rule import CompiledRule
 
 REASON = "debug pod, removed after the incident (INC-42)"
 

@@ -15,8 +15,8 @@ import pytest
 
 from guardrails.errors import SourceError
 from guardrails.model import Action, Finding, Location, Origin, ResourceRef, Severity, Status
-from guardrails.policy.compile import CompiledRule
 from guardrails.report import ScanReport
+from guardrails.rule import CompiledRule
 
 
 def _shared() -> pathlib.Path:

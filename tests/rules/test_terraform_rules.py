@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 import yaml
 
+from guardrails.dialects.native import compile_native
 from guardrails.engine import Engine
 from guardrails.model import Status
-from guardrails.policy.compile import CompiledRule, compile_native
-from guardrails.sources import terraform
-from tests.sources.test_terraform import change, plan
+from guardrails.rule import CompiledRule
+from guardrails.sources.terraform import plan as terraform
+from tests.sources.terraform.test_plan import change, plan
 
 RULES_DIR = pathlib.Path(__file__).resolve().parents[2] / "rules" / "terraform"
 TAGS = {"team": "shop", "environment": "prod", "service": "web"}

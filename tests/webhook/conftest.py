@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from guardrails import CompiledRule, Resource, Violation
-from guardrails.policy.compile import compile_native
+from guardrails.dialects.native import compile_native
 from guardrails.policy.load import RuleSet
 from webhook import certs
 from webhook.rules import RuleStore

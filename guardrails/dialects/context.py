@@ -1,0 +1,24 @@
+"""State shared by the dialects while one rule set loads (pure: no I/O).
+
+Gatekeeper constraints need their templates, which may come later or from another file, so a
+dialect can keep state here and compile the rest in its `finalize(context)`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from guardrails.errors import GuardrailsError
+from guardrails.waivers import Waiver
+
+__all__ = ["LoadContext"]
+
+
+@dataclasses.dataclass
+class LoadContext:
+    waivers: list[Waiver] = dataclasses.field(default_factory=list)
+    # Problems that do not stop loading (an unsupported Kyverno feature, a Rego builtin gap).
+    warnings: list[GuardrailsError] = dataclasses.field(default_factory=list)
+    # Per-dialect scratch space, keyed by the dialect's module name.
+    state: dict[str, Any] = dataclasses.field(default_factory=dict)

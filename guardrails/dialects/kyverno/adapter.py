@@ -1,0 +1,139 @@
+"""The Kyverno dialect: `ClusterPolicy` / `Policy` -> CompiledRules, `PolicyException` -> waivers.
+
+Every rule Kyverno would evaluate (the autogen ones included) becomes one CompiledRule whose
+check answers as Kyverno does; a rule that cannot be evaluated offline is `unsupported` (a
+SKIP with the reason, listed by `guardrails rules lint`). Problems name the file, line and the
+field path in words a Kyverno user knows: `spec.rules[0].validate.deny.conditions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from guardrails.dialects.context import LoadContext
+from guardrails.dialects.kyverno import match
+from guardrails.dialects.kyverno.policy import CompiledPolicy, RuleInfo, compile_policy
+from guardrails.dialects.kyverno.rule import KyvernoRule, target_of
+from guardrails.errors import RuleFileError
+from guardrails.kube import selectors
+from guardrails.model import Action, FieldPath, Location, Resource, Severity, Status, Violation
+from guardrails.rule import CompiledRule
+from guardrails.waivers import Waiver
+
+__all__ = ["compile_document", "field_text", "to_compiled"]
+
+_ALL_OPERATIONS = frozenset({"CREATE", "UPDATE", "DELETE", "CONNECT"})
+
+
+def field_text(path: FieldPath) -> str:
+    """`spec.rules[0].validate.deny`, the way Kyverno's own errors name fields."""
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "(document)"
+
+
+def _severity(text: str) -> Severity:
+    try:
+        return Severity.parse(text)
+    except ValueError:
+        return Severity.MEDIUM
+
+
+def _check(kr: KyvernoRule) -> Callable[[Resource], Iterable[Violation]]:
+    def check(resource: Resource) -> Iterable[Violation]:
+        if kr.unsupported is not None:
+            return (Violation(kr.unsupported, (), Status.SKIP),)
+        resp = kr.respond(resource, matched=True)
+        if resp is None:
+            return (Violation(f"rule {kr.name} gave no result (nothing to validate)", (), Status.SKIP),)
+        if resp.status is Status.PASS:
+            return ()
+        return (Violation(resp.message, resp.path, resp.status),)
+
+    return check
+
+
+def to_compiled(policy: CompiledPolicy, info: RuleInfo, *, source: Location | None) -> CompiledRule:
+    kr = info.rule
+    return CompiledRule(
+        name=kr.name,
+        check=_check(kr),
+        match=kr.applies,
+        severity=_severity(policy.severity),
+        action=Action.DENY if info.enforce else Action.AUDIT,
+        title=policy.title or policy.name,
+        description=policy.description,
+        category=policy.category,
+        source=source,
+        pod_templates=False,
+        operations=_ALL_OPERATIONS,
+        on_delete=True,
+        dialect="kyverno",
+        policy=policy.name,
+        unsupported=kr.unsupported,
+        check_key=info.check_key,
+        kinds=kr.kinds,
+        action_for=_action_for(info) if info.overrides else None,
+    )
+
+
+def _action_for(info: RuleInfo) -> Callable[[Resource], Action]:
+    def action(resource: Resource) -> Action:
+        return Action.DENY if info.enforce_for(resource.namespace, resource.namespace_labels) else Action.AUDIT
+
+    return action
+
+
+def _exception(doc: Mapping[str, Any], source: Location) -> Waiver:
+    meta = doc.get("metadata") or {}
+    spec = doc.get("spec") or {}
+    names: set[str] = set()
+    for ex in spec.get("exceptions") or ():
+        for r in ex.get("ruleNames") or ():
+            names.update({str(r), f"autogen-{r}", f"autogen-cronjob-{r}"})
+    selects = match.compile_filters(spec.get("match"), None)
+    reason = f"Kyverno PolicyException {meta.get('name', '')}".strip()
+    return Waiver(
+        name=str(meta.get("name", "")),
+        reason=reason,
+        rules=selectors.compile_globs(sorted(names)) if names else (lambda _: False),
+        match=lambda r: selects(target_of(r)),
+        source=source,
+    )
+
+
+def compile_document(
+    doc: Mapping[str, Any],
+    *,
+    source: Location,
+    locate: Callable[[FieldPath], Location],
+    context: LoadContext,
+) -> list[CompiledRule]:
+    kind = doc.get("kind")
+    if kind == "PolicyException":
+        context.waivers.append(_exception(doc, source))
+        return []
+    if kind not in ("ClusterPolicy", "Policy"):
+        name = (doc.get("metadata") or {}).get("name", "")
+        context.warnings.append(RuleFileError(
+            f"{doc.get('apiVersion')} {kind} {name!r} is not supported and was not loaded: "
+            "guardrails evaluates Kyverno ClusterPolicy and Policy validate rules", location=source))
+        return []
+    policy = compile_policy(doc)
+    if policy.problems:
+        errors = [
+            RuleFileError(f"{doc.get('kind')} {policy.name!r}: {field_text(p.path)}: {p.message}", location=locate(p.path))
+            for p in policy.problems
+        ]
+        raise RuleFileError(errors[0].message, location=errors[0].location, more=errors[1:])
+    out = []
+    for info in policy.rules:
+        where = locate(("spec", "rules", info.index))
+        if info.rule.unsupported is not None:
+            context.warnings.append(RuleFileError(
+                f"{policy.kind} {policy.name!r} rule {info.rule.name!r} is unsupported and will be skipped: "
+                f"{info.rule.unsupported}", location=where))
+        out.append(to_compiled(policy, info, source=where))
+    return out

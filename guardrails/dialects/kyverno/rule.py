@@ -1,0 +1,193 @@
+"""One Kyverno rule, ready to judge resources: its match/exclude filters, its validator, its
+failure action and the JSON context it reads (`request.object`, `request.operation`,
+`request.userInfo`, `serviceAccountName`, context `variable` entries, test values).
+
+`KyvernoRule.respond(resource)` answers like Kyverno's engine: None when the rule does not
+select the resource or gives no answer, else a `Response`. For an Enforce rule on an UPDATE,
+a failure the old object already had is a skip (Kyverno allows existing violations).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from guardrails.dialects.kyverno import images, match
+from guardrails.dialects.kyverno.validate import Context, Response, Validator
+from guardrails.lang import jmespath_kyverno as query
+from guardrails.lang import templates as variables
+from guardrails.model import Resource, Status
+
+__all__ = ["KyvernoRule", "context_data", "target_of"]
+
+
+def _set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    cur = data
+    for p in parts[:-1]:
+        nxt = cur.get(p)
+        if not isinstance(nxt, dict):
+            nxt = dict(nxt) if isinstance(nxt, Mapping) else {}
+            cur[p] = nxt
+        cur = nxt
+    cur[parts[-1]] = value
+
+
+def admission_of(resource: Resource) -> match.Admission | None:
+    req = resource.request
+    info = req.get("userInfo") if req else None
+    if not isinstance(info, Mapping):
+        return None
+    return match.Admission(
+        username=str(info.get("username", "")),
+        groups=tuple(str(g) for g in info.get("groups") or ()),
+        roles=tuple(str(r) for r in (req or {}).get("roles") or ()),
+        cluster_roles=tuple(str(r) for r in (req or {}).get("clusterRoles") or ()),
+    )
+
+
+def context_data(resource: Resource, values: Mapping[str, Any] | None = None, *,
+                 with_images: bool = True) -> dict[str, Any]:
+    """The JSON context Kyverno builds for an admission request (or a CLI run) on `resource`.
+    `with_images=False` leaves out `images` for rules that never read it."""
+    op = resource.operation
+    req: dict[str, Any] = dict(resource.request) if resource.request else {}
+    if op == "DELETE":
+        req["object"] = None
+        req["oldObject"] = resource.old_obj if resource.old_obj is not None else resource.obj
+    else:
+        req["object"] = resource.obj
+        if op == "UPDATE":
+            req["oldObject"] = resource.old_obj if resource.old_obj is not None else resource.obj
+    req["operation"] = op
+    req["namespace"] = resource.namespace
+    data: dict[str, Any] = {"request": req}
+    subject = req.get("object") or req.get("oldObject")
+    found = images.images_of(subject) if with_images and isinstance(subject, Mapping) else {}
+    if found:
+        data["images"] = found
+    info = req.get("userInfo")
+    if isinstance(info, Mapping):
+        req.setdefault("roles", [])
+        req.setdefault("clusterRoles", [])
+        user = str(info.get("username", ""))
+        sa = user[len("system:serviceaccount:"):] if len(user) > len("system:serviceaccount:") else ""
+        parts = sa.split(":")
+        data["serviceAccountName"] = parts[1] if len(parts) >= 2 else ""
+        data["serviceAccountNamespace"] = parts[0] if len(parts) >= 2 else ""
+    for key, value in (values or {}).items():
+        _set_path(data, str(key), value)
+    return data
+
+
+# The last (resource, target) pair: every rule of every policy asks about the same resource in
+# turn. One tuple, swapped whole, so threads (the webhook) never see a torn pair.
+_LAST: list[tuple[Resource, match.Target] | None] = [None]
+
+
+def target_of(resource: Resource, *, operation: str | None = None) -> match.Target:
+    if operation is None:
+        last = _LAST[0]
+        if last is not None and last[0] is resource:
+            return last[1]
+    target = _target_of(resource, operation=operation)
+    if operation is None:
+        _LAST[0] = (resource, target)
+    return target
+
+
+def _target_of(resource: Resource, *, operation: str | None = None) -> match.Target:
+    obj = resource.obj or resource.old_obj or {}
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
+    assert isinstance(meta, Mapping)
+    api = str(obj.get("apiVersion", ""))
+    group, _, version = api.rpartition("/")
+    labels = meta.get("labels")
+    annotations = meta.get("annotations")
+    return match.Target(
+        group=group,
+        version=version,
+        kind=str(obj.get("kind", "")),
+        name=str(meta.get("name") or meta.get("generateName") or ""),
+        namespace=str(meta.get("namespace") or ""),
+        labels=labels if isinstance(labels, Mapping) else {},
+        annotations=annotations if isinstance(annotations, Mapping) else {},
+        operation=operation or resource.operation,
+        namespace_labels=resource.namespace_labels,
+        admission=admission_of(resource),
+    )
+
+
+@dataclasses.dataclass(slots=True)
+class KyvernoRule:
+    policy: str
+    name: str
+    selects: match.Predicate
+    validator: Validator
+    enforce: bool
+    allow_existing: bool = True
+    context: tuple[Mapping[str, Any], ...] = ()
+    unsupported: str | None = None
+    kinds: frozenset[str] | None = None  # a quick first test on the kind, when the match allows it
+    reads_images: bool = True  # the rule mentions the `images` variable somewhere
+    fast: bool = False  # the validator needs no JSON context (set from Validator.static)
+
+    def applies(self, resource: Resource, *, operation: str | None = None) -> bool:
+        if self.kinds is not None:
+            obj = resource.obj or resource.old_obj or {}
+            if obj.get("kind") not in self.kinds:
+                return False
+        return self.selects(target_of(resource, operation=operation))
+
+    def _load_context(self, data: dict[str, Any]) -> str | None:
+        """Context `variable` entries (the only kind that needs no cluster). An error text or None."""
+        for entry in self.context:
+            var = entry.get("variable") or {}
+            name = str(entry.get("name", ""))
+            try:
+                value = variables.substitute(var.get("value"), data) if "value" in var else None
+                expr = var.get("jmesPath")
+                if expr:
+                    expr = variables.substitute(expr, data)
+                    value = query.search(str(expr), value if "value" in var else data)
+            except (variables.SubstitutionError, query.NotFound, query.QueryError) as e:
+                if "default" not in var:
+                    return f"failed to load context: {e}"
+                value = None
+            if value is None and "default" in var:
+                value = var["default"]
+            data[name] = value
+        return None
+
+    def run(self, resource: Resource, values: Mapping[str, Any] | None = None) -> Response | None:
+        """The validator's answer on a resource the rule selects (no match check here)."""
+        if self.fast:
+            op = str((values or {}).get("request.operation") or resource.operation)
+            return self.validator.run(Context({}, None if op == "DELETE" else resource.obj))
+        data = context_data(resource, values, with_images=self.reads_images)
+        problem = self._load_context(data)
+        if problem is not None:
+            return Response(Status.ERROR, problem)
+        target = data["request"].get("object")
+        return self.validator.run(Context(data, target))
+
+    def respond(self, resource: Resource, values: Mapping[str, Any] | None = None, *,
+                matched: bool = False) -> Response | None:
+        """`matched`: the caller has already checked that the rule selects the resource."""
+        if not matched and not self.applies(resource):
+            return None
+        if self.unsupported is not None:
+            return Response(Status.SKIP, self.unsupported)
+        resp = self.run(resource, values)
+        op = str((values or {}).get("request.operation") or resource.operation)
+        if self.enforce and self.allow_existing and op == "UPDATE" and resp is not None and resp.status is Status.FAIL:
+            old = resource.old_obj if resource.old_obj is not None else resource.obj
+            before = dataclasses.replace(resource, obj=old, old_obj=None,
+                                         request={**(resource.request or {}), "operation": "CREATE"})
+            old_values = {**(values or {}), "request.operation": "CREATE"}
+            if self.applies(before, operation="CREATE"):
+                prior = self.run(before, old_values)
+                if prior is not None and prior.status is Status.FAIL:
+                    return Response(Status.SKIP, "skipping the rule evaluation as pre-existing violations are allowed")
+        return resp

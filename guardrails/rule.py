@@ -1,0 +1,51 @@
+"""CompiledRule: the one shape every dialect (native, Kyverno, Gatekeeper) compiles to, so the
+engine, reporters and the webhook know only this contract."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from guardrails.checks.base import CheckFn
+from guardrails.model import Action, Location, Resource, Severity
+
+__all__ = ["DEFAULT_OPERATIONS", "CompiledRule", "Matcher"]
+
+Matcher = Callable[[Resource], bool]
+
+DEFAULT_OPERATIONS = frozenset({"CREATE", "UPDATE"})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CompiledRule:
+    name: str
+    check: CheckFn
+    match: Matcher
+    severity: Severity = Severity.MEDIUM
+    action: Action = Action.DENY
+    title: str = ""
+    description: str = ""
+    remediation: str = ""
+    category: str = ""
+    references: tuple[str, ...] = ()
+    source: Location | None = None
+    # Judge the pod templates of controllers as Pods (rules written for Pod).
+    pod_templates: bool = False
+    # Admission operations the rule judges; scans judge everything as CREATE.
+    operations: frozenset[str] = DEFAULT_OPERATIONS
+    # DELETE requests are judged on oldObject only when a rule asks for it.
+    on_delete: bool = False
+    # Admission sub-resources the rule judges (`status`, `scale`, `exec`...); none by default,
+    # so `*/status` updates and the like are not judged unless a rule asks.
+    subresources: frozenset[str] = frozenset()
+    dialect: str = "native"
+    policy: str = ""  # the Kyverno policy or Gatekeeper constraint this rule came from
+    profiles: tuple[str, ...] = ()
+    # Set when the rule cannot be evaluated faithfully here: every match is a SKIP with this reason.
+    unsupported: str | None = None
+    check_key: str = ""
+    # Plain kind names the rule can match, for the engine's prefilter; None = any kind.
+    kinds: frozenset[str] | None = None
+    # The action for one resource when it depends on the resource (Kyverno's
+    # validationFailureActionOverrides, by namespace); None = `action` always.
+    action_for: Callable[[Resource], Action] | None = None

@@ -1,0 +1,1 @@
+"""Terraform: plan JSON -> Resources (`plan`), and `kubernetes_*` resources in the Kubernetes shape (`kubernetes`)."""

@@ -1,0 +1,275 @@
+"""Terraform plan JSON (`terraform show -json`) -> Resources the engine judges like manifests.
+
+Every managed resource being created or updated becomes one Kubernetes-shaped object:
+
+    apiVersion: terraform.io/v1
+    kind: aws_s3_bucket                                  # the resource type
+    metadata:
+      name: module.store.aws_s3_bucket.logs[0]           # the address
+      labels: {...}                                      # tags_all, else tags; GCP labels
+    spec: {...}                                          # the planned attribute values, as-is
+
+so `requiredLabels` reads tags, and `pattern`/`deny`/`assert` rules address attributes as
+`spec.<attribute>`. Values known only after apply are absent from `spec` and their field paths
+are in `Resource.unknown`, so the engine reports UNKNOWN instead of a false FAIL.
+`kubernetes_*` workloads are turned into real Kubernetes objects (see `terraform_k8s`).
+Deletions, no-ops, reads and deposed objects are skipped unless `all_resources`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from guardrails.errors import SourceError
+from guardrails.model import FieldPath, Location, Origin, Resource
+from guardrails.sources.terraform import kubernetes as terraform_k8s
+from guardrails.sources.text import decode
+
+__all__ = ["API_VERSION", "is_plan", "read_plan", "resources"]
+
+API_VERSION = "terraform.io/v1"
+
+# Terraform's own ordering of replace actions varies (create_before_destroy); any plan that
+# leaves the resource in place after apply is judged on its planned values.
+_JUDGED = frozenset({"create", "update"})
+
+# tags_all includes the provider's default_tags; GCP's terraform_labels its default_labels.
+_LABEL_ATTRS: tuple[tuple[str, str], ...] = (("tags_all", "tags"), ("terraform_labels", "labels"))
+
+_MODULE_STEP = re.compile(r'module\.([^.\[]+)(\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\])?\.')
+
+
+def is_plan(data: Any) -> bool:
+    """A plan is recognised by its content, whatever the file is called."""
+    return (
+        isinstance(data, Mapping)
+        and isinstance(data.get("format_version"), str)
+        and ("resource_changes" in data or "planned_values" in data)
+    )
+
+
+def read_plan(raw: bytes | str, display: str) -> Any:
+    """Bytes (UTF-8, or UTF-8/16/32 with a BOM, as Windows shells write) -> parsed plan JSON."""
+    if isinstance(raw, bytes):
+        raw = decode(raw, display)
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise SourceError(
+            f"malformed plan JSON: {e.msg}",
+            location=Location(display, e.lineno, e.colno),
+            hint="write the plan with `terraform show -json plan.out > plan.json`",
+        ) from None
+
+
+def resources(
+    plan: Mapping[str, Any],
+    display: str,
+    *,
+    all_resources: bool = False,
+    problems: list[SourceError] | None = None,
+) -> list[Resource]:
+    """The plan's resources to judge, in plan order.
+
+    A resource change that is not shaped as Terraform writes it is skipped and reported: into
+    `problems` when given (the scan goes on with the others), else raised as a SourceError.
+    """
+    try:
+        sources = _module_sources(plan.get("configuration"))
+    except (TypeError, ValueError, AttributeError):
+        sources = {}  # only the module sources are lost; the findings stay
+    out = []
+    for i, rc in enumerate(_changes(plan)):
+        try:
+            r = _resource(rc, display, sources, all_resources=all_resources)
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as e:
+            address = rc.get("address") if isinstance(rc.get("address"), str) else f"resource_changes[{i}]"
+            err = SourceError(
+                f"malformed Terraform plan: {address}: {type(e).__name__}: {e}",
+                location=Location(display),
+                hint="write the plan with `terraform show -json plan.out`; the other resources were judged",
+            )
+            if problems is None:
+                raise err from None
+            problems.append(err)
+            continue
+        if r is not None:
+            out.append(r)
+    return out
+
+
+def _changes(plan: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    changes = plan.get("resource_changes")
+    if isinstance(changes, list):
+        yield from (c for c in changes if isinstance(c, Mapping))
+        return
+    # Without resource_changes (hand-trimmed plans) the planned values are all we have.
+    planned = plan.get("planned_values")
+    root = planned.get("root_module") if isinstance(planned, Mapping) else None
+    for res in _planned(root):
+        yield {**res, "change": {"actions": ["create"], "after": res.get("values") or {}}}
+
+
+def _planned(module: Any) -> Iterator[Mapping[str, Any]]:
+    if not isinstance(module, Mapping):
+        return
+    for r in module.get("resources") or ():
+        if isinstance(r, Mapping):
+            yield r
+    for child in module.get("child_modules") or ():
+        yield from _planned(child)
+
+
+def _resource(
+    rc: Mapping[str, Any], display: str, sources: Mapping[str, str], *, all_resources: bool
+) -> Resource | None:
+    change = rc.get("change")
+    if not isinstance(change, Mapping):
+        return None
+    actions = change.get("actions")
+    actions = [a for a in actions if isinstance(a, str)] if isinstance(actions, list) else []
+    judged = rc.get("mode", "managed") == "managed" and "deposed" not in rc and bool(_JUDGED.intersection(actions))
+    if not judged and not all_resources:
+        return None
+    address = str(rc.get("address") or "")
+    rtype = str(rc.get("type") or "")
+    values, unknown_tree = change.get("after"), change.get("after_unknown")
+    if not isinstance(values, Mapping):  # a deletion: what is being destroyed
+        values, unknown_tree = change.get("before"), None
+    values = values if isinstance(values, Mapping) else {}
+    module = rc.get("module_address")
+    if not isinstance(module, str):
+        module = _module_of(address)
+    origin = Origin(
+        path=display,
+        address=address or None,
+        module=module or None,
+        module_source=sources.get(_call_path(module)) if module and sources else None,
+    )
+    mapped = terraform_k8s.to_kubernetes(rtype, values, unknown_tree)
+    if mapped is not None:
+        obj, unknown = mapped
+        _placeholders(obj, unknown)
+        return Resource(obj=obj, origin=origin, unknown=frozenset(unknown))
+    spec = terraform_k8s.decode_embedded(rtype, values)
+    unknown = set(terraform_k8s.unknown_paths(unknown_tree, ("spec",))) if unknown_tree else set()
+    metadata: dict[str, Any] = {"name": address}
+    labels = _labels(values, unknown_tree, unknown)
+    if labels is not None:
+        metadata["labels"] = labels
+    obj = {"apiVersion": API_VERSION, "kind": rtype, "metadata": metadata, "spec": spec}
+    _placeholders(obj, unknown)
+    return Resource(obj=obj, origin=origin, unknown=frozenset(unknown))
+
+
+def _labels(values: Mapping[str, Any], unknown_tree: Any, unknown: set[FieldPath]) -> dict[str, Any] | None:
+    """Tags as labels; None when the type has no tags at all.
+
+    When the complete set (tags_all) is not known yet, the tags we can see are kept and the
+    whole map is marked unknown: a missing tag may still come from the provider's default_tags.
+    """
+    unk = unknown_tree if isinstance(unknown_tree, Mapping) else {}
+    for full, own in _LABEL_ATTRS:
+        has_full = full in values or full in unk
+        if not has_full and own not in values and own not in unk and not (own == "tags" and "tag" in values):
+            continue
+        full_value, full_unk = values.get(full), unk.get(full)
+        if has_full and (full_unk is True or isinstance(full_value, Mapping)):
+            value, u = full_value, full_unk
+            if full_unk is True:  # resource tags win over default tags: what we see is part of it
+                own_value = values.get(own)
+                value = dict(own_value) if isinstance(own_value, Mapping) else {}
+        else:  # the provider does not compute the full set: the resource's own tags
+            value, u = values.get(own), unk.get(own)
+            if value is None and u is not True and isinstance(values.get("tag"), list):
+                value, u = values["tag"], unk.get("tag")  # aws_autoscaling_group's tag blocks
+        if u is True:
+            unknown.add(("metadata", "labels"))
+        elif isinstance(u, Mapping):
+            unknown.update(("metadata", "labels", k) for k, v in u.items() if v is True)
+        return _as_map(value)
+    return None
+
+
+def _placeholders(obj: dict[str, Any], unknown: set[FieldPath]) -> None:
+    """An unknown value is present as null, so a check that finds it wanting reports its own
+    path (which the engine turns into UNKNOWN), not the nearest parent that exists."""
+    for path in unknown:
+        parent: Any = obj
+        for step in path[:-1]:
+            if isinstance(parent, dict) and isinstance(step, str):
+                parent = parent.get(step)
+            elif isinstance(parent, list) and isinstance(step, int) and step < len(parent):
+                parent = parent[step]
+            else:
+                parent = None
+                break
+        if isinstance(parent, dict) and path and isinstance(path[-1], str) and path[-1] not in parent:
+            parent[path[-1]] = None
+
+
+def _as_map(value: Any) -> dict[str, Any]:
+    """Tags as a map; also the `[{key, value, propagate_at_launch}]` lists of autoscaling groups."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, list):
+        return {
+            str(t["key"]): t.get("value")
+            for t in value
+            if isinstance(t, Mapping) and isinstance(t.get("key"), str)
+        }
+    return {}
+
+
+def _module_of(address: str) -> str:
+    """`module.a["x"].module.b.aws_s3_bucket.c` -> `module.a["x"].module.b`."""
+    end = 0
+    while m := _MODULE_STEP.match(address, end):
+        end = m.end()
+    return address[: end - 1] if end else ""
+
+
+def _call_path(module: str) -> str:
+    """A module instance address without instance keys: the path of module calls."""
+    return ".".join(m.group(1) for m in _MODULE_STEP.finditer(module + "."))
+
+
+def _module_sources(configuration: Any) -> dict[str, str]:
+    """Module call path (`net.subnets`) -> its source, local paths joined to their parent's."""
+    out: dict[str, str] = {}
+    root = configuration.get("root_module") if isinstance(configuration, Mapping) else None
+
+    def walk(module: Any, path: str, parent_source: str) -> None:
+        calls = module.get("module_calls") if isinstance(module, Mapping) else None
+        if not isinstance(calls, Mapping):
+            return
+        for name, call in calls.items():
+            if not isinstance(call, Mapping):
+                continue
+            source = str(call.get("source") or "")
+            if source.startswith(("./", "../")) and parent_source.startswith(("./", "../")):
+                source = _join(parent_source, source)
+            version = call.get("version_constraint")
+            shown = f"{source} ({version})" if isinstance(version, str) and version else source
+            key = f"{path}.{name}" if path else str(name)
+            out[key] = shown
+            walk(call.get("module"), key, source)
+
+    walk(root, "", "")
+    return out
+
+
+def _join(parent: str, child: str) -> str:
+    parts: list[str] = []
+    for step in f"{parent}/{child}".split("/"):
+        if step in ("", "."):
+            continue
+        if step == ".." and parts and parts[-1] != "..":
+            parts.pop()
+        else:
+            parts.append(step)
+    joined = "/".join(parts)
+    return joined if joined.startswith("..") else f"./{joined}"

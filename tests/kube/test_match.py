@@ -1,0 +1,69 @@
+"""`match`/`exclude` blocks: kinds with group/version and globs, namespaces, names, selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from guardrails.kube.match import compile_match
+from guardrails.model import Origin, Resource
+
+DEPLOY = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "web-frontend", "namespace": "shop-prod", "labels": {"tier": "web", "team": "a"}},
+}
+UNNAMESPACED = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm"}}
+
+
+@pytest.mark.parametrize(
+    ("block", "obj", "expected"),
+    [
+        ({"kinds": ["Deployment"]}, DEPLOY, True),
+        ({"kinds": ["apps/v1/Deployment"]}, DEPLOY, True),
+        ({"kinds": ["apps/*/Deployment"]}, DEPLOY, True),
+        ({"kinds": ["v1/Deployment"]}, DEPLOY, True),
+        ({"kinds": ["extensions/v1beta1/Deployment"]}, DEPLOY, False),
+        ({"kinds": ["*"]}, DEPLOY, True),
+        ({"kinds": ["Stateful*"]}, DEPLOY, False),
+        ({"kinds": ["v1/ConfigMap"]}, UNNAMESPACED, True),
+        ({"namespaces": ["shop-*"]}, DEPLOY, True),
+        ({"namespaces": ["kube-*"]}, DEPLOY, False),
+        ({"excludeNamespaces": ["*-prod"]}, DEPLOY, False),
+        # no namespace in the manifest: namespace filters cannot rule it out
+        ({"namespaces": ["prod"]}, UNNAMESPACED, True),
+        ({"excludeNamespaces": ["default"]}, UNNAMESPACED, True),
+        ({"names": ["web-*"]}, DEPLOY, True),
+        ({"names": ["api"]}, DEPLOY, False),
+        ({"selector": {"matchLabels": {"tier": "web"}}}, DEPLOY, True),
+        ({"selector": {"matchLabels": {"tier": "db"}}}, DEPLOY, False),
+        ({"selector": {"matchExpressions": [{"key": "team", "operator": "In", "values": ["a", "b"]}]}}, DEPLOY, True),
+        ({"selector": {"matchExpressions": [{"key": "team", "operator": "NotIn", "values": ["a"]}]}}, DEPLOY, False),
+        ({"selector": {"matchExpressions": [{"key": "env", "operator": "DoesNotExist"}]}}, DEPLOY, True),
+        ({"selector": {"matchExpressions": [{"key": "env", "operator": "Exists"}]}}, DEPLOY, False),
+        ({"kinds": ["Deployment"], "names": ["api"]}, DEPLOY, False),  # every test must hold
+        ({"operations": ["DELETE"]}, DEPLOY, False),  # a file is judged as a CREATE
+        ({"operations": ["CREATE", "UPDATE"]}, DEPLOY, True),
+    ],
+)
+def test_match_block(block: dict[str, Any], obj: dict[str, Any], expected: bool) -> None:
+    assert compile_match(block, empty=True)(Resource(obj=obj, origin=Origin("x"))) is expected
+
+
+def test_absent_block_matches_for_match_and_not_for_exclude() -> None:
+    r = Resource(obj=DEPLOY, origin=Origin("x"))
+    assert compile_match(None, empty=True)(r) is True
+    assert compile_match(None, empty=False)(r) is False
+
+
+@pytest.mark.parametrize(
+    "selector",
+    [
+        {"matchExpressions": [{"key": "a", "operator": "Equals", "values": ["x"]}]},
+        {"matchExpressions": [{"key": "a", "operator": "In"}]},
+    ],
+)
+def test_bad_selector_is_an_error(selector: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        compile_match({"selector": selector}, empty=True)

@@ -1,0 +1,94 @@
+"""Documents, their first lines, List unpacking, skipped non-Kubernetes documents, malformed YAML."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from guardrails.errors import SourceError
+from guardrails.sources import documents as yamldocs
+
+MULTI = """\
+# a comment
+apiVersion: v1
+kind: Pod
+metadata: {name: a}
+---
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: Service, metadata: {name: s}}
+- {notk8s: true}
+---
+image: nginx        # helm values: not a Kubernetes object
+---
+"""
+
+
+def test_documents_start_lines_and_resources() -> None:
+    docs = list(yamldocs.documents(MULTI, "m.yaml"))
+    assert [d.line for d in docs if isinstance(d, yamldocs.Document)] == [2, 6, 12, 14]
+    resources, skipped = [], 0
+    for d in docs:
+        assert isinstance(d, yamldocs.Document)
+        found, n = yamldocs.resources_of(d, "m.yaml")
+        resources += found
+        skipped += n
+    assert [(r.kind, r.name, r.origin.doc_index, r.origin.item_index) for r in resources] == [
+        ("Pod", "a", 0, None),
+        ("Service", "s", 1, 0),
+    ]
+    assert skipped == 2  # the list item and the helm values; the empty document is nothing
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n", 5, 1),
+        ("a: 1\n b: 2\n", 2, 3),
+        ("key: \"unterminated\n", 2, 1),
+    ],
+)
+def test_malformed_yaml_is_reported_with_position_after_good_documents(text: str, line: int, column: int) -> None:
+    docs = list(yamldocs.documents("apiVersion: v1\nkind: Pod\nmetadata: {name: ok}\n---\n" + text, "bad.yaml"))
+    assert isinstance(docs[0], yamldocs.Document)
+    err = docs[-1]
+    assert isinstance(err, SourceError)
+    assert err.location is not None and err.location.path == "bad.yaml"
+    assert (err.location.line, err.location.column) == (line + 4, column)
+    assert "malformed YAML" in err.message
+
+
+def test_json_documents() -> None:
+    [d] = yamldocs.documents('\n{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "j"}}', "p.json")
+    assert isinstance(d, yamldocs.Document) and d.line == 2 and d.data["kind"] == "Pod"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        codecs.BOM_UTF8 + b"kind: Pod",
+        codecs.BOM_UTF16_LE + "kind: Pod".encode("utf-16-le"),
+        b"kind: Pod",
+    ],
+)
+def test_decode_boms(raw: bytes) -> None:
+    assert yamldocs.decode(raw, "f") == "kind: Pod"
+
+
+def test_decode_rejects_non_utf8_with_line() -> None:
+    with pytest.raises(SourceError) as e:
+        yamldocs.decode(b"a: 1\nb: \xff\n", "latin.yaml")
+    assert e.value.location is not None and e.value.location.line == 2
+
+
+def test_a_binary_terraform_plan_says_how_to_get_its_json() -> None:
+    from guardrails.errors import SourceError
+
+    with pytest.raises(SourceError) as e:
+        yamldocs.decode(b"PK\x03\x04\x14\x00\x08\x00tfplan", "plan.out")
+    assert e.value.render() == (
+        "plan.out: a zip archive, not YAML or JSON (a binary Terraform plan?) — "
+        "scan its JSON: terraform show -json plan.out > plan.json"
+    )
