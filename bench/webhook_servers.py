@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 import uvicorn
 
-from webhook.server import BoundedH11Protocol, WebhookServer, build, make_tls
-from webhook.settings import Settings
+from guardrails.webhook.server import BoundedH11Protocol, WebhookServer, build, make_tls
+from guardrails.webhook.settings import Settings
 
 
 async def bare(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -50,7 +50,7 @@ def main() -> None:
     settings = Settings(host="127.0.0.1", port=0, builtin=True, cert_dir=args.cert_dir, namespace="guardrails",
                         log_level=args.log_level)
     if args.mode == "webhook":
-        from webhook import logs
+        from guardrails.webhook import logs
 
         logs.configure(args.log_level)
         server: uvicorn.Server = build(settings)

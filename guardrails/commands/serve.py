@@ -54,7 +54,7 @@ def add_parser(sub: Any) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Any:
-    from webhook.settings import Settings
+    from guardrails.webhook.settings import Settings
 
     if bool(args.tls_cert) != bool(args.tls_key):
         raise UsageError("--tls-cert and --tls-key go together", hint="give both, or neither to generate them")
@@ -101,7 +101,7 @@ def _settings(args: argparse.Namespace) -> Any:
 
 def run(args: argparse.Namespace, io: Any) -> int:
     try:
-        from webhook import server
+        from guardrails.webhook import server
     except ImportError as e:
         io.stderr.write(f"guardrails serve needs the webhook extra ({e.name or e} is missing): {INSTALL_HINT}\n")
         return 2

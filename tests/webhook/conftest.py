@@ -21,11 +21,11 @@ import pytest
 from guardrails import CompiledRule, Resource, Violation
 from guardrails.dialects.native import compile_native
 from guardrails.policy.load import RuleSet
-from webhook import certs
-from webhook.rules import RuleStore
-from webhook.server import WebhookServer, build
-from webhook.settings import Settings
-from webhook.tls import ServingTLS
+from guardrails.webhook import certs
+from guardrails.webhook.rules import RuleStore
+from guardrails.webhook.server import WebhookServer, build
+from guardrails.webhook.settings import Settings
+from guardrails.webhook.tls import ServingTLS
 
 DAY = datetime.timedelta(days=1)
 

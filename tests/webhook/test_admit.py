@@ -14,10 +14,10 @@ from guardrails import Engine, Status
 from guardrails.policy.load import load_rules
 from guardrails.scan import scan_text
 from guardrails.sources.admission import parse_review
+from guardrails.webhook.admit import decide
+from guardrails.webhook.rules import RuleBook
 from tests.admission_samples import NAMES, review
 from tests.webhook.conftest import RULES, _rule
-from webhook.admit import decide
-from webhook.rules import RuleBook
 
 TODAY = datetime.date(2026, 11, 22)
 JUDGED = [n for n in NAMES if parse_review(review(n)).operation in ("CREATE", "UPDATE")]

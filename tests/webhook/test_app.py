@@ -291,7 +291,7 @@ def test_logs_are_json_with_uid_and_decision(webhook: Running, caplog: pytest.Lo
     import json
     import logging
 
-    from webhook.logs import JSONFormatter
+    from guardrails.webhook.logs import JSONFormatter
 
     caplog.set_level(logging.INFO, logger="guardrails.webhook")
     webhook.review(review("kwctl__privileged-pod-admission-review.json"))

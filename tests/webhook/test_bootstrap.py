@@ -15,10 +15,10 @@ import uvicorn
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from guardrails.webhook import bootstrap, certs
+from guardrails.webhook.server import make_tls
 from tests.webhook.conftest import DAY, TLSFiles, make_settings
 from tests.webhook.fake_apiserver import FakeAPI
-from webhook import bootstrap, certs
-from webhook.server import make_tls
 
 NS, SECRET, VWC = "guardrails", "guardrails-webhook-ca", "guardrails"
 Clients = tuple[Any, Any]

@@ -9,7 +9,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from webhook import certs
+from guardrails.webhook import certs
 
 DAY = datetime.timedelta(days=1)
 

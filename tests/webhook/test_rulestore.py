@@ -9,9 +9,9 @@ import time
 
 import pytest
 
+from guardrails.webhook.rules import RuleStore
 from tests.admission_samples import review
 from tests.webhook.conftest import ServerFactory
-from webhook.rules import RuleStore
 
 TEAM = """\
 apiVersion: guardrails.dev/v1

@@ -12,10 +12,10 @@ import time
 
 from cryptography import x509
 
+from guardrails.webhook import certs
+from guardrails.webhook.server import build, make_tls
+from guardrails.webhook.tls import ServingTLS
 from tests.webhook.conftest import DAY, Running, ServerFactory, TLSFiles, make_settings, static_store
-from webhook import certs
-from webhook.server import build, make_tls
-from webhook.tls import ServingTLS
 
 
 def _serial(sock: ssl.SSLSocket) -> int:

@@ -71,6 +71,6 @@ class Settings:
 
     @property
     def dns_names(self) -> list[str]:
-        from webhook.certs import service_names
+        from guardrails.webhook.certs import service_names
 
         return [*service_names(self.service, self.namespace), *self.extra_names]

@@ -16,7 +16,7 @@ import dataclasses
 from guardrails import Finding
 from guardrails.reporters.admission import Verdict, judge
 from guardrails.sources.admission import AdmissionRequest
-from webhook.rules import RuleBook
+from guardrails.webhook.rules import RuleBook
 
 __all__ = ["Outcome", "decide"]
 

@@ -13,7 +13,7 @@ import os
 import ssl
 from collections.abc import Callable
 
-from webhook import certs
+from guardrails.webhook import certs
 
 __all__ = ["ServingTLS"]
 

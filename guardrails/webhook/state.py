@@ -12,11 +12,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from webhook import logs
-from webhook.metrics import Metrics
-from webhook.rules import RuleStore
-from webhook.settings import Settings
-from webhook.tls import ServingTLS
+from guardrails.webhook import logs
+from guardrails.webhook.metrics import Metrics
+from guardrails.webhook.rules import RuleStore
+from guardrails.webhook.settings import Settings
+from guardrails.webhook.tls import ServingTLS
 
 __all__ = ["State"]
 

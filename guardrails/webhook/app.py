@@ -22,9 +22,9 @@ from guardrails import Action, Finding, Severity, SourceError, Status
 from guardrails.model import ResourceRef
 from guardrails.reporters.admission import allow, judge
 from guardrails.sources.admission import ORIGIN, AdmissionRequest, parse_review
-from webhook import logs
-from webhook.admit import decide
-from webhook.state import State
+from guardrails.webhook import logs
+from guardrails.webhook.admit import decide
+from guardrails.webhook.state import State
 
 __all__ = ["WebhookApp", "create_app"]
 

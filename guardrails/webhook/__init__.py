@@ -6,6 +6,6 @@ Imports `guardrails`' public API plus `guardrails.sources.admission` and
 
 from __future__ import annotations
 
-from webhook.settings import Settings
+from guardrails.webhook.settings import Settings
 
 __all__ = ["Settings"]

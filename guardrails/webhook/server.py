@@ -18,12 +18,12 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from webhook import certs, logs
-from webhook.app import create_app
-from webhook.rules import RuleStore
-from webhook.settings import Settings
-from webhook.state import State
-from webhook.tls import ServingTLS
+from guardrails.webhook import certs, logs
+from guardrails.webhook.app import create_app
+from guardrails.webhook.rules import RuleStore
+from guardrails.webhook.settings import Settings
+from guardrails.webhook.state import State
+from guardrails.webhook.tls import ServingTLS
 
 __all__ = ["BoundedH11Protocol", "WebhookServer", "build", "make_tls", "serve"]
 
@@ -108,7 +108,7 @@ def make_tls(settings: Settings, *, clients: tuple[Any, Any] | None = None) -> t
     ca_file = os.path.join(settings.cert_dir, "ca.crt")
     reconcile: Callable[[], None] | None = None
     if settings.in_cluster:
-        from webhook.bootstrap import cluster_ca
+        from guardrails.webhook.bootstrap import cluster_ca
 
         current = [cluster_ca(settings, clients=clients)]
     else:

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from guardrails import ConfigError
-from webhook import certs, logs
+from guardrails.webhook import certs, logs
 
 __all__ = ["ClusterCA", "cluster_ca", "converge_ca", "patch_ca_bundle"]
 
