@@ -8,6 +8,11 @@ exceptions: [exceptions/]     # Exception documents (may also sit among the rule
 exclude: ["charts/**", "*.tpl.yaml"]
 fail-on: high
 ```
+
+`merge` is the one place where command-line flags and these settings meet, for every command
+(`scan`, `serve`, `test`, `rules`): a flag replaces the setting it names, and the built-in
+library is loaded only when asked (`builtin: true`, `--builtin`, a profile) or when no rules are
+given at all.
 """
 
 from __future__ import annotations
@@ -22,8 +27,9 @@ import yaml
 from guardrails.errors import ConfigError
 from guardrails.model import Location, Severity
 from guardrails.policy import profiles
+from guardrails.policy.load import RuleSet, load_rules
 
-__all__ = ["CONFIG_NAME", "Config", "find_config", "load_config"]
+__all__ = ["CONFIG_NAME", "Config", "Flags", "RuleLoader", "Settings", "find_config", "load_config", "merge"]
 
 CONFIG_NAME = ".guardrails.yaml"
 _KEYS = {"rules", "builtin", "profiles", "exceptions", "exclude", "fail-on"}
@@ -120,3 +126,68 @@ def load_config(path: pathlib.Path) -> Config:
         exclude=_strings(data.get("exclude", []), "exclude", loc("exclude")),
         fail_on=fail_on,
     )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RuleLoader:
+    """How to load the rule set: picklable, so worker processes build the same rules."""
+
+    paths: tuple[str, ...] = ()
+    builtin: bool = True
+    profiles: tuple[str, ...] | None = None
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+
+    def __call__(self) -> RuleSet:
+        rs = load_rules(self.paths, builtin=self.builtin, profiles=self.profiles)
+        return rs.only(self.only, self.skip) if (self.only or self.skip) else rs
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Flags:
+    """What a command line says about rules and settings; an empty field says nothing."""
+
+    config: str | None = None
+    # Look for `.guardrails.yaml` upwards when no --config is given. The server does not: it
+    # reads only the settings it is handed, never a file that happens to sit above its cwd.
+    discover: bool = True
+    rules: tuple[str, ...] = ()
+    builtin: bool = False
+    profiles: tuple[str, ...] = ()
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    fail_on: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Settings:
+    """The merged result every command works from."""
+
+    config: Config
+    rules: RuleLoader
+    exclude: tuple[str, ...]
+    fail_on: Severity
+
+
+def merge(flags: Flags) -> Settings:
+    """Flags over `.guardrails.yaml` over defaults; raises ConfigError/UsageError with positions."""
+    from guardrails.errors import UsageError
+
+    path = pathlib.Path(flags.config) if flags.config else (find_config() if flags.discover else None)
+    cfg = load_config(path) if path is not None else Config()
+    rule_paths = flags.rules or cfg.rules
+    # Profiles exist only in the built-in library: naming one on the command line asks for it.
+    builtin = flags.builtin or bool(flags.profiles) or (cfg.builtin if cfg.builtin is not None else not rule_paths)
+    loader = RuleLoader(
+        paths=rule_paths + cfg.exceptions,
+        builtin=builtin,
+        profiles=flags.profiles or cfg.profiles,
+        only=flags.only,
+        skip=flags.skip,
+    )
+    try:
+        fail_on = Severity.parse(flags.fail_on) if flags.fail_on else (cfg.fail_on or Severity.LOW)
+    except ValueError as e:
+        raise UsageError(f"--fail-on: {e}") from None
+    return Settings(config=cfg, rules=loader, exclude=flags.exclude + cfg.exclude, fail_on=fail_on)

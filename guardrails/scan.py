@@ -15,31 +15,17 @@ import time
 from collections.abc import Sequence
 from typing import IO, Any
 
+from guardrails.config import RuleLoader
 from guardrails.engine import Engine
 from guardrails.errors import GuardrailsError, SourceError
 from guardrails.model import Finding, Location, Resource
-from guardrails.policy.load import RuleSet, load_rules
+from guardrails.policy.load import RuleSet
 from guardrails.report import ScanReport
 from guardrails.sources import documents as yamldocs
 from guardrails.sources import locate, walk
 from guardrails.sources.terraform import plan as terraform
 
 __all__ = ["FileResult", "RuleLoader", "scan", "scan_text"]
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class RuleLoader:
-    """How to load the rule set: picklable, so worker processes build the same rules."""
-
-    paths: tuple[str, ...] = ()
-    builtin: bool = True
-    profiles: tuple[str, ...] | None = None
-    only: tuple[str, ...] = ()
-    skip: tuple[str, ...] = ()
-
-    def __call__(self) -> RuleSet:
-        rs = load_rules(self.paths, builtin=self.builtin, profiles=self.profiles)
-        return rs.only(self.only, self.skip) if (self.only or self.skip) else rs
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

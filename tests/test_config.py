@@ -43,3 +43,63 @@ def test_errors_name_the_line(tmp_path: pathlib.Path, text: str, line: int, mess
         load_config(p)
     assert e.value.location is not None and e.value.location.line == line
     assert message in e.value.render()
+
+
+# One merge for every command: the same `.guardrails.yaml` and flags give the same rules.
+MERGE_CASES = [
+    # settings file, extra flags, (builtin, profiles)
+    ("rules: [policies/]\n", [], (False, None)),
+    ("rules: [policies/]\nbuiltin: true\n", [], (True, None)),
+    ("rules: [policies/]\nprofiles: [restricted]\n", [], (False, ("restricted",))),
+    ("rules: [policies/]\n", ["--builtin"], (True, None)),
+    ("rules: [policies/]\n", ["--profile", "baseline"], (True, ("baseline",))),
+    ("fail-on: high\n", [], (True, None)),
+]
+
+
+@pytest.mark.parametrize(("text", "flags", "expected"), MERGE_CASES)
+def test_scan_serve_and_rules_read_settings_alike(tmp_path: pathlib.Path, text: str, flags: list[str], expected: tuple[bool, object]) -> None:
+    from guardrails.cli import build_parser
+    from guardrails.commands import scan as scan_cmd
+    from guardrails.commands.serve import _settings
+
+    cfg = tmp_path / ".guardrails.yaml"
+    cfg.write_text(text + "exceptions: [waivers/]\n")
+    parser = build_parser()
+    scanned = scan_cmd.settings(parser.parse_args(["scan", ".", "--config", str(cfg), *flags])).rules
+    served = _settings(parser.parse_args(["serve", "--config", str(cfg), *flags]))
+    assert (scanned.builtin, scanned.profiles) == expected
+    assert (served.builtin, served.profiles, served.rules) == (scanned.builtin, scanned.profiles, scanned.paths)
+    assert str(tmp_path / "waivers") in scanned.paths
+
+
+def test_serve_config_with_own_rules_does_not_load_the_builtins(tmp_path: pathlib.Path) -> None:
+    """The drift bug: `serve --config` with `rules: [policies/]` and no `builtin:` loaded the library."""
+    from guardrails.cli import build_parser
+    from guardrails.commands.serve import _settings
+    from guardrails.webhook.rules import RuleStore
+
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    (policies / "one.yaml").write_text(
+        "apiVersion: guardrails.dev/v1\nkind: Rule\nmetadata: {name: only-mine}\n"
+        "spec: {match: {kinds: [Pod]}, requiredLabels: [team]}\n"
+    )
+    (tmp_path / ".guardrails.yaml").write_text("rules: [policies/]\n")
+    settings = _settings(build_parser().parse_args(["serve", "--config", str(tmp_path / ".guardrails.yaml")]))
+    store = RuleStore(settings.rules, builtin=settings.builtin, profiles=settings.profiles)
+    store.load()
+    assert store.book is not None and [r.name for r in store.book.rules] == ["only-mine"]
+
+
+def test_test_command_honours_exclude_from_settings(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from guardrails.commands.test import discover
+    from guardrails.config import Flags, merge
+
+    for folder in ("kept", "vendor-tests"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "t.test.yaml").write_text("apiVersion: guardrails.dev/v1\nkind: RuleTest\n")
+    (tmp_path / ".guardrails.yaml").write_text("exclude: ['vendor-tests']\n")
+    monkeypatch.chdir(tmp_path)
+    exclude = merge(Flags()).exclude
+    assert [p.as_posix() for p, _ in discover(["."], exclude)] == ["kept/t.test.yaml"]

@@ -4,13 +4,15 @@ problem, and the Markdown reference."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import pathlib
 from typing import Any
 
 from guardrails.commands import ruledocs
+from guardrails.config import Flags, merge
 from guardrails.errors import GuardrailsError, UsageError
 from guardrails.policy import lint
-from guardrails.policy.load import lint_rules, load_rules, rule_files
+from guardrails.policy.load import lint_rules, rule_files
 
 __all__ = ["add_parser", "run"]
 
@@ -60,8 +62,11 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace, io: Any) -> int:
     if args.rules_command == "lint":
         return _lint(args, io)
-    selected = tuple(args.profile) or (("all",) if args.rules_command == "docs" else None)
-    ruleset = load_rules(args.rules, builtin=not args.rules, profiles=selected)
+    # The rules `scan` would load here: the same merge of flags and `.guardrails.yaml`.
+    loader = merge(Flags(rules=tuple(args.rules), profiles=tuple(args.profile))).rules
+    if args.rules_command == "docs" and not args.profile and loader.profiles is None:
+        loader = dataclasses.replace(loader, profiles=("all",))  # the reference covers every rule
+    ruleset = loader()
     if args.rules_command == "docs":
         io.stdout.write(ruledocs.reference(ruleset.rules))
         return 0

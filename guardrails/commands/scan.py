@@ -10,11 +10,11 @@ import sys
 from typing import IO, Any
 
 from guardrails import reporters
-from guardrails.config import Config, find_config, load_config
+from guardrails.config import Flags, Settings, merge
 from guardrails.errors import SourceError, UsageError
-from guardrails.model import Location, Severity
+from guardrails.model import Location
 from guardrails.report import ScanReport
-from guardrails.scan import RuleLoader, scan
+from guardrails.scan import scan
 
 __all__ = ["add_parser", "run"]
 
@@ -93,38 +93,33 @@ def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
     return pairs
 
 
-def settings(args: argparse.Namespace) -> tuple[Config, RuleLoader, Severity]:
-    cfg_path = pathlib.Path(args.config) if args.config else find_config()
-    cfg = load_config(cfg_path) if cfg_path else Config()
-    rule_paths = tuple(args.rules) or cfg.rules
-    # Profiles exist only in the built-in library: naming one on the command line asks for it.
-    builtin = args.builtin or bool(args.profile) or (cfg.builtin if cfg.builtin is not None else not rule_paths)
-    profiles = tuple(args.profile) or cfg.profiles
-    loader = RuleLoader(
-        paths=rule_paths + cfg.exceptions,
-        builtin=builtin,
-        profiles=profiles,
-        only=tuple(args.only),
-        skip=tuple(args.skip),
+def settings(args: argparse.Namespace) -> Settings:
+    return merge(
+        Flags(
+            config=args.config,
+            rules=tuple(args.rules),
+            builtin=args.builtin,
+            profiles=tuple(args.profile),
+            only=tuple(args.only),
+            skip=tuple(args.skip),
+            exclude=tuple(args.exclude),
+            fail_on=args.fail_on,
+        )
     )
-    try:
-        fail_on = Severity.parse(args.fail_on) if args.fail_on else (cfg.fail_on or Severity.LOW)
-    except ValueError as e:
-        raise UsageError(f"--fail-on: {e}") from None
-    return cfg, loader, fail_on
 
 
 def run(args: argparse.Namespace, io: Any) -> int:
     outputs = _outputs(args)
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    cfg, loader, fail_on = settings(args)
+    merged = settings(args)
+    fail_on = merged.fail_on
     shard = _parse_shard(args.shard) if args.shard else None
     known = _read_baseline(args.baseline) if args.baseline else None
     report = scan(
         args.paths,
-        loader=loader,
-        exclude=tuple(args.exclude) + cfg.exclude,
+        loader=merged.rules,
+        exclude=merged.exclude,
         jobs=args.jobs,
         stdin=io.stdin,
         today=datetime.date.today(),

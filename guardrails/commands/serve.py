@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from guardrails.config import Flags, merge
 from guardrails.errors import UsageError
 
 __all__ = ["INSTALL_HINT", "add_parser", "run"]
@@ -35,7 +36,11 @@ def add_parser(sub: Any) -> None:
                    help="where generated certificates are written (without --tls-cert)")
     p.add_argument("--rules", metavar="PATH", action="append", default=[],
                    help="rule file or folder, repeatable; folders are watched and reloaded")
-    p.add_argument("--config", metavar="FILE", help="a .guardrails.yaml for rules, profiles and exceptions")
+    p.add_argument("--builtin", action="store_true", help="also use the built-in rules when --rules is given")
+    p.add_argument("--profile", action="append", default=[], metavar="NAME",
+                   help="built-in profile (repeatable): default, baseline, restricted, best-practices, all")
+    p.add_argument("--config", metavar="FILE",
+                   help="a .guardrails.yaml for rules, profiles and exceptions, read as `scan` reads it")
     p.add_argument("--fail-mode", choices=("closed", "open"), default="closed",
                    help="a deny rule that cannot be evaluated denies (closed, default) or allows (open)")
     p.add_argument("--exclude-namespace", metavar="NS", action="append", default=None,
@@ -58,28 +63,19 @@ def _settings(args: argparse.Namespace) -> Any:
 
     if bool(args.tls_cert) != bool(args.tls_key):
         raise UsageError("--tls-cert and --tls-key go together", hint="give both, or neither to generate them")
-    rules: list[str] = list(args.rules)
-    builtin: bool | None = None
-    profiles: tuple[str, ...] | None = None
-    if args.config:
-        import pathlib
-
-        from guardrails.config import load_config
-
-        config = load_config(pathlib.Path(args.config))
-        if not rules:
-            rules = [*config.rules]
-        rules += list(config.exceptions)
-        builtin, profiles = config.builtin, config.profiles
+    # The same merge as `scan`; a server reads only the settings file it is given.
+    loader = merge(
+        Flags(config=args.config, discover=False, rules=tuple(args.rules), builtin=args.builtin, profiles=tuple(args.profile))
+    ).rules
     extra: dict[str, Any] = {}
     if args.namespace:
         extra["namespace"] = args.namespace
     return Settings(
         host=args.host,
         port=args.port,
-        rules=tuple(rules),
-        builtin=builtin if builtin is not None else not args.rules,
-        profiles=profiles,
+        rules=loader.paths,
+        builtin=loader.builtin,
+        profiles=loader.profiles,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         cert_dir=args.cert_dir,

@@ -13,14 +13,16 @@ import importlib
 import os
 import pathlib
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import yaml
 
 from guardrails import ruletest
+from guardrails.config import Flags, merge
 from guardrails.errors import GuardrailsError, SourceError, UsageError
 from guardrails.model import Location
+from guardrails.sources import walk
 
 __all__ = ["add_parser", "discover", "run"]
 
@@ -51,13 +53,15 @@ def add_parser(sub: Any) -> None:
         help="also fail on outcomes no expectation covers, and on cases that pass only because a rule did not apply",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="show only failing cases and the summary")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip paths matching GLOB (repeatable)")
+    p.add_argument("--config", metavar="FILE", help="settings file for `exclude` (default: nearest .guardrails.yaml upwards)")
 
 
-def _walk(top: pathlib.Path) -> Iterator[pathlib.Path]:
+def _walk(top: pathlib.Path, exclude: Sequence[str]) -> Iterator[pathlib.Path]:
     for root, dirs, files in os.walk(top):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not walk.excluded(_display(pathlib.Path(root, d)).as_posix(), exclude))
         for f in sorted(files):
-            if f.endswith(EXTENSIONS):
+            if f.endswith(EXTENSIONS) and not walk.excluded(_display(pathlib.Path(root, f)).as_posix(), exclude):
                 yield pathlib.Path(root, f)
 
 
@@ -72,7 +76,7 @@ def _display(path: pathlib.Path) -> pathlib.Path:
         return path
 
 
-def discover(paths: list[str]) -> Iterator[tuple[pathlib.Path, list[Mapping[str, Any]] | GuardrailsError]]:
+def discover(paths: list[str], exclude: Sequence[str] = ()) -> Iterator[tuple[pathlib.Path, list[Mapping[str, Any]] | GuardrailsError]]:
     """(file, its test documents) for every file holding at least one; unreadable ones as errors."""
     kinds = _kinds()
     for raw in paths:
@@ -80,7 +84,7 @@ def discover(paths: list[str]) -> Iterator[tuple[pathlib.Path, list[Mapping[str,
         if not top.exists():
             raise UsageError(f"{raw}: no such file or folder", hint="give a test file or a folder holding test files")
         explicit = top.is_file()
-        for f in [top] if explicit else _walk(top):
+        for f in [top] if explicit else _walk(top, exclude):
             shown = _display(f)
             try:
                 text = f.read_text(encoding="utf-8")
@@ -125,7 +129,9 @@ def _case_line(c: ruletest.CaseResult, strict: bool) -> str:
 def run(args: argparse.Namespace, io: Any) -> int:
     start = time.perf_counter()
     passed = failed = errors = files = 0
-    for path, found in discover(args.paths or ["."]):
+    # Test files name their own rules; of the settings only `exclude` applies here.
+    exclude = merge(Flags(config=args.config, exclude=tuple(args.exclude))).exclude
+    for path, found in discover(args.paths or ["."], exclude):
         files += 1
         results: list[ruletest.FileResult]
         if isinstance(found, GuardrailsError):

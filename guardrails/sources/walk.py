@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 
 from guardrails.errors import SourceError
 
-__all__ = ["EXTENSIONS", "Input", "collect"]
+__all__ = ["EXTENSIONS", "Input", "collect", "excluded"]
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 SKIP_DIRS = frozenset(
@@ -65,7 +65,8 @@ class _GitIgnore:
         return result
 
 
-def _excluded(rel: str, excludes: Sequence[str]) -> bool:
+def excluded(rel: str, excludes: Sequence[str]) -> bool:
+    """True when the root-relative path `rel` matches one of the --exclude globs."""
     name = rel.rsplit("/", 1)[-1]
     for g in excludes:
         g = g.rstrip("/")
@@ -127,7 +128,7 @@ def _walk(top: pathlib.Path, root: pathlib.Path, exclude: Sequence[str], seen: s
         for name in sorted(dirnames):
             sub = d / name
             rel = _display(sub, root)
-            if name in SKIP_DIRS or _excluded(rel, exclude) or any(g.ignored(sub, True) for g in active):
+            if name in SKIP_DIRS or excluded(rel, exclude) or any(g.ignored(sub, True) for g in active):
                 continue
             keep.append(name)
         dirnames[:] = keep
@@ -136,7 +137,7 @@ def _walk(top: pathlib.Path, root: pathlib.Path, exclude: Sequence[str], seen: s
                 continue
             f = d / name
             rel = _display(f, root)
-            if _excluded(rel, exclude) or any(g.ignored(f, False) for g in active):
+            if excluded(rel, exclude) or any(g.ignored(f, False) for g in active):
                 continue
             rp = f.resolve()
             if rp in seen:
