@@ -7,6 +7,7 @@ profiles: [restricted]        # built-in profiles to use
 exceptions: [exceptions/]     # Exception documents (may also sit among the rules)
 exclude: ["charts/**", "*.tpl.yaml"]
 fail-on: high
+fail-on-unknown: true         # Terraform: a value known only after apply fails the rules that read it
 ```
 
 `merge` is the one place where command-line flags and these settings meet, for every command
@@ -32,7 +33,7 @@ from guardrails.policy.load import RuleSet, load_rules
 __all__ = ["CONFIG_NAME", "Config", "Flags", "RuleLoader", "Settings", "find_config", "load_config", "merge"]
 
 CONFIG_NAME = ".guardrails.yaml"
-_KEYS = {"rules", "builtin", "profiles", "exceptions", "exclude", "fail-on"}
+_KEYS = {"rules", "builtin", "profiles", "exceptions", "exclude", "fail-on", "fail-on-unknown"}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -44,6 +45,7 @@ class Config:
     exceptions: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     fail_on: Severity | None = None
+    fail_on_unknown: bool | None = None
 
 
 def find_config(start: pathlib.Path | None = None) -> pathlib.Path | None:
@@ -117,6 +119,11 @@ def load_config(path: pathlib.Path) -> Config:
     builtin = data.get("builtin")
     if builtin is not None and not isinstance(builtin, bool):
         raise ConfigError(f"builtin: expected true or false, found {builtin!r}", location=loc("builtin"))
+    fail_on_unknown = data.get("fail-on-unknown")
+    if fail_on_unknown is not None and not isinstance(fail_on_unknown, bool):
+        raise ConfigError(
+            f"fail-on-unknown: expected true or false, found {fail_on_unknown!r}", location=loc("fail-on-unknown")
+        )
     return Config(
         path=path,
         rules=rel(_strings(data.get("rules", []), "rules", loc("rules"))),
@@ -125,6 +132,7 @@ def load_config(path: pathlib.Path) -> Config:
         exceptions=rel(_strings(data.get("exceptions", []), "exceptions", loc("exceptions"))),
         exclude=_strings(data.get("exclude", []), "exclude", loc("exclude")),
         fail_on=fail_on,
+        fail_on_unknown=fail_on_unknown,
     )
 
 

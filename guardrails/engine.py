@@ -2,14 +2,20 @@
 
 `Engine.results` gives every outcome (what rule tests look at); `Engine.evaluate` gives the
 findings reporters show: FAIL, ERROR, WAIVED and UNKNOWN outcomes, one per violation.
+A Terraform resource's provider-computed attributes take the defaults a rule declares
+(`CompiledRule.defaults`) before the rule sees it; what stays unknown is reported as each rule's
+`unknown` mode says, or as a failure for every rule with `fail_on_unknown`.
 Inline waivers (`guardrails.dev/ignore` annotations) are honoured per `inline_waivers`: "scan"
 for every rule, "admission" (the default, the safe one) never for a deny rule, "off" never.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from guardrails import waivers as waivers_mod
 from guardrails.kube import workloads
@@ -26,7 +32,7 @@ from guardrails.model import (
 from guardrails.rule import CompiledRule
 from guardrails.waivers import Waiver
 
-__all__ = ["Engine"]
+__all__ = ["Engine", "with_defaults"]
 
 # A rule that reports several outcomes on one resource gives the most serious one overall.
 _RANK = {Status.ERROR: 5, Status.FAIL: 4, Status.UNKNOWN: 3, Status.SKIP: 2, Status.PASS: 1}
@@ -59,10 +65,12 @@ class Engine:
         *,
         today: datetime.date | None = None,
         inline_waivers: str = "admission",
+        fail_on_unknown: bool = False,
     ) -> None:
         if inline_waivers not in waivers_mod.INLINE_MODES:
             raise ValueError(f"inline_waivers must be one of {waivers_mod.INLINE_MODES}, not {inline_waivers!r}")
         self.inline_waivers = inline_waivers
+        self.fail_on_unknown = fail_on_unknown
         self.rules = tuple(rules)
         self._by_kind: dict[str, tuple[CompiledRule, ...]] = {}
         self.today = today or datetime.date.min
@@ -81,6 +89,8 @@ class Engine:
 
     def judge(self, rule: CompiledRule, resource: Resource, views: _Views | None = None) -> RuleResult | None:
         """One rule on one resource; None when the rule does not match it at all."""
+        if rule.defaults and resource.computed:
+            resource = with_defaults(resource, rule.defaults.get(resource.kind))
         target = self._target(rule, resource, views or _Views())
         if target is None:
             return None
@@ -99,6 +109,9 @@ class Engine:
                 resource.is_unknown(path) or (v.reads and resource.reads_unknown(_prefixed(target.path_prefix, v.reads)))
             ):
                 status = Status.UNKNOWN
+            if status is Status.UNKNOWN and (self.fail_on_unknown or rule.unknown == "fail"):
+                out.append(Violation(f"{v.message} (known only after apply; an unknown value fails this rule)", path))
+                continue
             out.append(Violation(v.message, path, status))
         if not out:
             return RuleResult(rule.name, Status.PASS)
@@ -153,7 +166,10 @@ class Engine:
                 status, reason, message = v.status, None, v.message
                 severity = rule.severity
                 if status is Status.UNKNOWN:
-                    severity = Severity.INFO
+                    if rule.unknown == "warn":
+                        action = Action.WARN
+                    else:
+                        severity = Severity.INFO
                 elif waiver is not None and status is Status.FAIL:
                     status, reason = Status.WAIVED, f"{waiver.name}: {waiver.reason}"
                 elif inline is not None and status is Status.FAIL:
@@ -178,3 +194,57 @@ class Engine:
             if w.covers(rule, resource):
                 return w
         return None
+
+
+def with_defaults(resource: Resource, defaults: Mapping[str, Any] | None) -> Resource:
+    """The resource with its provider-computed attributes set to the declared defaults.
+
+    Only attributes in `resource.computed` (unknown, and left out of the configuration) are
+    filled in; what a configuration writes as an expression stays unknown. Copies only the
+    containers along each filled path: other rules keep seeing the plan as it is.
+    """
+    if not defaults:
+        return resource
+    filled: list[tuple[tuple[str | int, ...], Any]] = []
+    for path in resource.computed:
+        found, value = _default_at(defaults, path[1:])
+        if found:
+            filled.append((path, value))
+    if not filled:
+        return resource
+    obj: Any = resource.obj
+    for path, value in sorted(filled, key=lambda pv: len(pv[0])):
+        obj = _set(obj, path, copy.deepcopy(value))
+    gone = [p for p, _ in filled]
+    unknown = frozenset(u for u in resource.unknown if not any(u[: len(p)] == p for p in gone))
+    return dataclasses.replace(resource, obj=obj, unknown=unknown, computed=resource.computed & unknown)
+
+
+def _default_at(tree: Any, steps: tuple[str | int, ...]) -> tuple[bool, Any]:
+    node = tree
+    for step in steps:
+        if isinstance(step, int):
+            if not isinstance(node, list) or not node:
+                return False, None
+            node = node[0]  # one item stands for every block
+        elif isinstance(node, Mapping) and step in node:
+            node = node[step]
+        else:
+            return False, None
+    return True, node
+
+
+def _set(obj: Any, path: tuple[str | int, ...], value: Any) -> Any:
+    """A copy of `obj` with `value` at `path` (copying containers along the path only)."""
+    if not path:
+        return value
+    step, rest = path[0], path[1:]
+    if isinstance(obj, Mapping) and isinstance(step, str):
+        out = dict(obj)
+        out[step] = _set(obj.get(step), rest, value)
+        return out
+    if isinstance(obj, list) and isinstance(step, int) and 0 <= step < len(obj):
+        items = list(obj)
+        items[step] = _set(obj[step], rest, value)
+        return items
+    return obj  # the path does not exist in this object: nothing to fill

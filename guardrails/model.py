@@ -137,7 +137,9 @@ class Resource:
     `path_prefix` is set on views (the pod template of a Deployment seen as a Pod): paths that
     checks report are relative to `obj` and get the prefix added to point into the real object.
     `unknown` holds field paths whose values are known only after apply (Terraform); a check
-    that looks at or under one of them reports UNKNOWN instead of FAIL.
+    that looks at or under one of them reports UNKNOWN instead of FAIL. `computed` is the part
+    of `unknown` that the configuration leaves out (the provider fills it in): a rule that
+    declares the provider's default for such an attribute judges that default instead.
     `old_obj` and `request` are set at admission (and by test runners that simulate it).
     """
 
@@ -145,6 +147,7 @@ class Resource:
     origin: Origin
     path_prefix: FieldPath = ()
     unknown: frozenset[FieldPath] = frozenset()
+    computed: frozenset[FieldPath] = frozenset()
     old_obj: Mapping[str, Any] | None = None
     request: Mapping[str, Any] | None = None
     namespace_labels: Mapping[str, str] | None = None
@@ -261,6 +264,9 @@ class Finding:
     waiver: str | None = None  # reason, when status is WAIVED
     # The rule's dialect: Gatekeeper users expect admission messages as `[constraint] message`.
     dialect: str = "native"
+    # The field as the source's own language writes it (`root_block_device[0].encrypted`,
+    # `tags["team"]` for a Terraform plan); empty: reporters show `path`.
+    field: str = ""
 
     def with_location(self, location: Location | None) -> Finding:
         return dataclasses.replace(self, location=location)

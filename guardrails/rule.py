@@ -4,16 +4,21 @@ engine, reporters and the webhook know only this contract."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from guardrails.checks.base import CheckFn
 from guardrails.model import Action, Location, Resource, Severity
 
-__all__ = ["DEFAULT_OPERATIONS", "CompiledRule", "Matcher"]
+__all__ = ["DEFAULT_OPERATIONS", "UNKNOWN_MODES", "CompiledRule", "Matcher"]
 
 Matcher = Callable[[Resource], bool]
 
 DEFAULT_OPERATIONS = frozenset({"CREATE", "UPDATE"})
+
+# What an UNKNOWN outcome (a value known only after apply) means for a rule: a failure at the
+# rule's severity, a warning at the rule's severity, or an info-level unknown (the default).
+UNKNOWN_MODES = ("fail", "warn", "unknown")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -49,3 +54,8 @@ class CompiledRule:
     # The action for one resource when it depends on the resource (Kyverno's
     # validationFailureActionOverrides, by namespace); None = `action` always.
     action_for: Callable[[Resource], Action] | None = None
+    # Terraform: the provider's documented defaults, by resource type, for attributes the
+    # configuration leaves out (`{aws_ebs_volume: {encrypted: false}}`; a list stands for every
+    # block). The rule judges these instead of an unknown.
+    defaults: Mapping[str, Mapping[str, Any]] | None = None
+    unknown: str = "unknown"  # one of UNKNOWN_MODES

@@ -118,10 +118,10 @@ def _gatekeeper(ruleset: RuleSet) -> Any:
 _worker_engine: Engine | None = None
 
 
-def _init_worker(loader: RuleLoader, today: datetime.date) -> None:
+def _init_worker(loader: RuleLoader, today: datetime.date, fail_on_unknown: bool = False) -> None:
     global _worker_engine
     rs = loader()
-    _worker_engine = Engine(rs.rules, rs.waivers, today=today, inline_waivers="scan")
+    _worker_engine = Engine(rs.rules, rs.waivers, today=today, inline_waivers="scan", fail_on_unknown=fail_on_unknown)
 
 
 def _scan_chunk(chunk: list[walk.Input], all_resources: bool) -> list[FileResult]:
@@ -141,13 +141,16 @@ def scan(
     today: datetime.date | None = None,
     all_resources: bool = False,
     shard: tuple[int, int] | None = None,
+    fail_on_unknown: bool = False,
 ) -> ScanReport:
-    """Scan files, folders and `-` with a rule set (or a loader, needed for `jobs > 1`)."""
+    """Scan files, folders and `-` with a rule set (or a loader, needed for `jobs > 1`).
+
+    `fail_on_unknown`: a value known only after apply fails every rule that reads it."""
     started = time.perf_counter()
     loader = loader or RuleLoader()
     ruleset = rules if rules is not None else loader()
     today = today or datetime.date.today()
-    engine = Engine(ruleset.rules, ruleset.waivers, today=today, inline_waivers="scan")
+    engine = Engine(ruleset.rules, ruleset.waivers, today=today, inline_waivers="scan", fail_on_unknown=fail_on_unknown)
     root = (root or pathlib.Path.cwd()).resolve()
     inputs = walk.collect(paths, exclude=exclude, root=root)
     if shard is not None:
@@ -166,7 +169,7 @@ def scan(
         import concurrent.futures  # with logging and threading: only for parallel scans
         size = -(-len(files_) // (jobs * 4))
         chunks = [files_[i : i + size] for i in range(0, len(files_), size)]
-        with concurrent.futures.ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(loader, today)) as pool:
+        with concurrent.futures.ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(loader, today, fail_on_unknown)) as pool:
             by_file = {r.display: r for chunk in pool.map(_scan_chunk, chunks, [all_resources] * len(chunks)) for r in chunk}
         results = [by_file[i.display] if i.path is not None else _scan_one(i, engine, stdin, all_resources) for i in inputs]
     else:

@@ -53,6 +53,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--baseline", metavar="FILE", help="report only findings that FILE does not record (see --write-baseline)")
     p.add_argument("--write-baseline", metavar="FILE", help="record today's findings in FILE; later scans with --baseline FILE report only new ones")
     p.add_argument("--shard", metavar="I/N", help="scan only the I-th of N deterministic shares of the files (a CI matrix of N jobs)")
+    p.add_argument("--fail-on-unknown", action="store_true", default=None, help="Terraform plans: a value known only after apply fails the rules that read it (default: each rule's own `unknown` mode)")
     p.add_argument("--all-resources", action="store_true", help="Terraform plans: also judge resources being deleted, unchanged or read")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the text output")
     p.add_argument("--config", metavar="FILE", help="settings file (default: nearest .guardrails.yaml upwards)")
@@ -125,6 +126,7 @@ def run(args: argparse.Namespace, io: Any) -> int:
         today=datetime.date.today(),
         shard=shard,
         all_resources=args.all_resources,
+        fail_on_unknown=bool(args.fail_on_unknown or cfg.fail_on_unknown),
     )
     # A new baseline records every finding of today, those an old --baseline hid included.
     if args.write_baseline:

@@ -122,4 +122,6 @@ def compile_native(
         profiles=tuple(spec.get("profiles", ())),
         check_key=key,
         kinds=frozenset(plain) if plain and not any("*" in k or "?" in k for k in plain) else None,
+        defaults=spec.get("defaults") or None,
+        unknown=str(spec.get("unknown", "unknown")),
     )

@@ -78,6 +78,22 @@ RULE_SPEC_KEYS: dict[str, Any] = {
     "profiles": _STRINGS,
     "match": _MATCH,
     "exclude": _MATCH,
+    "unknown": {
+        "enum": ["fail", "warn", "unknown"],
+        "description": (
+            "Terraform: what a value known only after apply means for this rule: fail (a failure"
+            " at the rule's severity), warn (a warning at the rule's severity) or unknown (info, the default)."
+        ),
+    },
+    "defaults": {
+        "type": "object",
+        "description": (
+            "Terraform: the provider's documented defaults, by resource type, for attributes the"
+            " configuration leaves out and the provider computes, e.g. {aws_ebs_volume: {encrypted: false}};"
+            " a list of one object stands for every block."
+        ),
+        "additionalProperties": {"type": "object"},
+    },
 }
 
 

@@ -10,8 +10,10 @@ Every managed resource being created or updated becomes one Kubernetes-shaped ob
     spec: {...}                                          # the planned attribute values, as-is
 
 so `requiredLabels` reads tags, and `pattern`/`deny`/`assert` rules address attributes as
-`spec.<attribute>`. Values known only after apply are absent from `spec` and their field paths
-are in `Resource.unknown`, so the engine reports UNKNOWN instead of a false FAIL.
+`spec.<attribute>`. Values known only after apply are null in `spec` and their field paths
+are in `Resource.unknown`, so the engine reports UNKNOWN instead of a false FAIL. Those the
+configuration does not write at all (the provider computes them) are also in
+`Resource.computed`: a rule that declares the provider's default for one judges the default.
 `kubernetes_*` workloads are turned into real Kubernetes objects (see `terraform_k8s`).
 Deletions, no-ops, reads and deposed objects are skipped unless `all_resources`.
 """
@@ -26,6 +28,7 @@ from typing import Any
 from guardrails.errors import SourceError
 from guardrails.model import FieldPath, Location, Origin, Resource
 from guardrails.sources.terraform import kubernetes as terraform_k8s
+from guardrails.sources.terraform.configuration import Configuration, read_configuration, written
 from guardrails.sources.text import decode
 
 __all__ = ["API_VERSION", "is_plan", "read_plan", "resources"]
@@ -78,13 +81,13 @@ def resources(
     `problems` when given (the scan goes on with the others), else raised as a SourceError.
     """
     try:
-        sources = _module_sources(plan.get("configuration"))
+        config = read_configuration(plan.get("configuration"))
     except (TypeError, ValueError, AttributeError):
-        sources = {}  # only the module sources are lost; the findings stay
+        config = Configuration({}, {})  # only module sources and provider defaults are lost
     out = []
     for i, rc in enumerate(_changes(plan)):
         try:
-            r = _resource(rc, display, sources, all_resources=all_resources)
+            r = _resource(rc, display, config, all_resources=all_resources)
         except (TypeError, ValueError, AttributeError, KeyError, IndexError) as e:
             address = rc.get("address") if isinstance(rc.get("address"), str) else f"resource_changes[{i}]"
             err = SourceError(
@@ -124,7 +127,7 @@ def _planned(module: Any) -> Iterator[Mapping[str, Any]]:
 
 
 def _resource(
-    rc: Mapping[str, Any], display: str, sources: Mapping[str, str], *, all_resources: bool
+    rc: Mapping[str, Any], display: str, config: Configuration, *, all_resources: bool
 ) -> Resource | None:
     change = rc.get("change")
     if not isinstance(change, Mapping):
@@ -147,7 +150,7 @@ def _resource(
         path=display,
         address=address or None,
         module=module or None,
-        module_source=sources.get(_call_path(module)) if module and sources else None,
+        module_source=config.sources.get(_call_path(module)) if module and config.sources else None,
     )
     mapped = terraform_k8s.to_kubernetes(rtype, values, unknown_tree)
     if mapped is not None:
@@ -162,7 +165,22 @@ def _resource(
         metadata["labels"] = labels
     obj = {"apiVersion": API_VERSION, "kind": rtype, "metadata": metadata, "spec": spec}
     _placeholders(obj, unknown)
-    return Resource(obj=obj, origin=origin, unknown=frozenset(unknown))
+    return Resource(obj=obj, origin=origin, unknown=frozenset(unknown), computed=_computed(rc, module, config, unknown))
+
+
+def _computed(
+    rc: Mapping[str, Any], module: str, config: Configuration, unknown: set[FieldPath]
+) -> frozenset[FieldPath]:
+    """The unknown attributes the configuration leaves out: the provider computes them.
+
+    Without the resource's configuration nothing can be told apart, and every unknown stays one.
+    """
+    if not unknown or not config.present:
+        return frozenset()
+    block = config.resource(_call_path(module), str(rc.get("mode", "managed")), str(rc.get("type")), str(rc.get("name")))
+    if block is None:
+        return frozenset()
+    return frozenset(p for p in unknown if p[:1] == ("spec",) and not written(block.expressions, p[1:]))
 
 
 def _labels(values: Mapping[str, Any], unknown_tree: Any, unknown: set[FieldPath]) -> dict[str, Any] | None:
@@ -235,41 +253,3 @@ def _module_of(address: str) -> str:
 def _call_path(module: str) -> str:
     """A module instance address without instance keys: the path of module calls."""
     return ".".join(m.group(1) for m in _MODULE_STEP.finditer(module + "."))
-
-
-def _module_sources(configuration: Any) -> dict[str, str]:
-    """Module call path (`net.subnets`) -> its source, local paths joined to their parent's."""
-    out: dict[str, str] = {}
-    root = configuration.get("root_module") if isinstance(configuration, Mapping) else None
-
-    def walk(module: Any, path: str, parent_source: str) -> None:
-        calls = module.get("module_calls") if isinstance(module, Mapping) else None
-        if not isinstance(calls, Mapping):
-            return
-        for name, call in calls.items():
-            if not isinstance(call, Mapping):
-                continue
-            source = str(call.get("source") or "")
-            if source.startswith(("./", "../")) and parent_source.startswith(("./", "../")):
-                source = _join(parent_source, source)
-            version = call.get("version_constraint")
-            shown = f"{source} ({version})" if isinstance(version, str) and version else source
-            key = f"{path}.{name}" if path else str(name)
-            out[key] = shown
-            walk(call.get("module"), key, source)
-
-    walk(root, "", "")
-    return out
-
-
-def _join(parent: str, child: str) -> str:
-    parts: list[str] = []
-    for step in f"{parent}/{child}".split("/"):
-        if step in ("", "."):
-            continue
-        if step == ".." and parts and parts[-1] != "..":
-            parts.pop()
-        else:
-            parts.append(step)
-    joined = "/".join(parts)
-    return joined if joined.startswith("..") else f"./{joined}"
