@@ -161,3 +161,22 @@ def test_computed_is_part_of_unknown_on_every_shared_plan(name: str) -> None:
             assert path[0] == "spec"
         if r.computed:
             assert config.present
+
+
+@pytest.mark.parametrize(
+    ("flag", "setting", "code"),
+    [(False, None, 0), (True, None, 1), (False, "true", 1), (False, "false", 0)],
+)
+def test_the_flag_and_the_setting_make_unknowns_fail(
+    tmp_path: pathlib.Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch, flag: bool, setting: str | None, code: int
+) -> None:
+    p = plan(R("aws_ebs_volume.v", {"size": 10, "encrypted": None}, unknown={"encrypted": True},
+               expressions={"encrypted": {"references": ["aws_kms_key.k"]}}))
+    (tmp_path / "plan.json").write_text(json.dumps(p))
+    if setting is not None:
+        (tmp_path / ".guardrails.yaml").write_text(f"fail-on-unknown: {setting}\n")
+    monkeypatch.chdir(tmp_path)
+    args = ["scan", "plan.json", "--profile", "terraform", "--only", ENCRYPTION, *(["--fail-on-unknown"] if flag else [])]
+    result = run_cli(args)
+    assert result.code == code, result
+    assert "aws_ebs_volume.v" in result.out
