@@ -166,6 +166,7 @@ class Flags:
     skip: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     fail_on: str | None = None
+    fail_on_unknown: bool = False  # --fail-on-unknown: only ever turns the setting on
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -176,6 +177,7 @@ class Settings:
     rules: RuleLoader
     exclude: tuple[str, ...]
     fail_on: Severity
+    fail_on_unknown: bool = False
 
 
 def merge(flags: Flags) -> Settings:
@@ -198,4 +200,10 @@ def merge(flags: Flags) -> Settings:
         fail_on = Severity.parse(flags.fail_on) if flags.fail_on else (cfg.fail_on or Severity.LOW)
     except ValueError as e:
         raise UsageError(f"--fail-on: {e}") from None
-    return Settings(config=cfg, rules=loader, exclude=flags.exclude + cfg.exclude, fail_on=fail_on)
+    return Settings(
+        config=cfg,
+        rules=loader,
+        exclude=flags.exclude + cfg.exclude,
+        fail_on=fail_on,
+        fail_on_unknown=flags.fail_on_unknown or bool(cfg.fail_on_unknown),
+    )

@@ -105,6 +105,7 @@ def settings(args: argparse.Namespace) -> Settings:
             skip=tuple(args.skip),
             exclude=tuple(args.exclude),
             fail_on=args.fail_on,
+            fail_on_unknown=bool(args.fail_on_unknown),
         )
     )
 
@@ -126,7 +127,7 @@ def run(args: argparse.Namespace, io: Any) -> int:
         today=datetime.date.today(),
         shard=shard,
         all_resources=args.all_resources,
-        fail_on_unknown=bool(args.fail_on_unknown or cfg.fail_on_unknown),
+        fail_on_unknown=merged.fail_on_unknown,
     )
     # A new baseline records every finding of today, those an old --baseline hid included.
     if args.write_baseline:
