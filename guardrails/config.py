@@ -23,12 +23,11 @@ import pathlib
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
-
-from guardrails.errors import ConfigError
+from guardrails.errors import ConfigError, SourceError
 from guardrails.model import Location, Severity
 from guardrails.policy import profiles
 from guardrails.policy.load import RuleSet, load_rules
+from guardrails.sources import documents
 
 __all__ = ["CONFIG_NAME", "Config", "Flags", "RuleLoader", "Settings", "find_config", "load_config", "merge"]
 
@@ -68,29 +67,18 @@ def _strings(value: Any, key: str, loc: Location) -> tuple[str, ...]:
 def load_config(path: pathlib.Path) -> Config:
     display = str(path)
     try:
-        loader = yaml.CSafeLoader(path.read_text(encoding="utf-8"))
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except OSError as e:
-        raise ConfigError(f"cannot read: {e.strerror}", location=Location(display)) from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
-        raise ConfigError(f"malformed YAML: {getattr(e, 'problem', e)}", location=where) from None
+        doc = documents.single_document(documents.read_text(path, display), display)
+    except SourceError as e:
+        raise ConfigError(e.message, location=e.location, hint=e.hint if not e.message.startswith("malformed") else None) from None
+    data = doc.data if doc is not None else None
     if data is None:
         return Config(path=path)
     if not isinstance(data, Mapping):
         raise ConfigError("expected a mapping of settings", location=Location(display, 1, 1))
+    assert doc is not None
 
     def loc(key: str) -> Location:
-        if isinstance(node, yaml.MappingNode):
-            for k, _ in node.value:
-                if k.value == key:
-                    return Location(display, k.start_mark.line + 1, k.start_mark.column + 1)
-        return Location(display, 1, 1)
+        return doc.locate((key,), display)
 
     for key in data:
         if key not in _KEYS:

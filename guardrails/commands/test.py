@@ -16,13 +16,10 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-import yaml
-
 from guardrails import ruletest
 from guardrails.config import Flags, merge
 from guardrails.errors import GuardrailsError, SourceError, UsageError
-from guardrails.model import Location
-from guardrails.sources import walk
+from guardrails.sources import documents, walk
 
 __all__ = ["add_parser", "discover", "run"]
 
@@ -87,22 +84,23 @@ def discover(paths: list[str], exclude: Sequence[str] = ()) -> Iterator[tuple[pa
         for f in [top] if explicit else _walk(top, exclude):
             shown = _display(f)
             try:
-                text = f.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as e:
+                text = documents.read_text(f, shown.as_posix())
+            except SourceError as e:
                 if explicit:
-                    yield shown, SourceError(f"cannot read: {e}", location=Location(shown.as_posix()))
+                    yield shown, e
                 continue
             if not any(f"kind: {k}" in text or f'"kind": "{k}"' in text for k in kinds):
                 continue
-            try:
-                docs = [d for d in yaml.load_all(text, Loader=yaml.CSafeLoader) if _format(d) is not None]
-            except yaml.YAMLError as e:
-                mark = getattr(e, "problem_mark", None)
-                loc = Location(shown.as_posix(), mark.line + 1, mark.column + 1) if mark else Location(shown.as_posix())
-                yield shown, SourceError(f"malformed YAML: {getattr(e, 'problem', None) or e}", location=loc)
-                continue
-            if docs:
-                yield shown, docs
+            docs = []
+            for d in documents.documents(text, shown.as_posix(), keep_nodes=False):
+                if isinstance(d, GuardrailsError):
+                    yield shown, d
+                    break
+                if _format(d.data) is not None:
+                    docs.append(d.data)
+            else:
+                if docs:
+                    yield shown, docs
 
 
 def _format(doc: Any) -> str | None:

@@ -15,13 +15,11 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-import yaml
-
 from guardrails.errors import GuardrailsError, RuleFileError
 from guardrails.kube import selectors
 from guardrails.model import FieldPath, Location
 from guardrails.policy import profiles
-from guardrails.sources.locate import node_location
+from guardrails.sources import documents
 
 __all__ = ["KNOWN_KINDS", "Finding", "lint_file", "lint_paths", "lint_spec", "pinpoint"]
 
@@ -128,27 +126,18 @@ def lint_spec(spec: Mapping[str, Any]) -> list[Finding]:
 def lint_file(path: pathlib.Path, display: str) -> Iterator[tuple[bool, GuardrailsError]]:
     """(is_error, problem) for every native Rule in the file; unreadable files yield nothing
     (the loader already reports them)."""
-    try:
-        loader = yaml.CSafeLoader(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        return
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            doc = loader.construct_document(node)
-            if not (isinstance(doc, Mapping) and doc.get("kind") == "Rule" and str(doc.get("apiVersion", "")).startswith("guardrails.dev/")):
-                continue
-            spec = doc.get("spec")
-            if not isinstance(spec, Mapping):
-                continue
-            name = (doc.get("metadata") or {}).get("name", "?") if isinstance(doc.get("metadata"), Mapping) else "?"
-            for is_error, message, where, hint in lint_spec(spec):
-                loc = node_location(node, where, display) if node is not None else Location(display)
-                yield is_error, RuleFileError(f"rule {name!r}: {message}", location=loc, hint=hint)
-    except yaml.YAMLError:
-        return
-    finally:
-        loader.dispose()
+    for doc in documents.read_documents(path, display):
+        if isinstance(doc, GuardrailsError):
+            return
+        data = doc.data
+        if not (isinstance(data, Mapping) and data.get("kind") == "Rule" and str(data.get("apiVersion", "")).startswith("guardrails.dev/")):
+            continue
+        spec = data.get("spec")
+        if not isinstance(spec, Mapping):
+            continue
+        name = (data.get("metadata") or {}).get("name", "?") if isinstance(data.get("metadata"), Mapping) else "?"
+        for is_error, message, where, hint in lint_spec(spec):
+            yield is_error, RuleFileError(f"rule {name!r}: {message}", location=doc.locate(where, display), hint=hint)
 
 
 def lint_paths(files: Sequence[tuple[pathlib.Path, str]]) -> tuple[list[GuardrailsError], list[GuardrailsError]]:

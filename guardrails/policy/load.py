@@ -18,8 +18,6 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-import yaml
-
 from guardrails import dialects
 from guardrails.dialects.context import LoadContext
 from guardrails.errors import GuardrailsError, RuleFileError, UsageError
@@ -27,8 +25,7 @@ from guardrails.model import FieldPath, Location
 from guardrails.policy import profiles as profiles_
 from guardrails.policy.validate import best, validate_native
 from guardrails.rule import CompiledRule
-from guardrails.sources.documents import decode
-from guardrails.sources.locate import node_location
+from guardrails.sources import documents
 from guardrails.waivers import Waiver
 
 __all__ = ["RuleSet", "builtin_root", "lint_rules", "load_rules", "rule_files"]
@@ -85,30 +82,20 @@ Locator = Callable[[FieldPath], Location]
 
 
 def _documents(path: pathlib.Path, display: str) -> Iterator[tuple[Any, Locator] | RuleFileError]:
-    try:
-        text = decode(path.read_bytes(), display)
-    except OSError as e:
-        yield RuleFileError(f"cannot read rule file: {e.strerror}", location=Location(display))
-        return
-    except GuardrailsError as e:
-        yield RuleFileError(e.message, location=e.location, hint=e.hint)
-        return
-    loader = yaml.CSafeLoader(text)
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            assert node is not None  # check_node() said there is one
+    for doc in documents.read_documents(path, display):
+        if isinstance(doc, GuardrailsError):
+            # The reader's words for a scan input, in a rule file's terms (a rule file stops the load).
+            if doc.message.startswith("malformed YAML"):
+                yield RuleFileError(doc.message, location=doc.location)
+            else:
+                message = doc.message.replace("cannot read:", "cannot read rule file:", 1)
+                yield RuleFileError(message, location=doc.location, hint=doc.hint)
+            continue
 
-            def locate(p: FieldPath, node: yaml.Node = node) -> Location:
-                return node_location(node, p, display)
+        def locate(p: FieldPath, doc: documents.Document = doc) -> Location:
+            return doc.locate(p, display)
 
-            yield loader.construct_document(node), locate
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        loc = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
-        yield RuleFileError(f"malformed YAML: {getattr(e, 'problem', None) or e}", location=loc)
-    finally:
-        loader.dispose()
+        yield doc.data, locate
 
 
 def _builtin_documents(files: Sequence[pathlib.Path], root: pathlib.Path) -> dict[pathlib.Path, list[Any]] | None:

@@ -16,8 +16,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import yaml
-
 from guardrails.dialects.context import LoadContext
 from guardrails.dialects.gatekeeper import adapter as dialect
 from guardrails.engine import Engine
@@ -25,6 +23,7 @@ from guardrails.errors import GuardrailsError, RuleFileError, SourceError
 from guardrails.model import FieldPath, Location, Origin, Resource, Status
 from guardrails.rule import CompiledRule
 from guardrails.ruletest import CaseResult, FileResult
+from guardrails.sources import documents
 
 __all__ = ["Assertion", "CaseOutcome", "Context", "load_rules", "run_case", "run_file", "run_suite"]
 
@@ -58,34 +57,21 @@ class CaseOutcome:
         return self.error is None and all(a.ok for a in self.assertions)
 
 
-def _read(path: pathlib.Path) -> tuple[list[Any], list[yaml.Node]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise SourceError(f"cannot read {path}: {e.strerror}", location=Location(str(path))) from None
-    try:
-        nodes = [n for n in yaml.compose_all(text, Loader=yaml.CSafeLoader) if n is not None]
-        docs = [d for d in yaml.load_all(text, Loader=yaml.CSafeLoader) if d is not None]
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        loc = Location(str(path), mark.line + 1, mark.column + 1) if mark else Location(str(path))
-        raise SourceError(f"malformed YAML: {getattr(e, 'problem', e)}", location=loc) from None
-    return docs, nodes
+def _read(path: pathlib.Path) -> list[documents.Document]:
+    """The file's non-empty documents, each with its own node tree (a `--- null` document is
+    dropped together with its tree, so the two never drift apart)."""
+    out = []
+    for d in documents.read_documents(path, str(path)):
+        if isinstance(d, SourceError):
+            raise d
+        if d.data is not None:
+            out.append(d)
+    return out
 
 
-def _locator(display: str, node: yaml.Node) -> Callable[[FieldPath], Location]:
+def _locator(display: str, doc: documents.Document) -> Callable[[FieldPath], Location]:
     def locate(path: FieldPath) -> Location:
-        cur = node
-        for step in path:
-            nxt = None
-            if isinstance(cur, yaml.MappingNode):
-                nxt = next((v for k, v in cur.value if k.value == step), None)
-            elif isinstance(cur, yaml.SequenceNode) and isinstance(step, int) and step < len(cur.value):
-                nxt = cur.value[step]
-            if nxt is None:
-                break
-            cur = nxt
-        return Location(display, cur.start_mark.line + 1, cur.start_mark.column + 1)
+        return doc.locate(path, display)
 
     return locate
 
@@ -95,21 +81,20 @@ def load_rules(paths: Sequence[pathlib.Path], *, engine: str = "auto", context: 
     ctx = context or Context()
     dialect.set_engine(ctx, engine)
     for path in paths:
-        docs, nodes = _read(path)
-        for doc, node in zip(docs, nodes):
-            if not isinstance(doc, Mapping):
+        for doc in _read(path):
+            if not isinstance(doc.data, Mapping):
                 continue
-            source = Location(str(path), node.start_mark.line + 1)
-            dialect.compile_document(doc, source=source, locate=_locator(str(path), node), context=ctx)
+            source = Location(str(path), doc.line)
+            dialect.compile_document(doc.data, source=source, locate=_locator(str(path), doc), context=ctx)
     return dialect.finalize(ctx)
 
 
 def _object(path: pathlib.Path) -> Resource:
-    docs, nodes = _read(path)
-    if not docs or not isinstance(docs[0], Mapping):
+    docs = _read(path)
+    if not docs or not isinstance(docs[0].data, Mapping):
         raise SourceError("object file holds no Kubernetes object", location=Location(str(path)))
-    obj = docs[0]
-    origin = Origin(str(path), 0, nodes[0].start_mark.line + 1)
+    obj = docs[0].data
+    origin = Origin(str(path), docs[0].index, docs[0].line)
     api_version = str(obj.get("apiVersion", ""))
     if obj.get("kind") == "AdmissionReview" and api_version.startswith("admission.k8s.io/"):
         request = obj.get("request")
@@ -156,7 +141,7 @@ def run_case(rules: Sequence[CompiledRule], base: pathlib.Path, test: str, case:
     start = time.perf_counter()
     try:
         resource = _object(base / str(case["object"]))
-        inventory = [obj for p in case.get("inventory") or [] for obj in _read(base / str(p))[0] if isinstance(obj, Mapping)]
+        inventory = [obj for p in case.get("inventory") or [] for d in _read(base / str(p)) for obj in [d.data] if isinstance(obj, Mapping)]
         dialect.set_inventory(rules, inventory)
         messages: list[str] = []
         for result in Engine(rules).results(resource):

@@ -32,8 +32,6 @@ import pathlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-import yaml
-
 from guardrails.engine import Engine
 from guardrails.errors import GuardrailsError, RuleFileError
 from guardrails.model import FieldPath, Location, Origin, Resource, RuleResult, Status, Violation
@@ -41,7 +39,6 @@ from guardrails.policy.load import load_rules
 from guardrails.rule import CompiledRule
 from guardrails.ruletest import CaseResult, FileResult
 from guardrails.sources import documents as yamldocs
-from guardrails.sources import locate
 from guardrails.sources.terraform import plan as terraform
 
 __all__ = ["EXPECTED", "run_file"]
@@ -63,17 +60,9 @@ def _locator(path: pathlib.Path, display: str, doc: Mapping[str, Any]) -> Locato
     """Positions inside this test document, composed only when an error needs one."""
 
     def at(field: FieldPath) -> Location:
-        try:
-            loader = yaml.CSafeLoader(path.read_text(encoding="utf-8"))
-            try:
-                while loader.check_node():
-                    node = loader.get_node()
-                    if node is not None and loader.construct_document(node) == doc:
-                        return locate.node_location(node, field, display)
-            finally:
-                loader.dispose()
-        except (OSError, yaml.YAMLError):
-            pass
+        for d in yamldocs.read_documents(path, display):
+            if isinstance(d, yamldocs.Document) and d.data == doc:
+                return d.locate(field, display)
         return Location(display)
 
     return at

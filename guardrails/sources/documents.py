@@ -1,25 +1,41 @@
-"""YAML and JSON documents -> Kubernetes resources, with where each document starts.
+"""THE document reader: bytes -> text -> YAML/JSON documents with their node trees -> positions.
 
-libyaml's C loader does the parsing; we keep each document's first line (from the parser's own
-marks, no second pass) so findings can later be located by re-reading only their document.
-Documents that are not Kubernetes objects are counted, never fatal; malformed YAML becomes a
-SourceError with its position and the documents before it are kept.
+Every YAML file the project reads (manifests, rule files, settings, rule tests) goes through
+this module: one decoder, one document loop, one way from a parser mark or a field path to a
+`Location`. libyaml's C parser does the parsing; each document keeps its first line and its
+node tree (from the parser's own marks, no second pass) so a field is located without reading
+the text again. Documents that are not Kubernetes objects are counted, never fatal; malformed
+YAML becomes a SourceError with its position and the documents before it are kept.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import pathlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import yaml
 
 from guardrails.errors import SourceError
-from guardrails.model import Location, Origin, Resource
+from guardrails.model import FieldPath, Location, Origin, Resource
 from guardrails.sources.text import decode
 
-__all__ = ["Document", "decode", "documents", "is_kubernetes_object", "resources_of"]
+__all__ = [
+    "Document",
+    "decode",
+    "documents",
+    "is_kubernetes_object",
+    "mark_location",
+    "node_location",
+    "node_trees",
+    "read_documents",
+    "read_text",
+    "resources_of",
+    "single_document",
+    "yaml_error",
+]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -30,18 +46,54 @@ class Document:
     # The parser's node tree, kept so findings are located without parsing the text again.
     node: yaml.Node | None = dataclasses.field(default=None, compare=False, repr=False)
 
+    def locate(self, path: FieldPath, display: str) -> Location:
+        """Where `path` is in this document (its nearest existing parent when it is missing)."""
+        if self.node is None:
+            return Location(display, self.line, 1)
+        return node_location(self.node, path, display)
 
-def _yaml_error(e: yaml.YAMLError, display: str) -> SourceError:
+
+def mark_location(mark: Any, display: str) -> Location:
+    """A parser mark (0-based) -> a Location (1-based); no mark -> the file alone."""
+    if mark is None:
+        return Location(display)
+    return Location(display, mark.line + 1, mark.column + 1)
+
+
+def node_location(root: yaml.Node, path: FieldPath, display: str) -> Location:
+    """Position of the deepest node along `path` (the key of a mapping entry, the item of a list)."""
+    node: Any = root
+    mark = root.start_mark
+    for step in path:
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode) and k.value == step:
+                    mark, node = k.start_mark, v
+                    break
+            else:
+                break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+            node = node.value[step]
+            mark = node.start_mark
+        else:
+            break
+    return mark_location(mark, display)
+
+
+def yaml_error(e: yaml.YAMLError, display: str) -> SourceError:
+    """A parser or constructor error -> one SourceError at its position."""
     mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
     problem = getattr(e, "problem", None) or str(e)
     context = getattr(e, "context", None)
     msg = f"malformed YAML: {problem}" + (f" ({context})" if context else "")
-    loc = Location(display, mark.line + 1, mark.column + 1) if mark is not None else Location(display)
-    return SourceError(msg, location=loc, hint="fix the syntax; the rest of the scan went on")
+    return SourceError(msg, location=mark_location(mark, display), hint="fix the syntax; the rest of the scan went on")
 
 
-def documents(text: str, display: str) -> Iterator[Document | SourceError]:
-    """Every document in the text, then a SourceError if the text breaks off malformed."""
+def documents(text: str, display: str, *, keep_nodes: bool = True) -> Iterator[Document | SourceError]:
+    """Every document in the text, then a SourceError if the text breaks off malformed.
+
+    `keep_nodes=False` drops the node trees (callers that never locate a field).
+    """
     stripped = text.lstrip()
     if stripped[:1] in ("{", "["):
         # JSON is valid YAML, but the JSON parser is several times faster on big files
@@ -58,12 +110,64 @@ def documents(text: str, display: str) -> Iterator[Document | SourceError]:
             node = loader.get_node()
             assert node is not None  # check_node() said there is one
             data = loader.construct_document(node)
-            yield Document(index, node.start_mark.line + 1, data, node)
+            yield Document(index, node.start_mark.line + 1, data, node if keep_nodes else None)
             index += 1
     except yaml.YAMLError as e:
-        yield _yaml_error(e, display)
+        yield yaml_error(e, display)
     finally:
         loader.dispose()
+
+
+def node_trees(text: str) -> list[yaml.Node]:
+    """The node tree of every document, composed as YAML even when the text is JSON (JSON read by
+    the JSON parser has none); a malformed tail ends the list. For locating findings only."""
+    loader = yaml.CSafeLoader(text)
+    out: list[yaml.Node] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None:
+                out.append(node)
+    except yaml.YAMLError:
+        pass
+    finally:
+        loader.dispose()
+    return out
+
+
+def read_text(path: pathlib.Path, display: str) -> str:
+    """A file's text, or a SourceError naming it (unreadable, not text)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise SourceError(f"cannot read: {e.strerror}", location=Location(display)) from None
+    return decode(raw, display)
+
+
+def read_documents(path: pathlib.Path, display: str, *, keep_nodes: bool = True) -> Iterator[Document | SourceError]:
+    """`documents` of a file; an unreadable file is one SourceError."""
+    try:
+        text = read_text(path, display)
+    except SourceError as e:
+        yield e
+        return
+    yield from documents(text, display, keep_nodes=keep_nodes)
+
+
+def single_document(text: str, display: str) -> Document | None:
+    """The one document of a settings-like file (None when empty); more than one is an error."""
+    docs = [d for d in documents(text, display)]
+    for d in docs:
+        if isinstance(d, SourceError):
+            raise d
+    found = [d for d in docs if isinstance(d, Document)]
+    if len(found) > 1:
+        raise SourceError(
+            "expected a single YAML document, found several",
+            location=Location(display, found[1].line, 1),
+            hint="remove the extra `---` documents",
+        )
+    return found[0] if found else None
 
 
 def is_kubernetes_object(data: Any) -> bool:

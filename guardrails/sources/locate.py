@@ -7,48 +7,13 @@ node tree along the path; a missing field is located at its nearest existing par
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import yaml
 
-from guardrails.model import FieldPath, Finding, Location
+from guardrails.model import Finding, Location
+from guardrails.sources.documents import node_location, node_trees
 
-__all__ = ["locate_findings", "node_location"]
-
-
-def node_location(root: yaml.Node, path: FieldPath, display: str) -> Location:
-    """Position of the deepest node along `path` (the key of a mapping entry, the item of a list)."""
-    node: Any = root
-    mark = root.start_mark
-    for step in path:
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                if isinstance(k, yaml.ScalarNode) and k.value == step:
-                    mark, node = k.start_mark, v
-                    break
-            else:
-                break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
-            node = node.value[step]
-            mark = node.start_mark
-        else:
-            break
-    return Location(display, mark.line + 1, mark.column + 1)
-
-
-def _nodes(text: str) -> list[yaml.Node]:
-    loader = yaml.CSafeLoader(text)
-    out = []
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is not None:
-                out.append(node)
-    except yaml.YAMLError:
-        pass
-    finally:
-        loader.dispose()
-    return out
+__all__ = ["locate_findings"]
 
 
 def locate_findings(
@@ -70,7 +35,7 @@ def locate_findings(
             out.append(f)
             continue
         if o.path not in cache:
-            cache[o.path] = _nodes(text)
+            cache[o.path] = node_trees(text)
         trees = cache[o.path]
         if o.doc_index >= len(trees):
             out.append(f.with_location(Location(o.path, o.line, 1)))

@@ -59,3 +59,13 @@ def test_a_wrong_expectation_fails_with_detail(tmp_path: pathlib.Path) -> None:
     bad = [c for c in result.cases if not c.ok]
     assert [c.name for c in bad] == ["must-have-owner/example-allowed"]
     assert "expected at least one violation, got 0" in bad[0].detail
+
+
+def test_a_null_document_keeps_documents_and_their_node_trees_paired(tmp_path: pathlib.Path) -> None:
+    # Drift bug: a `--- null` document was dropped from the documents but not from the node
+    # trees, so every later document was located in its predecessor's tree.
+    f = tmp_path / "template.yaml"
+    f.write_text("--- null\n---\nkind: A\nmetadata:\n  name: first\n---\nkind: B\nspec:\n  x: 1\n")
+    docs = gator._read(f)
+    assert [d.data["kind"] for d in docs] == ["A", "B"]
+    assert gator._locator(str(f), docs[1])(("spec", "x")).line == 9

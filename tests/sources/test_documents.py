@@ -7,6 +7,7 @@ import codecs
 import pytest
 
 from guardrails.errors import SourceError
+from guardrails.model import Location
 from guardrails.sources import documents as yamldocs
 
 MULTI = """\
@@ -92,3 +93,46 @@ def test_a_binary_terraform_plan_says_how_to_get_its_json() -> None:
         "plan.out: a zip archive, not YAML or JSON (a binary Terraform plan?) — "
         "scan its JSON: terraform show -json plan.out > plan.json"
     )
+
+
+def test_one_reader_parses_yaml_for_the_whole_package() -> None:
+    # Every YAML loader loop and every "parser mark -> Location" lives in sources/documents.py:
+    # a second copy is how the five drifted ones came about.
+    import pathlib
+    import re
+
+    import guardrails
+
+    root = pathlib.Path(guardrails.__file__).parent
+    pattern = re.compile(r"CSafeLoader|SafeLoader|yaml\.(safe_)?load|compose_all|start_mark|problem_mark")
+    copies = [
+        f"{p.relative_to(root)}:{n}"
+        for p in sorted(root.rglob("*.py"))
+        if p.relative_to(root).as_posix() != "sources/documents.py"
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert copies == []
+
+
+def test_single_document_settings() -> None:
+    assert yamldocs.single_document("", "s.yaml") is None
+    doc = yamldocs.single_document("a: 1\nb:\n  c: 2\n", "s.yaml")
+    assert doc is not None and doc.data == {"a": 1, "b": {"c": 2}}
+    assert doc.locate(("b", "c"), "s.yaml") == Location("s.yaml", 3, 3)
+    with pytest.raises(SourceError, match="single YAML document") as e:
+        yamldocs.single_document("a: 1\n---\nb: 2\n", "s.yaml")
+    assert e.value.location is not None and e.value.location.line == 3
+
+
+def test_unreadable_file_is_one_error(tmp_path: object) -> None:
+    import pathlib
+
+    assert isinstance(tmp_path, pathlib.Path)
+    [err] = yamldocs.read_documents(tmp_path / "missing.yaml", "missing.yaml")
+    assert isinstance(err, SourceError) and err.message.startswith("cannot read")
+
+
+def test_node_trees_of_json_text_locate_fields() -> None:
+    [tree] = yamldocs.node_trees('{"spec":\n  {"hostPID": true}}')
+    assert yamldocs.node_location(tree, ("spec", "hostPID"), "p.json") == Location("p.json", 2, 4)
