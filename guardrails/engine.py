@@ -95,12 +95,12 @@ class Engine:
         if target is None:
             return None
         if rule.unsupported:
-            return RuleResult(rule.name, Status.SKIP, (Violation(rule.unsupported, (), Status.SKIP),))
+            return RuleResult(rule.name, Status.SKIP, (Violation(rule.unsupported, (), Status.SKIP),), rule.id)
         try:
             raw = list(rule.check(target))
         except Exception as e:  # a rule that crashes is an ERROR outcome, never a crash or a pass
             msg = f"rule could not be evaluated: {type(e).__name__}: {e}"
-            return RuleResult(rule.name, Status.ERROR, (Violation(msg, target.path_prefix, Status.ERROR),))
+            return RuleResult(rule.name, Status.ERROR, (Violation(msg, target.path_prefix, Status.ERROR),), rule.id)
         out: list[Violation] = []
         for v in raw:
             path = (*target.path_prefix, *v.path) if target.path_prefix else v.path
@@ -114,9 +114,9 @@ class Engine:
                 continue
             out.append(Violation(v.message, path, status))
         if not out:
-            return RuleResult(rule.name, Status.PASS)
+            return RuleResult(rule.name, Status.PASS, id=rule.id)
         status = max((v.status for v in out), key=lambda s: _RANK.get(s, 0))
-        return RuleResult(rule.name, status, tuple(out))
+        return RuleResult(rule.name, status, tuple(out), rule.id)
 
     def candidates(self, kind: str) -> tuple[CompiledRule, ...]:
         """Rules that can match a resource of this kind (their declared kinds), in rule order.
@@ -155,10 +155,10 @@ class Engine:
             result = self.judge(rule, resource, views)
             if result is None or result.status in (Status.PASS, Status.SKIP):
                 continue
-            waiver = self.waiver_for(rule.name, resource)
+            waiver = self.waiver_for(rule, resource)
             action = rule.action_for(resource) if rule.action_for is not None else rule.action
             inline, note = waivers_mod.inline_waiver(
-                rule.name, action is Action.DENY, resource.annotations, self.inline_waivers
+                {rule.id, rule.name}, action is Action.DENY, resource.annotations, self.inline_waivers
             )
             for v in result.violations:
                 if v.status in (Status.PASS, Status.SKIP):
@@ -177,7 +177,8 @@ class Engine:
                 elif note is not None and status is Status.FAIL:
                     message = f"{message} ({note})"
                 yield Finding(
-                    rule=rule.name,
+                    rule=rule.id,
+                    rule_name=rule.name if rule.name != rule.id else "",
                     status=status,
                     severity=severity,
                     action=action,
@@ -189,9 +190,10 @@ class Engine:
                     dialect=rule.dialect,
                 )
 
-    def waiver_for(self, rule: str, resource: Resource) -> Waiver | None:
+    def waiver_for(self, rule: CompiledRule, resource: Resource) -> Waiver | None:
+        """The first waiver naming the rule, by its id or by its name, for this resource."""
         for w in self.waivers:
-            if w.covers(rule, resource):
+            if w.covers(rule.id, rule.name, resource):
                 return w
         return None
 

@@ -19,6 +19,7 @@ __all__ = [
     "Origin",
     "Resource",
     "ResourceRef",
+    "RuleInfo",
     "RuleResult",
     "Severity",
     "Status",
@@ -245,9 +246,37 @@ class Violation:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """What reporters may know of a rule: its unique id and metadata, never its compiled parts.
+
+    `id` is unique across dialects: a native rule's name, `policy/rule` for Kyverno,
+    `ConstraintKind/constraint-name` for Gatekeeper. `name` is the rule's own name inside its
+    policy, as its author and its test files spell it.
+    """
+
+    id: str
+    name: str
+    title: str = ""
+    description: str = ""
+    remediation: str = ""
+    severity: Severity = Severity.MEDIUM
+    action: Action = Action.DENY
+    category: str = ""
+    references: tuple[str, ...] = ()
+    source: Location | None = None
+    dialect: str = "native"
+    policy: str = ""
+    profiles: tuple[str, ...] = ()
+    check_key: str = ""
+    unsupported: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Finding:
     """A rule's non-passing outcome on one resource, ready for reporters.
 
+    `rule` is the rule's unique id (RuleInfo.id); `rule_name` its name inside its policy, for the
+    messages whose dialect names rules that way (Gatekeeper's `[constraint] message`).
     `path` is absolute in the resource's real object; `location` is filled in by the locator
     (sources.locate) for file-based resources only.
     """
@@ -267,6 +296,12 @@ class Finding:
     # The field as the source's own language writes it (`root_block_device[0].encrypted`,
     # `tags["team"]` for a Terraform plan); empty: reporters show `path`.
     field: str = ""
+    rule_name: str = ""
+
+    @property
+    def name(self) -> str:
+        """The rule's name inside its policy (its id for native rules)."""
+        return self.rule_name or self.rule
 
     def with_location(self, location: Location | None) -> Finding:
         return dataclasses.replace(self, location=location)
@@ -275,8 +310,11 @@ class Finding:
 @dataclasses.dataclass(frozen=True, slots=True)
 class RuleResult:
     """Every outcome of a rule on a resource, including PASS and SKIP: what `guardrails test`
-    and conformance runners look at. `violations` is empty for PASS."""
+    and conformance runners look at. `violations` is empty for PASS.
+
+    `rule` is the rule's name inside its policy, as test files name it; `id` its unique id."""
 
     rule: str
     status: Status
     violations: tuple[Violation, ...] = ()
+    id: str = ""

@@ -1,4 +1,7 @@
-"""ScanReport: the one thing reporters see. Exit codes are computed here, from results."""
+"""ScanReport: the one thing reporters see. Exit codes are computed here, from results.
+
+Reporters see rules only as RuleInfo (id and metadata), never the compiled rules.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,7 @@ import collections
 import dataclasses
 
 from guardrails.errors import GuardrailsError
-from guardrails.model import Finding, Severity, Status
-from guardrails.rule import CompiledRule
+from guardrails.model import Finding, RuleInfo, Severity, Status
 from guardrails.waivers import Waiver
 
 __all__ = ["ScanReport"]
@@ -19,7 +21,7 @@ FAILING = frozenset({Status.FAIL, Status.ERROR})
 @dataclasses.dataclass(frozen=True, slots=True)
 class ScanReport:
     findings: tuple[Finding, ...]
-    rules: tuple[CompiledRule, ...]
+    rules: tuple[RuleInfo, ...]
     files: int = 0
     resources: int = 0
     skipped_documents: int = 0  # documents that are not Kubernetes objects
@@ -29,9 +31,10 @@ class ScanReport:
     root: str = "."  # artifact paths are shown relative to this
     baselined: int = 0  # findings left out because a --baseline file already records them
 
-    def rule(self, name: str) -> CompiledRule | None:
+    def rule(self, rule_id: str) -> RuleInfo | None:
+        """The rule a finding names (Finding.rule is the rule's id)."""
         for r in self.rules:
-            if r.name == name:
+            if r.id == rule_id:
                 return r
         return None
 

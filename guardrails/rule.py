@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from guardrails.checks.base import CheckFn
-from guardrails.model import Action, Location, Resource, Severity
+from guardrails.model import Action, Location, Resource, RuleInfo, Severity
 
 __all__ = ["DEFAULT_OPERATIONS", "UNKNOWN_MODES", "CompiledRule", "Matcher"]
 
@@ -59,3 +59,20 @@ class CompiledRule:
     # block). The rule judges these instead of an unknown.
     defaults: Mapping[str, Mapping[str, Any]] | None = None
     unknown: str = "unknown"  # one of UNKNOWN_MODES
+    # Unique across dialects (see RuleInfo.id); a native rule's id is its name.
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", self.name)
+
+    @property
+    def info(self) -> RuleInfo:
+        """The rule's metadata, all a reporter may see."""
+        return RuleInfo(
+            id=self.id, name=self.name, title=self.title, description=self.description,
+            remediation=self.remediation, severity=self.severity, action=self.action,
+            category=self.category, references=self.references, source=self.source,
+            dialect=self.dialect, policy=self.policy, profiles=self.profiles,
+            check_key=self.check_key, unsupported=self.unsupported,
+        )

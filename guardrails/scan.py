@@ -176,7 +176,7 @@ def scan(
         results = [_scan_one(i, engine, stdin, all_resources) for i in inputs]
     return ScanReport(
         findings=tuple(f for r in results for f in r.findings),
-        rules=ruleset.rules,
+        rules=tuple(r.info for r in ruleset.rules),
         files=len(results),
         resources=sum(r.resources for r in results),
         skipped_documents=sum(r.skipped for r in results),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from guardrails.kube import selectors
@@ -24,12 +24,19 @@ class Waiver:
     match: Callable[[Resource], bool]
     expires: datetime.date | None = None
     source: Location | None = None
+    # True when `rules` names rules by their unique id only (Kyverno's PolicyException names a
+    # policy and its rules); an Exception document may also use a rule's name.
+    by_id: bool = False
 
     def expired(self, today: datetime.date) -> bool:
         return self.expires is not None and today > self.expires
 
-    def covers(self, rule: str, resource: Resource) -> bool:
-        return self.rules(rule) and self.match(resource)
+    def names(self, rule_id: str, rule_name: str) -> bool:
+        """True when the waiver names the rule, by id (or by name, unless it names ids only)."""
+        return self.rules(rule_id) or (not self.by_id and rule_name != rule_id and self.rules(rule_name))
+
+    def covers(self, rule_id: str, rule_name: str, resource: Resource) -> bool:
+        return self.names(rule_id, rule_name) and self.match(resource)
 
 
 def compile_waiver(name: str, spec: Mapping[str, Any], *, source: Location | None) -> Waiver:
@@ -60,13 +67,16 @@ INLINE = f"inline annotation {IGNORE}"  # how an inline waiver's reason starts i
 INLINE_MODES = ("scan", "admission", "off")
 
 
-def inline_waiver(rule: str, deny: bool, annotations: Mapping[str, Any], mode: str) -> tuple[str | None, str | None]:
-    """(waiver reason, None) when the object's annotations waive `rule`; (None, why not) when they
-    name it but cannot waive it; (None, None) when they do not name it."""
+def inline_waiver(
+    rule: Collection[str], deny: bool, annotations: Mapping[str, Any], mode: str
+) -> tuple[str | None, str | None]:
+    """(waiver reason, None) when the object's annotations waive the rule (named by its id or
+    its name, both in `rule`); (None, why not) when they name it but cannot waive it; (None,
+    None) when they do not name it."""
     if mode == "off":
         return None, None
     names = annotations.get(IGNORE)
-    if not isinstance(names, str) or rule not in {n.strip() for n in names.split(",")}:
+    if not isinstance(names, str) or not set(rule) & {n.strip() for n in names.split(",")}:
         return None, None
     reason = annotations.get(IGNORE_REASON)
     if not isinstance(reason, str) or not reason.strip():

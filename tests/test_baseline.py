@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import pathlib
@@ -106,3 +107,17 @@ def test_bad_baseline_files(text: str, message: str, line: int) -> None:
     with pytest.raises(SourceError, match=message) as e:
         baseline.read(text, source="b.json")
     assert e.value.location is not None and (e.value.location.path, e.value.location.line) == ("b.json", line)
+
+
+def test_rules_of_one_name_in_two_policies_are_baselined_apart(tmp_path: pathlib.Path) -> None:
+    """A baseline that records one policy's finding does not hide the other policy's rule of that name."""
+    from guardrails.policy.load import load_rules
+    from tests.twin_policies import twin_repo
+
+    root = twin_repo(tmp_path)
+    rules = load_rules([root / "policies"])
+    report = scan([str(root / "app")], rules=rules, root=root)
+    assert sorted(f.rule for f in report.findings) == ["require-owner/check-label", "require-team/check-label"]
+    only_team = dataclasses.replace(report, findings=tuple(f for f in report.findings if f.rule.startswith("require-team/")))
+    again = baseline.apply(scan([str(root / "app")], rules=rules, root=root), baseline.read(record(only_team), source="b.json"))
+    assert [f.rule for f in again.findings] == ["require-owner/check-label"] and again.baselined == 1

@@ -74,29 +74,33 @@ def run(args: argparse.Namespace, io: Any) -> int:
         if args.format == "markdown":
             io.stdout.write(ruledocs.table(ruleset.rules))
         else:
-            width = max((len(r.name) for r in ruleset.rules), default=4)
+            width = max((len(r.id) for r in ruleset.rules), default=4)
             for r in ruleset.rules:
-                io.stdout.write(f"{r.name:<{width}}  {r.severity!s:<8}  {r.action!s:<5}  {r.title}\n")
+                io.stdout.write(f"{r.id:<{width}}  {r.severity!s:<8}  {r.action!s:<5}  {r.title}\n")
         return 0
-    for r in ruleset.rules:
-        if r.name == args.name:
-            rows = [
-                ("name", r.name),
-                ("title", r.title),
-                ("severity", str(r.severity)),
-                ("action", str(r.action)),
-                ("check", r.check_key),
-                ("profiles", ", ".join(r.profiles)),
-                ("source", str(r.source)),
-                ("description", r.description.strip()),
-                ("remediation", r.remediation.strip()),
-            ]
-            rows += [("reference", ref) for ref in r.references]
-            for k, v in rows:
-                if v:
-                    io.stdout.write(f"{k + ':':<13}{v}\n")
-            return 0
-    names = [r.name for r in ruleset.rules]
+    # By unique id; a rule's bare name too when only one rule carries it.
+    found = [r for r in ruleset.rules if r.id == args.name] or [r for r in ruleset.rules if r.name == args.name]
+    if len(found) > 1:
+        raise UsageError(f"{len(found)} rules are named {args.name!r}", hint="name one by its id: " + ", ".join(r.id for r in found))
+    if found:
+        r = found[0]
+        rows = [
+            ("name", r.id),
+            ("title", r.title),
+            ("severity", str(r.severity)),
+            ("action", str(r.action)),
+            ("check", r.check_key),
+            ("profiles", ", ".join(r.profiles)),
+            ("source", str(r.source)),
+            ("description", r.description.strip()),
+            ("remediation", r.remediation.strip()),
+        ]
+        rows += [("reference", ref) for ref in r.references]
+        for k, v in rows:
+            if v:
+                io.stdout.write(f"{k + ':':<13}{v}\n")
+        return 0
+    names = [r.id for r in ruleset.rules]
     import difflib
 
     close = difflib.get_close_matches(args.name, names, n=1)

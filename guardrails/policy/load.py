@@ -51,7 +51,10 @@ class RuleSet:
 
         keep = compile_globs(names) if names else (lambda _: True)
         drop = compile_globs(skip) if skip else (lambda _: False)
-        rules = tuple(r for r in self.rules if (keep(r.name) or keep(r.policy)) and not (drop(r.name) or drop(r.policy)))
+        rules = tuple(
+            r for r in self.rules
+            if (keep(r.id) or keep(r.name) or keep(r.policy)) and not (drop(r.id) or drop(r.name) or drop(r.policy))
+        )
         return dataclasses.replace(self, rules=rules)
 
 
@@ -264,14 +267,14 @@ def lint_rules(
                 rules.extend(finalize(context))
             except GuardrailsError as e:
                 problems.extend(e.all())
-    seen: dict[tuple[str, str], CompiledRule] = {}
+    seen: dict[str, CompiledRule] = {}
     for r in rules:
-        key = (r.policy, r.name)
+        key = r.id
         if key in seen:
             other = seen[key]
             problems.append(
                 RuleFileError(
-                    f"duplicate rule name {r.name!r}: also defined at {other.source}",
+                    f"duplicate rule name {r.id!r}: also defined at {other.source}",
                     location=r.source,
                     hint="rule names must be unique across all rule files",
                 )

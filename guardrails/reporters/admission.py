@@ -90,7 +90,12 @@ def _label(rule: str, message: str, dialect: str = "native") -> str:
 
 
 def _entry(f: Finding) -> str:
-    return _label(f.rule, f.message, f.dialect)
+    return _label(_who(f), f.message, f.dialect)
+
+
+def _who(f: Finding) -> str:
+    """How the message names the rule: Gatekeeper by constraint name, the others by rule id."""
+    return f.name if f.dialect == "gatekeeper" else f.rule
 
 
 def _short(rule: str, message: str, dialect: str = "native") -> str:
@@ -149,11 +154,11 @@ def judge(request: AdmissionRequest, findings: Sequence[Finding], *, fail_open: 
             failed.append(_entry(f))
         elif f.action is Action.DENY and f.status is Status.ERROR:
             if fail_open:
-                warned.append((f.rule, f"not evaluated, allowed by the fail-open policy: {f.message}", f.dialect))
+                warned.append((_who(f), f"not evaluated, allowed by the fail-open policy: {f.message}", f.dialect))
             else:
                 errored.append(_entry(f))
         elif f.status in (Status.FAIL, Status.ERROR):
-            warned.append((f.rule, f.message, f.dialect))
+            warned.append((_who(f), f.message, f.dialect))
     response: ResponseDict = {"uid": request.uid, "allowed": not (failed or errored)}
     code, message = 200, ""
     if failed or errored:

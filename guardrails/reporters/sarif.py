@@ -13,10 +13,9 @@ import json
 from typing import IO, Any
 
 from guardrails import __version__, baseline, waivers
-from guardrails.model import Finding, Severity, Status
+from guardrails.model import Finding, RuleInfo, Severity, Status
 from guardrails.report import ScanReport
 from guardrails.reporters import ReportOptions, common
-from guardrails.rule import CompiledRule
 
 __all__ = ["write"]
 
@@ -40,7 +39,7 @@ _LEVEL = {
 FINGERPRINT_KEY = "guardrails/v1"
 
 
-def _descriptor(name: str, rule: CompiledRule | None, severity: Severity) -> dict[str, Any]:
+def _descriptor(name: str, rule: RuleInfo | None, severity: Severity) -> dict[str, Any]:
     sev = rule.severity if rule else severity
     title = (rule.title if rule else "") or name
     desc: dict[str, Any] = {
@@ -117,7 +116,7 @@ def _notifications(report: ScanReport) -> list[dict[str, Any]]:
 
 def document(report: ScanReport, options: ReportOptions) -> dict[str, Any]:
     findings = common.sorted_findings(report)
-    names = [r.name for r in report.rules]
+    names = [r.id for r in report.rules]
     known = set(names)
     severities: dict[str, Severity] = {}
     for f in findings:

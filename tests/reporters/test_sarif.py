@@ -126,3 +126,22 @@ def test_golden_sarif_is_valid(case: str) -> None:
     validator = jsonschema.validators.validator_for(SCHEMA)(SCHEMA)
     assert not list(validator.iter_errors(doc))
     assert doc["runs"][0]["results"], "the golden case has findings to check"
+
+
+def test_two_kyverno_policies_reusing_a_rule_name_are_two_sarif_rules(tmp_path: pathlib.Path) -> None:
+    """The drift bug: both rules were `check-label`, one SARIF rule with the first policy's title."""
+    from guardrails.policy.load import load_rules
+    from guardrails.scan import scan
+    from tests.twin_policies import twin_repo
+
+    root = twin_repo(tmp_path)
+    report = scan([str(root / "app")], rules=load_rules([root / "policies"]), root=root)
+    doc = render(report)
+    descriptors = doc["runs"][0]["tool"]["driver"]["rules"]
+    assert len({d["id"] for d in descriptors}) == len(descriptors)  # autogen rules have ids of their own too
+    titles = {d["id"]: d["shortDescription"]["text"] for d in descriptors}
+    by_rule = results_by_rule(doc)
+    assert {i: titles[i] for i in by_rule} == {"require-team/check-label": "Team label", "require-owner/check-label": "Owner label"}
+    assert "team label" in by_rule["require-team/check-label"][0]["message"]["text"]
+    prints = {r["partialFingerprints"]["guardrails/v1"] for rs in by_rule.values() for r in rs}
+    assert len(prints) == 2

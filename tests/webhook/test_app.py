@@ -302,3 +302,24 @@ def test_logs_are_json_with_uid_and_decision(webhook: Running, caplog: pytest.Lo
     line = json.loads(JSONFormatter().format(record))
     assert line["uid"] == UID and line["decision"] == "deny" and line["msg"] == "admission"
     assert line["findings"][0]["rule"] == "no-privileged"
+
+
+def test_metrics_and_messages_name_rules_by_id(start: ServerFactory, tmp_path: Any) -> None:
+    """Two Kyverno policies reusing a rule name are two rules to the webhook too."""
+    import yaml
+
+    from guardrails.policy.load import load_rules
+    from tests.twin_policies import POD, twin_repo
+
+    root = twin_repo(tmp_path)
+    rs = load_rules([root / "policies"])
+    running = start(store=static_store(rs.rules, rs.waivers))
+    doc = review("kwctl__unprivileged-pod-admission-review.json")
+    doc["request"]["object"] = yaml.safe_load(POD)
+    doc["request"]["namespace"] = "apps"
+    resp = running.review(doc).json()["response"]
+    assert resp["allowed"] is False
+    assert "require-team/check-label: " in resp["status"]["message"]
+    assert "require-owner/check-label: " in resp["status"]["message"]
+    for rule in ("require-team/check-label", "require-owner/check-label"):
+        assert running.metric("guardrails_rule_violations_total", rule=rule, action="deny") == 1

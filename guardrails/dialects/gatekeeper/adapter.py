@@ -147,12 +147,13 @@ def _compile(doc: Mapping[str, Any], source: Location, locate: Locate, state: _S
         except gk_match.MatchError as me:
             raise RuleFileError(f"constraint {name!r}: spec.match: {me.message}", location=locate(("spec", "match", *me.path)) or source) from None
         return CompiledRule(
-            name=name, check=_no_check, match=matcher, title=template.title or template.name,
+            name=name, id=f"{kind}/{name}", check=_no_check, match=matcher, title=template.title or template.name,
             description=template.description, source=source, dialect="gatekeeper", policy=kind,
             unsupported=reason, check_key="gatekeeper/unsupported",
         )
     return CompiledRule(
         name=name,
+        id=f"{kind}/{name}",
         check=check,
         match=matcher,
         action=action,

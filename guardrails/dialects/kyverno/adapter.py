@@ -59,6 +59,7 @@ def to_compiled(policy: CompiledPolicy, info: RuleInfo, *, source: Location | No
     kr = info.rule
     return CompiledRule(
         name=kr.name,
+        id=f"{policy.name}/{kr.name}",
         check=_check(kr),
         match=kr.applies,
         severity=_severity(policy.severity),
@@ -89,10 +90,12 @@ def _action_for(info: RuleInfo) -> Callable[[Resource], Action]:
 def _exception(doc: Mapping[str, Any], source: Location) -> Waiver:
     meta = doc.get("metadata") or {}
     spec = doc.get("spec") or {}
+    # Rules by id: the policy's rule, never a rule of the same name in another policy.
     names: set[str] = set()
     for ex in spec.get("exceptions") or ():
+        policy = str(ex.get("policyName") or "*").rpartition("/")[2]
         for r in ex.get("ruleNames") or ():
-            names.update({str(r), f"autogen-{r}", f"autogen-cronjob-{r}"})
+            names.update({f"{policy}/{r}", f"{policy}/autogen-{r}", f"{policy}/autogen-cronjob-{r}"})
     selects = match.compile_filters(spec.get("match"), None)
     reason = f"Kyverno PolicyException {meta.get('name', '')}".strip()
     return Waiver(
@@ -101,6 +104,7 @@ def _exception(doc: Mapping[str, Any], source: Location) -> Waiver:
         rules=selectors.compile_globs(sorted(names)) if names else (lambda _: False),
         match=lambda r: selects(target_of(r)),
         source=source,
+        by_id=True,
     )
 
 

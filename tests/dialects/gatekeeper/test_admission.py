@@ -42,3 +42,14 @@ def test_allowed_image_passes() -> None:
     resource = request.resource()
     assert resource is not None
     assert admission_reporter.judge(request, Engine(rules).evaluate(resource)).allowed
+
+
+def test_findings_carry_the_kind_and_constraint_id() -> None:
+    """A constraint's id is `ConstraintKind/name`: two kinds may each have a constraint of one name."""
+    rules = gator.load_rules([LIB / "template.yaml", LIB / "samples" / "container-image-must-not-have-latest-tag" / "constraint.yaml"])
+    request = admission_source.parse_review(review("nginx:latest"))
+    resource = request.resource()
+    assert resource is not None
+    (finding,) = Engine(rules).evaluate(resource)
+    assert (finding.rule, finding.name) == ("K8sDisallowedTags/container-image-must-not-have-latest-tag",
+                                            "container-image-must-not-have-latest-tag")

@@ -93,8 +93,9 @@ def test_engine_verdicts(tmp_path: pathlib.Path) -> None:
     by_rule = {r.rule: r for r in engine.results(pod("nginx:latest"))}
     assert by_rule["validate-image-tag"].status is Status.FAIL
     assert by_rule["mutate-it"].status is Status.SKIP
-    (finding,) = [f for f in engine.evaluate(pod("nginx:latest")) if f.rule == "validate-image-tag"]
+    (finding,) = [f for f in engine.evaluate(pod("nginx:latest")) if f.name == "validate-image-tag"]
     assert finding.path == ("spec", "containers", 0, "image")
+    assert finding.rule == "disallow-latest-tag/validate-image-tag"  # the id: policy/rule
     assert finding.message.startswith("validation error: Using a mutable image tag")
     dep = {r.rule: r.status for r in engine.results(pod("nginx:latest", "Deployment"))}
     assert dep["autogen-validate-image-tag"] is Status.FAIL and "validate-image-tag" not in dep
@@ -142,9 +143,9 @@ def test_policy_exception_waives(tmp_path: pathlib.Path) -> None:
         """))
     ruleset = load_rules([tmp_path])
     engine = Engine(ruleset.rules, ruleset.waivers)
-    statuses = {f.rule: f.status for f in engine.evaluate(pod("nginx:latest"))}
+    statuses = {f.name: f.status for f in engine.evaluate(pod("nginx:latest"))}
     assert statuses["validate-image-tag"] is Status.WAIVED
-    dep = {f.rule: f.status for f in engine.evaluate(pod("nginx:latest", "Deployment"))}
+    dep = {f.name: f.status for f in engine.evaluate(pod("nginx:latest", "Deployment"))}
     assert dep["autogen-validate-image-tag"] is Status.WAIVED
 
 
@@ -191,9 +192,39 @@ def test_failure_action_overrides_by_namespace(tmp_path: pathlib.Path) -> None:
         obj = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": namespace},
                "spec": {"containers": [{"name": "c", "image": "nginx:latest"}]}}
         r = Resource(obj=obj, origin=Origin("x.yaml"), namespace_labels=labels)
-        (f,) = [f for f in engine.evaluate(r) if f.rule == "validate-image-tag"]
+        (f,) = [f for f in engine.evaluate(r) if f.name == "validate-image-tag"]
         return f.action
 
     assert action("dev-1") is Action.AUDIT
     assert action("prod") is Action.DENY
     assert action("prod", {"tier": "sandbox"}) is Action.AUDIT
+
+
+def test_policy_exception_waives_only_its_policys_rule(tmp_path: pathlib.Path) -> None:
+    """An exception names a policy and its rules: another policy's rule of that name still fails."""
+    from tests.twin_policies import twin_repo
+
+    root = twin_repo(tmp_path)
+    (root / "policies" / "exception.yaml").write_text(textwrap.dedent("""\
+        apiVersion: kyverno.io/v2
+        kind: PolicyException
+        metadata: {name: team-optional, namespace: apps}
+        spec:
+          exceptions:
+          - policyName: require-team
+            ruleNames: [check-label]
+          match:
+            any:
+            - resources: {kinds: [Pod], namespaces: [apps]}
+        """))
+    ruleset = load_rules([root / "policies"])
+    import yaml
+
+    from guardrails.model import Origin, Resource
+    from tests.twin_policies import POD
+
+    findings = Engine(ruleset.rules, ruleset.waivers).evaluate(Resource(yaml.safe_load(POD), Origin("pod.yaml")))
+    assert {f.rule: f.status for f in findings} == {
+        "require-team/check-label": Status.WAIVED,
+        "require-owner/check-label": Status.FAIL,
+    }
