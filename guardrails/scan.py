@@ -23,6 +23,7 @@ from guardrails.policy.load import RuleSet
 from guardrails.report import ScanReport
 from guardrails.sources import documents as yamldocs
 from guardrails.sources import locate, walk
+from guardrails.sources.terraform import findings as plan_findings
 from guardrails.sources.terraform import plan as terraform
 
 __all__ = ["FileResult", "RuleLoader", "scan", "scan_text"]
@@ -37,10 +38,25 @@ class FileResult:
     problems: tuple[GuardrailsError, ...] = ()
 
 
+@dataclasses.dataclass(slots=True)
+class _Plan:
+    """A Terraform plan in a file: its parsed JSON and the resources read from it, so its
+    findings can be put in Terraform's words (and its secrets redacted) after judging."""
+
+    data: Any
+    resources: list[Resource]
+
+
 def _resources(
-    text: str, display: str, *, all_resources: bool, nodes: list[Any] | None = None
+    text: str,
+    display: str,
+    *,
+    all_resources: bool,
+    nodes: list[Any] | None = None,
+    plans: list[_Plan] | None = None,
 ) -> tuple[list[Resource], int, list[GuardrailsError]]:
-    """Resources of one file; `nodes` (when given) collects each document's parse tree."""
+    """Resources of one file; `nodes` (when given) collects each document's parse tree, and
+    `plans` each Terraform plan with its resources."""
     resources: list[Resource] = []
     skipped = 0
     problems: list[GuardrailsError] = []
@@ -52,8 +68,11 @@ def _resources(
             nodes.append(doc.node)
         if terraform.is_plan(doc.data):
             found_problems: list[SourceError] = []
-            resources.extend(terraform.resources(doc.data, display, all_resources=all_resources, problems=found_problems))
+            found = terraform.resources(doc.data, display, all_resources=all_resources, problems=found_problems)
+            resources.extend(found)
             problems.extend(found_problems)
+            if plans is not None:
+                plans.append(_Plan(doc.data, found))
             continue
         found, n = yamldocs.resources_of(doc, display)
         resources.extend(found)
@@ -64,10 +83,17 @@ def _resources(
 def scan_text(text: str, display: str, engine: Engine, *, all_resources: bool = False) -> FileResult:
     """Judge every resource in one file's text and locate the findings in it."""
     nodes: list[Any] = []
-    resources, skipped, problems = _resources(text, display, all_resources=all_resources, nodes=nodes)
+    plans: list[_Plan] = []
+    resources, skipped, problems = _resources(text, display, all_resources=all_resources, nodes=nodes, plans=plans)
     findings: list[Finding] = []
+    in_plans = {id(r) for p in plans for r in p.resources}
     for r in resources:
-        findings.extend(engine.evaluate(r))
+        if id(r) not in in_plans:
+            findings.extend(engine.evaluate(r))
+    for p in plans:
+        found = [f for r in p.resources for f in engine.evaluate(r)]
+        if found:
+            findings.extend(plan_findings.terraform_words(found, p.resources, p.data))
     if findings:
         findings = locate.locate_findings(findings, {display: text}, {display: nodes} if nodes else None)
         # Rules run one after another; readers expect the file's own order.

@@ -43,8 +43,8 @@ def position(report: ScanReport, finding: Finding) -> Location:
 
 
 def field(finding: Finding) -> str:
-    """The field path as users write it, or the Terraform address for plan resources."""
-    shown = paths.display(finding.path)
+    """The field path as users write it (HCL for a Terraform plan's resources, with the address)."""
+    shown = finding.field or paths.display(finding.path)
     if finding.origin.address:
         return f"{finding.origin.address}: {shown}" if shown else finding.origin.address
     return shown

@@ -31,6 +31,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "line": loc.line if loc else f.origin.line,
         "column": loc.column if loc else 0,
         "path": show_path(f.path),
+        "field": f.field or show_path(f.path),  # as the source writes it: HCL for Terraform plans
         "address": f.origin.address,
         "module": f.origin.module,
         "moduleSource": f.origin.module_source,

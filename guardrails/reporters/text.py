@@ -94,8 +94,8 @@ def _write_finding(f: Finding, report: ScanReport, stream: IO[str], color: bool)
     head = f"  {_where(f):<8} {_c(f'{label:<8}', code, color)} {_c(f.rule, _BOLD, color)}  {f.resource}"
     stream.write(head + "\n")
     stream.write(f"           {f.message}")
-    if f.path:
-        stream.write(_c(f"  ({show_path(f.path)})", _DIM, color))
+    if f.field or f.path:
+        stream.write(_c(f"  ({f.field or show_path(f.path)})", _DIM, color))
     stream.write("\n")
     if f.origin.module_source:
         stream.write(_c(f"           module: {f.origin.module} from {f.origin.module_source}", _DIM, color) + "\n")
