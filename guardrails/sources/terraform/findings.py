@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from guardrails.kube import paths
 from guardrails.model import FieldPath, Finding, Resource, Status
 
 __all__ = ["REDACTED", "hcl_path", "redact", "secrets", "terraform_words"]
@@ -63,13 +64,8 @@ def _value_text(resource: Resource, path: FieldPath, status: Status) -> str:
         if status is Status.FAIL and any(path[: i + 1] in resource.computed for i in range(len(path))):
             return "not set (the provider's default applies)"
         return "known only after apply"
-    node: Any = resource.obj
-    for step in path:
-        if (isinstance(step, int) and isinstance(node, list) and 0 <= step < len(node)) or (isinstance(step, str) and isinstance(node, Mapping) and step in node):
-            node = node[step]
-        else:
-            return "not set"
-    if node is None:
+    node = paths.get(resource.obj, path)
+    if node is paths.MISSING or node is None:
         return "not set"
     text = json.dumps(node, sort_keys=True, default=str)
     return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
