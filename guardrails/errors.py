@@ -2,7 +2,8 @@
 
     GuardrailsError            message + location (file, line, column) + hint
     ├── RuleFileError          a rule, exception or policy document is invalid
-    ├── SourceError            an input cannot be read or parsed (path, YAML, plan JSON)
+    ├── SourceError            an input cannot be parsed (YAML, plan JSON)
+    │   └── UnreadableError    an input cannot be read at all (permission, device): exit 2
     ├── ConfigError            .guardrails.yaml is invalid
     └── UsageError             a bad flag or argument combination
 
@@ -25,6 +26,7 @@ __all__ = [
     "ParamError",
     "RuleFileError",
     "SourceError",
+    "UnreadableError",
     "UsageError",
 ]
 
@@ -81,6 +83,11 @@ class RuleFileError(GuardrailsError):
 
 class SourceError(GuardrailsError):
     pass
+
+
+class UnreadableError(SourceError):
+    """An input that could not be read at all (permission, device, socket): the run failed (exit 2),
+    unlike a malformed one, which is a finding-like problem (exit 1)."""
 
 
 class ConfigError(GuardrailsError):

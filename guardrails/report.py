@@ -8,7 +8,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 
-from guardrails.errors import GuardrailsError
+from guardrails.errors import GuardrailsError, UnreadableError
 from guardrails.model import Finding, RuleInfo, Severity, Status
 from guardrails.waivers import Waiver
 
@@ -30,6 +30,7 @@ class ScanReport:
     seconds: float = 0.0
     root: str = "."  # artifact paths are shown relative to this
     baselined: int = 0  # findings left out because a --baseline file already records them
+    notices: tuple[str, ...] = ()  # inputs not read, with why ("x/fifo: a named pipe: skipped")
 
     def rule(self, rule_id: str) -> RuleInfo | None:
         """The rule a finding names (Finding.rule is the rule's id)."""
@@ -50,7 +51,10 @@ class ScanReport:
         return [f for f in self.findings if f.status in FAILING and f.severity >= fail_on]
 
     def exit_code(self, fail_on: Severity = Severity.INFO) -> int:
-        """0 nothing at or above `fail_on`; 1 findings (or inputs that could not be read)."""
+        """0 nothing at or above `fail_on`; 1 findings (or inputs that could not be parsed);
+        2 an input could not be read at all (the README's exit-code table)."""
+        if any(isinstance(p, UnreadableError) for p in self.problems):
+            return 2
         if self.problems or self.failing(fail_on):
             return 1
         return 0

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from guardrails.config import RuleLoader
 from guardrails.engine import Engine
-from guardrails.errors import GuardrailsError, SourceError
+from guardrails.errors import GuardrailsError, SourceError, UnreadableError
 from guardrails.model import Finding, Location, Resource
 from guardrails.policy.load import RuleSet
 from guardrails.report import ScanReport
@@ -110,24 +110,45 @@ def _read(inp: walk.Input, stdin: IO[Any] | None) -> str:
     try:
         return yamldocs.decode(inp.path.read_bytes(), inp.display)
     except OSError as e:
-        raise SourceError(f"cannot read: {e.strerror}", location=Location(inp.display)) from None
+        raise UnreadableError(f"cannot read: {e.strerror or e}", location=Location(inp.display)) from None
 
 
-def _scan_one(inp: walk.Input, engine: Engine, stdin: IO[Any] | None, all_resources: bool) -> FileResult:
-    try:
-        text = _read(inp, stdin)
-    except GuardrailsError as e:
-        return FileResult(inp.display, problems=(e,))
+def _streams(inputs: Sequence[walk.Input], stdin: IO[Any] | None) -> dict[str, str | GuardrailsError]:
+    """Standard input and pipes, read once up front: a pipe cannot be read twice (the
+    inventory and the scan both need it) and never in a worker process."""
+    out: dict[str, str | GuardrailsError] = {}
+    for inp in inputs:
+        if inp.path is None or inp.stream:
+            try:
+                out[inp.display] = _read(inp, stdin)
+            except GuardrailsError as e:
+                out[inp.display] = e
+    return out
+
+
+def _scan_one(
+    inp: walk.Input, engine: Engine, stdin: IO[Any] | None, all_resources: bool, text: str | GuardrailsError | None = None
+) -> FileResult:
+    if text is None:
+        try:
+            text = _read(inp, stdin)
+        except GuardrailsError as e:
+            text = e
+    if isinstance(text, GuardrailsError):
+        return FileResult(inp.display, problems=(text,))
     return scan_text(text, inp.display, engine, all_resources=all_resources)
 
 
-def _inventory(inputs: Sequence[walk.Input]) -> list[Any]:
+def _inventory(inputs: Sequence[walk.Input], streams: dict[str, str | GuardrailsError]) -> list[Any]:
     objects: list[Any] = []
     for inp in inputs:
         try:
-            text = _read(inp, None)
+            got = streams.get(inp.display) if inp.path is None or inp.stream else _read(inp, None)
         except GuardrailsError:
             continue  # reported when the file itself is scanned
+        if not isinstance(got, str):
+            continue
+        text = got
         objects.extend(r.obj for r in _resources(text, inp.display, all_resources=True)[0])
     return objects
 
@@ -178,17 +199,19 @@ def scan(
     today = today or datetime.date.today()
     engine = Engine(ruleset.rules, ruleset.waivers, today=today, inline_waivers="scan", fail_on_unknown=fail_on_unknown)
     root = (root or pathlib.Path.cwd()).resolve()
-    inputs = walk.collect(paths, exclude=exclude, root=root)
+    found = walk.collect(paths, exclude=exclude, root=root)
+    inputs = list(found.inputs)
     if shard is not None:
         from guardrails.sources import shard as shard_  # hashlib: only when sharding
 
         inputs = shard_.select(inputs, shard)
-    files_ = [i for i in inputs if i.path is not None]
+    streams = _streams(inputs, stdin)
+    files_ = [i for i in inputs if i.path is not None and not i.stream]
     jobs = max(1, min(jobs, len(files_) // 8 or 1, os.cpu_count() or 1))
     gatekeeper = _gatekeeper(ruleset)
     if gatekeeper is not None and gatekeeper.referential(ruleset.rules):
         # Referential Gatekeeper templates read `data.inventory`: the files scanned together.
-        gatekeeper.set_inventory(ruleset.rules, _inventory(files_))
+        gatekeeper.set_inventory(ruleset.rules, _inventory(inputs, streams))
         jobs = 1
     results: list[FileResult] = []
     if jobs > 1:
@@ -197,17 +220,30 @@ def scan(
         chunks = [files_[i : i + size] for i in range(0, len(files_), size)]
         with concurrent.futures.ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(loader, today, fail_on_unknown)) as pool:
             by_file = {r.display: r for chunk in pool.map(_scan_chunk, chunks, [all_resources] * len(chunks)) for r in chunk}
-        results = [by_file[i.display] if i.path is not None else _scan_one(i, engine, stdin, all_resources) for i in inputs]
+        results = [
+            by_file[i.display] if i.display in by_file else _scan_one(i, engine, stdin, all_resources, streams.get(i.display))
+            for i in inputs
+        ]
     else:
-        results = [_scan_one(i, engine, stdin, all_resources) for i in inputs]
+        results = [_scan_one(i, engine, stdin, all_resources, streams.get(i.display)) for i in inputs]
+    unread = tuple(UnreadableError(s.reason, location=Location(s.display)) for s in found.errors)
     return ScanReport(
         findings=tuple(f for r in results for f in r.findings),
         rules=tuple(r.info for r in ruleset.rules),
         files=len(results),
         resources=sum(r.resources for r in results),
         skipped_documents=sum(r.skipped for r in results),
-        problems=tuple(p for r in results for p in r.problems),
+        problems=unread + tuple(p for r in results for p in r.problems),
         expired_waivers=engine.expired_waivers,
         seconds=time.perf_counter() - started,
         root=str(root),
+        notices=tuple(n.render() for n in found.notices) + _empty(paths, inputs, found),
     )
+
+
+def _empty(paths: Sequence[str], inputs: Sequence[walk.Input], found: walk.Walk) -> tuple[str, ...]:
+    """Zero files is never a quiet success: say so (and `--fail-on-empty` makes it an error)."""
+    if inputs or found.errors:
+        return ()
+    why = f" ({found.ignored} entr{'ies' if found.ignored != 1 else 'y'} ignored by .gitignore)" if found.ignored else ""
+    return (f"no files to scan under {', '.join(paths) or '.'}{why}",)

@@ -12,7 +12,7 @@ from guardrails.commands import ruledocs
 from guardrails.config import Flags, merge
 from guardrails.errors import GuardrailsError, UsageError
 from guardrails.policy import lint
-from guardrails.policy.load import lint_rules, rule_files
+from guardrails.policy.load import lint_rules, rule_walk
 
 __all__ = ["add_parser", "run"]
 
@@ -114,10 +114,7 @@ def _where(e: GuardrailsError) -> tuple[str, int, int]:
 
 def _lint(args: argparse.Namespace, io: Any) -> int:
     ruleset, problems = lint_rules(args.paths)
-    try:
-        files = [(f, _display(f)) for f in rule_files(args.paths)]
-    except GuardrailsError:
-        files = []  # lint_rules has reported the missing path
+    files = [(f, _display(f)) for f in rule_walk(args.paths)[0]]  # lint_rules reports what cannot be read
     dead, warnings = lint.lint_paths(files)
     warnings = [*ruleset.warnings, *warnings]
     if args.strict:

@@ -46,6 +46,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--format", "-f", action=_FormatAction, dest="reports", metavar="FORMAT", help=f"output format (repeatable): {fmts}")
     p.add_argument("--output", "-o", action=_OutputAction, dest="reports", metavar="FILE", help="write the --format just before it to FILE (repeatable)")
     p.add_argument("--fail-on", metavar="SEVERITY", help="exit 1 when a finding is at least this severe: info, low (default), medium, high, critical")
+    p.add_argument("--fail-on-empty", action="store_true", help="exit 2 when no file is found to scan (without it: a notice)")
     p.add_argument("--only", action="append", default=[], metavar="RULE", help="run only these rules (names or globs; repeatable)")
     p.add_argument("--skip", action="append", default=[], metavar="RULE", help="do not run these rules (repeatable)")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip paths matching GLOB (repeatable)")
@@ -145,6 +146,8 @@ def run(args: argparse.Namespace, io: Any) -> int:
         else:
             with _open_output(out) as fh:
                 writer(report, fh, reporters.ReportOptions(fail_on=fail_on, category=category))
+    if args.fail_on_empty and report.files == 0:
+        raise UsageError(f"no files to scan under {', '.join(args.paths)}", hint="check the paths and --exclude (--fail-on-empty)")
     return report.exit_code(fail_on)
 
 

@@ -18,7 +18,8 @@ from typing import Any
 
 from guardrails import ruletest
 from guardrails.config import Flags, merge
-from guardrails.errors import GuardrailsError, SourceError, UsageError
+from guardrails.errors import GuardrailsError, SourceError, UnreadableError, UsageError
+from guardrails.model import Location
 from guardrails.sources import documents, walk
 
 __all__ = ["add_parser", "discover", "run"]
@@ -30,8 +31,6 @@ EXAMPLES = """examples:
   guardrails test -q                  only failures and the summary
 """
 
-# Folders never searched for test files.
-SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache"})
 EXTENSIONS = (".yaml", ".yml")
 
 
@@ -54,14 +53,6 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--config", metavar="FILE", help="settings file for `exclude` (default: nearest .guardrails.yaml upwards)")
 
 
-def _walk(top: pathlib.Path, exclude: Sequence[str]) -> Iterator[pathlib.Path]:
-    for root, dirs, files in os.walk(top):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not walk.excluded(_display(pathlib.Path(root, d)).as_posix(), exclude))
-        for f in sorted(files):
-            if f.endswith(EXTENSIONS) and not walk.excluded(_display(pathlib.Path(root, f)).as_posix(), exclude):
-                yield pathlib.Path(root, f)
-
-
 def _kinds() -> tuple[str, ...]:
     return tuple({kind for _, kind in ruletest.FORMATS})
 
@@ -78,15 +69,24 @@ def discover(paths: list[str], exclude: Sequence[str] = ()) -> Iterator[tuple[pa
     kinds = _kinds()
     for raw in paths:
         top = pathlib.Path(raw)
-        if not top.exists():
+        if not os.path.lexists(top):
             raise UsageError(f"{raw}: no such file or folder", hint="give a test file or a folder holding test files")
-        explicit = top.is_file()
-        for f in [top] if explicit else _walk(top, exclude):
+        found = walk.collect([top], extensions=EXTENSIONS, exclude=exclude)
+        for s in found.skipped:
+            if s.error:
+                yield pathlib.Path(s.display), UnreadableError(s.reason, location=Location(s.display))
+        explicit = not top.is_dir()
+        for inp in found.inputs:
+            assert inp.path is not None
+            f = inp.path
             shown = _display(f)
             try:
                 text = documents.read_text(f, shown.as_posix())
+            except UnreadableError as e:
+                yield shown, e
+                continue
             except SourceError as e:
-                if explicit:
+                if explicit:  # in a folder, a binary file with a YAML name is no test file
                     yield shown, e
                 continue
             if not any(f"kind: {k}" in text or f'"kind": "{k}"' in text for k in kinds):

@@ -25,10 +25,10 @@ from guardrails.model import FieldPath, Location
 from guardrails.policy import profiles as profiles_
 from guardrails.policy.validate import best, validate_native
 from guardrails.rule import CompiledRule
-from guardrails.sources import documents
+from guardrails.sources import documents, walk
 from guardrails.waivers import Waiver
 
-__all__ = ["RuleSet", "builtin_root", "lint_rules", "load_rules", "rule_files"]
+__all__ = ["RuleSet", "builtin_root", "lint_rules", "load_rules", "rule_files", "rule_walk"]
 
 RULE_EXTENSIONS = (".yaml", ".yml", ".json")
 TEST_SUFFIXES = (".test.yaml", ".test.yml")
@@ -64,21 +64,42 @@ def builtin_root() -> pathlib.Path:
     return pathlib.Path(str(importlib.resources.files("guardrails") / "builtin_rules"))
 
 
-def rule_files(paths: Sequence[str | pathlib.Path]) -> list[pathlib.Path]:
-    """Rule files under the given paths: files as given, folders recursively (hidden ones skipped)."""
-    out: list[pathlib.Path] = []
+def rule_walk(
+    paths: Sequence[str | pathlib.Path], *, gitignore: bool = True
+) -> tuple[list[pathlib.Path], list[RuleFileError]]:
+    """Rule files under `paths` (the one walker, hidden entries left out) and every entry that
+    could not be read as one: in a rules path nothing is skipped quietly."""
+    problems: list[RuleFileError] = []
+    present: list[str | pathlib.Path] = []
     for raw in paths:
-        p = pathlib.Path(raw)
-        if p.is_file():
-            out.append(p)
-        elif p.is_dir():
-            for f in sorted(p.rglob("*")):
-                rel = f.relative_to(p).parts
-                if f.is_file() and f.suffix in RULE_EXTENSIONS and not any(part.startswith(".") for part in rel):
-                    out.append(f)
+        if os.path.lexists(raw):
+            present.append(raw)
         else:
-            raise RuleFileError(f"{raw}: no such rule file or folder", hint="check --rules and .guardrails.yaml")
-    return out
+            problems.append(
+                RuleFileError(f"{raw}: no such rule file or folder", hint="check --rules and .guardrails.yaml")
+            )
+    found = walk.collect(present, extensions=RULE_EXTENSIONS, hidden=False, gitignore=gitignore)
+    files = [i.path for i in found.inputs if i.path is not None]
+    for s in found.skipped:
+        problems.append(
+            RuleFileError(
+                s.reason, location=Location(s.display), hint="a rules path holds only readable rule files and folders"
+            )
+        )
+    return files, problems
+
+
+def rule_files(paths: Sequence[str | pathlib.Path]) -> list[pathlib.Path]:
+    """Rule files under the given paths; raises RuleFileError (carrying the rest) for any entry
+    that cannot be read."""
+    files, problems = rule_walk(paths)
+    if problems:
+        raise _first(problems)
+    return files
+
+
+def _first(problems: list[RuleFileError]) -> RuleFileError:
+    return RuleFileError(problems[0].message, location=problems[0].location, hint=problems[0].hint, more=problems[1:])
 
 
 Locator = Callable[[FieldPath], Location]
@@ -236,11 +257,12 @@ def lint_rules(
     if builtin:
         # The library keeps each rule's tests beside it as NAME.test.yaml; skipping them by
         # name halves what every scan parses (tests/policy/test_builtin.py holds the convention).
-        sources.extend((f, True) for f in rule_files([builtin_root()]) if not f.name.endswith(TEST_SUFFIXES))
-    try:
-        sources.extend((f, False) for f in rule_files(paths))
-    except GuardrailsError as e:
-        problems.append(e)
+        library, broken = rule_walk([builtin_root()], gitignore=False)
+        sources.extend((f, True) for f in library if not f.name.endswith(TEST_SUFFIXES))
+        problems.extend(broken)
+    found, unreadable = rule_walk(paths)
+    sources.extend((f, False) for f in found)
+    problems.extend(unreadable)
     library = [f for f, is_builtin in sources if is_builtin]
     cache = _builtin_documents(library, builtin_root()) if library and not validate_builtin else None
     for f, is_builtin in sources:

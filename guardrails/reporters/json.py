@@ -62,6 +62,7 @@ def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
             }
             for p in report.problems
         ],
+        "notices": list(report.notices),
         "expiredExceptions": [
             {"name": w.name, "expires": str(w.expires), "source": str(w.source)} for w in report.expired_waivers
         ],

@@ -83,6 +83,8 @@ def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
         for f in findings:
             _write_finding(f, report, stream, color)
         stream.write("\n")
+    for n in report.notices:
+        stream.write(f"notice: {n}\n")
     for w in report.expired_waivers:
         stream.write(f"expired exception {w.name!r} ({w.source}) expired on {w.expires}: it no longer applies\n")
     stream.write(summary_line(report) + "\n")

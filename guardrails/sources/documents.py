@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from guardrails.errors import SourceError
+from guardrails.errors import SourceError, UnreadableError
 from guardrails.model import FieldPath, Location, Origin, Resource
 from guardrails.sources.text import decode
 
@@ -140,7 +140,7 @@ def read_text(path: pathlib.Path, display: str) -> str:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise SourceError(f"cannot read: {e.strerror}", location=Location(display)) from None
+        raise UnreadableError(f"cannot read: {e.strerror or e}", location=Location(display)) from None
     return decode(raw, display)
 
 

@@ -78,18 +78,22 @@ def _subresources(rule: CompiledRule) -> frozenset[str]:
 def fingerprint(paths: Sequence[str]) -> Fingerprint:
     """(path, mtime, size, inode) of every rule file under `paths`: a change means reload.
 
-    A ConfigMap volume swaps a `..data` symlink atomically; stat follows it, so a swap shows.
+    The same walk as the loader's (guardrails.sources.walk), so what it watches is what loads;
+    entries the walk cannot read are in it too (a fixed permission or link is a change). A
+    ConfigMap volume swaps a `..data` symlink atomically; stat follows it, so a swap shows.
     """
+    from guardrails.errors import SourceError
+    from guardrails.sources import walk
+
     out: list[tuple[str, int, int, int]] = []
     for root in paths:
-        if os.path.isdir(root):
-            for d, dirs, files in os.walk(root, followlinks=True):
-                dirs[:] = sorted(x for x in dirs if not x.startswith("."))
-                for name in sorted(files):
-                    if name.endswith(_EXTENSIONS) and not name.startswith("."):
-                        out.append(_stat(os.path.join(d, name)))
-        else:
-            out.append(_stat(root))
+        try:
+            found = walk.collect([root], extensions=_EXTENSIONS, hidden=False)
+        except SourceError:
+            out.append((root, -1, -1, -1))
+            continue
+        out.extend(_stat(str(i.path)) for i in found.inputs if i.path is not None)
+        out.extend((s.render(), -1, -1, -1) for s in found.skipped)
     return tuple(out)
 
 

@@ -26,7 +26,7 @@ def test_parse_refuses(text: str) -> None:
 
 def test_shards_partition_the_inputs(tmp_path: pathlib.Path) -> None:
     make_repo(tmp_path, files=60)
-    inputs = walk.collect([str(tmp_path)], root=tmp_path)
+    inputs = list(walk.collect([str(tmp_path)], root=tmp_path).inputs)
     parts = [shard.select(inputs, (i, 4)) for i in range(1, 5)]
     seen = collections.Counter(inp.display for part in parts for inp in part)
     assert set(seen) == {i.display for i in inputs} and set(seen.values()) == {1}
