@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
 import socket
 import subprocess
+import tempfile
 import threading
 
 import pytest
@@ -168,13 +170,23 @@ def test_a_symlinked_folder_is_followed_once_and_a_loop_is_a_notice(tmp_path: pa
     ]
 
 
-def test_a_deep_tree_is_walked_without_recursion(tmp_path: pathlib.Path) -> None:
-    d = str(tmp_path)
-    for _ in range(1200):
-        d += "/d"
-        os.mkdir(d)
-    pathlib.Path(d, "x.yaml").write_text("a: 1\n")
-    assert len(collect([str(tmp_path)], root=tmp_path).inputs) == 1
+def test_a_deep_tree_is_walked_without_recursion() -> None:
+    # Outside pytest's tmp_path: its clean-up (shutil.rmtree) recurses and cannot remove it.
+    top = tempfile.mkdtemp(prefix="guardrails-deep-")
+    d, made = top, []
+    try:
+        for _ in range(1200):
+            d += "/d"
+            os.mkdir(d)
+            made.append(d)
+        pathlib.Path(d, "x.yaml").write_text("a: 1\n")
+        assert len(collect([top], root=pathlib.Path(top)).inputs) == 1
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(pathlib.Path(d, "x.yaml"))
+        for sub in reversed(made):
+            os.rmdir(sub)
+        os.rmdir(top)
 
 
 def test_an_unreadable_folder_is_an_error_and_the_rest_is_read() -> None:
