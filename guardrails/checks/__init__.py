@@ -22,6 +22,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "anyPattern": ("guardrails.checks.pattern", "ANY_PATTERN"),
     "deny": ("guardrails.checks.deny", "DENY"),
     "assert": ("guardrails.checks.assertion", "ASSERT"),
+    "podSecurity": ("guardrails.checks.podsecurity", "POD_SECURITY"),
 }
 
 

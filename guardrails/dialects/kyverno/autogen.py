@@ -132,7 +132,7 @@ def _generate(name: str, rule: Mapping[str, Any], key: str, kinds: list[str], *,
     elif validate.get("foreach"):
         out["validate"] = {**keep, "foreach": validate["foreach"]}
     elif validate.get("podSecurity") is not None or validate.get("cel") is not None:
-        pass  # kept as is; the dialect reports these as unsupported
+        pass  # kept as is: podSecurity finds the pod in each controller itself; CEL is the dialect's
     else:
         return None
     return out

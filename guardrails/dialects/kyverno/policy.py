@@ -1,7 +1,7 @@
 """A Kyverno `ClusterPolicy` / `Policy` document -> `KyvernoRule`s (autogen rules included),
 with the policy's metadata, and every problem named by its field path in the document.
 
-What cannot be evaluated offline (mutate, generate, verifyImages, podSecurity, CEL, context
+What cannot be evaluated offline (mutate, generate, verifyImages, CEL, context
 entries that call the cluster or a registry) compiles to a rule marked `unsupported` with the
 reason: it skips, it never silently passes.
 """
@@ -104,11 +104,11 @@ def _unsupported(rule: Mapping[str, Any]) -> str | None:
     validate = rule.get("validate")
     if not isinstance(validate, Mapping):
         return "the rule has no validate block"
-    for key in ("podSecurity", "cel", "manifests"):
+    for key in ("cel", "manifests"):
         if validate.get(key) is not None:
             return f"validate.{key} is not supported"
-    if not any(validate.get(k) is not None for k in ("pattern", "anyPattern", "deny", "foreach")):
-        return "validate has none of pattern, anyPattern, deny, foreach"
+    if not any(validate.get(k) is not None for k in ("pattern", "anyPattern", "deny", "foreach", "podSecurity")):
+        return "validate has none of pattern, anyPattern, deny, foreach, podSecurity"
     return None
 
 
@@ -156,11 +156,15 @@ def _check_rule(rule: Any, i: int, problems: list[PolicyProblem]) -> bool:
             problems.append(PolicyProblem("anyPattern must be a list of patterns", (*base, "validate", "anyPattern")))
         if validate.get("foreach") is not None:
             _check_foreach(validate["foreach"], (*base, "validate", "foreach"), problems)
+        ps = validate.get("podSecurity")
+        if ps is not None and not (isinstance(ps, Mapping) and ps.get("level") in ("privileged", "baseline", "restricted")):
+            problems.append(PolicyProblem("podSecurity needs a level: privileged, baseline or restricted",
+                                          (*base, "validate", "podSecurity")))
     return True
 
 
 def _check_key(validate: Mapping[str, Any]) -> str:
-    for k in ("deny", "pattern", "anyPattern", "foreach"):
+    for k in ("deny", "pattern", "anyPattern", "foreach", "podSecurity"):
         if validate.get(k) is not None:
             return k
     return ""

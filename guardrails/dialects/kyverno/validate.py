@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from guardrails.checks import pattern
+from guardrails.dialects.kyverno.podsecurity import PodSecurityRule
 from guardrails.lang import conditions
 from guardrails.lang import jmespath_kyverno as query
 from guardrails.lang import templates as variables
@@ -73,6 +74,7 @@ class Validator:
     any_pattern: list[Any] | None = None
     any_nodes: list[pattern.Node | None] | None = None
     foreach: list[ForEach] | None = None
+    pod_security: PodSecurityRule | None = None
 
     @property
     def static(self) -> bool:
@@ -82,6 +84,8 @@ class Validator:
             return False
         if variables.has_variables(self.message):
             return False
+        if self.pod_security is not None:
+            return True
         if self.pattern is not None:
             return self.pattern_node is not None
         return self.any_nodes is not None and all(n is not None for n in self.any_nodes)
@@ -102,6 +106,8 @@ class Validator:
             v.any_nodes = [_node(p) for p in v.any_pattern or ()]
         elif spec.get("foreach") is not None:
             v.foreach = [ForEach.build(rule, message, f) for f in spec["foreach"]]
+        elif isinstance(spec.get("podSecurity"), Mapping):
+            v.pod_security = PodSecurityRule.build(spec["podSecurity"])
         return v
 
     # --- evaluation ---------------------------------------------------------------------------
@@ -119,6 +125,11 @@ class Validator:
             return self._patterns(ctx)
         if self.foreach is not None:
             return self._foreach(ctx, nesting)
+        if self.pod_security is not None:
+            if ctx.target is None:
+                return None  # a DELETE: Kyverno skips Pod Security on deleted resources
+            status, text, path = self.pod_security.respond(ctx.target, self.rule)
+            return Response(status, text, path)
         return None
 
     def _substituted_message(self, data: Mapping[str, Any]) -> str:
