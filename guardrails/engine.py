@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from guardrails import waivers as waivers_mod
+from guardrails.context import Context
 from guardrails.kube import workloads
 from guardrails.model import (
     Action,
@@ -63,17 +64,24 @@ class Engine:
         rules: Sequence[CompiledRule],
         waivers: Sequence[Waiver] = (),
         *,
+        context: Context | None = None,
         today: datetime.date | None = None,
         inline_waivers: str = "admission",
         fail_on_unknown: bool = False,
     ) -> None:
+        """`context` is all a rule may read besides the resource; `today` alone is shorthand for
+        a context of that day."""
         if inline_waivers not in waivers_mod.INLINE_MODES:
             raise ValueError(f"inline_waivers must be one of {waivers_mod.INLINE_MODES}, not {inline_waivers!r}")
         self.inline_waivers = inline_waivers
         self.fail_on_unknown = fail_on_unknown
         self.rules = tuple(rules)
         self._by_kind: dict[str, tuple[CompiledRule, ...]] = {}
-        self.today = today or datetime.date.min
+        context = context or Context()
+        if today is not None:
+            context = context.replace(today=today)
+        self.context = context
+        self.today = context.today
         self.waivers = tuple(w for w in waivers if not w.expired(self.today))
         self.expired_waivers = tuple(w for w in waivers if w.expired(self.today))
 
@@ -97,7 +105,10 @@ class Engine:
         if rule.unsupported:
             return RuleResult(rule.name, Status.SKIP, (Violation(rule.unsupported, (), Status.SKIP),), rule.id)
         try:
-            raw = list(rule.check(target))
+            if rule.check_in_context is not None:
+                raw = list(rule.check_in_context(target, self.context))
+            else:
+                raw = list(rule.check(target))
         except Exception as e:  # a rule that crashes is an ERROR outcome, never a crash or a pass
             msg = f"rule could not be evaluated: {type(e).__name__}: {e}"
             return RuleResult(rule.name, Status.ERROR, (Violation(msg, target.path_prefix, Status.ERROR),), rule.id)
@@ -135,8 +146,24 @@ class Engine:
             self._by_kind[kind] = found
         return found
 
+    def _in_context(self, resource: Resource) -> Resource:
+        """The resource with what the context knows of it and it does not carry itself: its
+        namespace's labels (from the Namespace objects judged together), the simulated request."""
+        ctx = self.context
+        labels = ctx.namespace_labels.get(resource.namespace) if resource.namespace_labels is None and resource.namespace else None
+        request = ctx.request if resource.request is None else None
+        if labels is None and request is None:
+            return resource
+        changes: dict[str, Any] = {}
+        if labels is not None:
+            changes["namespace_labels"] = labels
+        if request is not None:
+            changes["request"] = request
+        return dataclasses.replace(resource, **changes)
+
     def results(self, resource: Resource) -> list[RuleResult]:
         """Every matching rule's outcome on the resource, PASS and SKIP included."""
+        resource = self._in_context(resource)
         out = []
         views = _Views()
         for rule in self.candidates(resource.kind):
@@ -149,6 +176,7 @@ class Engine:
         return list(self._findings(resource))
 
     def _findings(self, resource: Resource) -> Iterable[Finding]:
+        resource = self._in_context(resource)
         ref = resource.ref()
         views = _Views()
         for rule in self.candidates(resource.kind):

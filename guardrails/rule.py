@@ -4,11 +4,12 @@ engine, reporters and the webhook know only this contract."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from guardrails.checks.base import CheckFn
-from guardrails.model import Action, Location, Resource, RuleInfo, Severity
+from guardrails.context import Context
+from guardrails.model import Action, Location, Resource, RuleInfo, Severity, Violation
 
 __all__ = ["DEFAULT_OPERATIONS", "UNKNOWN_MODES", "CompiledRule", "Matcher"]
 
@@ -61,6 +62,9 @@ class CompiledRule:
     unknown: str = "unknown"  # one of UNKNOWN_MODES
     # Unique across dialects (see RuleInfo.id); a native rule's id is its name.
     id: str = ""
+    # A check that also reads the evaluation context (the inventory of objects judged together):
+    # the engine calls it instead of `check`, with its own context.
+    check_in_context: Callable[[Resource, Context], Iterable[Violation]] | None = None
 
     def __post_init__(self) -> None:
         if not self.id:

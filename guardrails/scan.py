@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import IO, Any
 
 from guardrails.config import RuleLoader
+from guardrails.context import Context
 from guardrails.engine import Engine
 from guardrails.errors import GuardrailsError, SourceError, UnreadableError
 from guardrails.model import Finding, Location, Resource
@@ -80,25 +81,48 @@ def _resources(
     return resources, skipped, problems
 
 
-def scan_text(text: str, display: str, engine: Engine, *, all_resources: bool = False) -> FileResult:
-    """Judge every resource in one file's text and locate the findings in it."""
+@dataclasses.dataclass(slots=True)
+class _Parsed:
+    """One file read and parsed: its resources, documents' node trees and plans, ready to judge."""
+
+    display: str
+    text: str
+    resources: list[Resource]
+    skipped: int
+    problems: list[GuardrailsError]
+    nodes: list[Any]
+    plans: list[_Plan]
+
+
+def _parse(text: str, display: str, *, all_resources: bool) -> _Parsed:
     nodes: list[Any] = []
     plans: list[_Plan] = []
     resources, skipped, problems = _resources(text, display, all_resources=all_resources, nodes=nodes, plans=plans)
+    return _Parsed(display, text, resources, skipped, problems, nodes, plans)
+
+
+def _judge(parsed: _Parsed, engine: Engine) -> FileResult:
+    """Judge a parsed file's resources and locate the findings in its text."""
+    display = parsed.display
     findings: list[Finding] = []
-    in_plans = {id(r) for p in plans for r in p.resources}
-    for r in resources:
+    in_plans = {id(r) for p in parsed.plans for r in p.resources}
+    for r in parsed.resources:
         if id(r) not in in_plans:
             findings.extend(engine.evaluate(r))
-    for p in plans:
+    for p in parsed.plans:
         found = [f for r in p.resources for f in engine.evaluate(r)]
         if found:
             findings.extend(plan_findings.terraform_words(found, p.resources, p.data))
     if findings:
-        findings = locate.locate_findings(findings, {display: text}, {display: nodes} if nodes else None)
+        findings = locate.locate_findings(findings, {display: parsed.text}, {display: parsed.nodes} if parsed.nodes else None)
         # Rules run one after another; readers expect the file's own order.
         findings.sort(key=lambda f: (f.location.line, f.location.column) if f.location else (f.origin.line, 0))
-    return FileResult(display, tuple(findings), len(resources), skipped, tuple(problems))
+    return FileResult(display, tuple(findings), len(parsed.resources), parsed.skipped, tuple(parsed.problems))
+
+
+def scan_text(text: str, display: str, engine: Engine, *, all_resources: bool = False) -> FileResult:
+    """Judge every resource in one file's text and locate the findings in it."""
+    return _judge(_parse(text, display, all_resources=all_resources), engine)
 
 
 def _read(inp: walk.Input, stdin: IO[Any] | None) -> str:
@@ -126,9 +150,11 @@ def _streams(inputs: Sequence[walk.Input], stdin: IO[Any] | None) -> dict[str, s
     return out
 
 
-def _scan_one(
-    inp: walk.Input, engine: Engine, stdin: IO[Any] | None, all_resources: bool, text: str | GuardrailsError | None = None
-) -> FileResult:
+def _load(
+    inp: walk.Input, stdin: IO[Any] | None, all_resources: bool, text: str | GuardrailsError | None = None
+) -> _Parsed | FileResult:
+    """The input read (once; `text` when it was read already) and parsed, or the FileResult
+    saying why it could not be read."""
     if text is None:
         try:
             text = _read(inp, stdin)
@@ -136,44 +162,40 @@ def _scan_one(
             text = e
     if isinstance(text, GuardrailsError):
         return FileResult(inp.display, problems=(text,))
-    return scan_text(text, inp.display, engine, all_resources=all_resources)
+    return _parse(text, inp.display, all_resources=all_resources)
 
 
-def _inventory(inputs: Sequence[walk.Input], streams: dict[str, str | GuardrailsError]) -> list[Any]:
-    objects: list[Any] = []
-    for inp in inputs:
-        try:
-            got = streams.get(inp.display) if inp.path is None or inp.stream else _read(inp, None)
-        except GuardrailsError:
-            continue  # reported when the file itself is scanned
-        if not isinstance(got, str):
-            continue
-        text = got
-        objects.extend(r.obj for r in _resources(text, inp.display, all_resources=True)[0])
-    return objects
+def _scan_one(
+    inp: walk.Input | _Parsed | FileResult,
+    engine: Engine,
+    stdin: IO[Any] | None,
+    all_resources: bool,
+    text: str | GuardrailsError | None = None,
+) -> FileResult:
+    loaded = _load(inp, stdin, all_resources, text) if isinstance(inp, walk.Input) else inp
+    return loaded if isinstance(loaded, FileResult) else _judge(loaded, engine)
 
 
-def _gatekeeper(ruleset: RuleSet) -> Any:
-    """The Gatekeeper dialect, imported only when Gatekeeper rules are loaded (it is heavy)."""
-    if not any(r.dialect == "gatekeeper" for r in ruleset.rules):
-        return None
-    from guardrails.dialects.gatekeeper import adapter as gatekeeper
-
-    return gatekeeper
-
-
+# A worker process of a parallel scan builds its engine once, in the pool's initializer.
 _worker_engine: Engine | None = None
 
 
-def _init_worker(loader: RuleLoader, today: datetime.date, fail_on_unknown: bool = False) -> None:
+def _init_worker(loader: RuleLoader, context: Context, fail_on_unknown: bool = False) -> None:
     global _worker_engine
     rs = loader()
-    _worker_engine = Engine(rs.rules, rs.waivers, today=today, inline_waivers="scan", fail_on_unknown=fail_on_unknown)
+    _worker_engine = Engine(rs.rules, rs.waivers, context=context, inline_waivers="scan", fail_on_unknown=fail_on_unknown)
 
 
-def _scan_chunk(chunk: list[walk.Input], all_resources: bool) -> list[FileResult]:
+def _scan_chunk(chunk: list[walk.Input | tuple[str, str]], all_resources: bool) -> list[FileResult]:
+    """Files to read here, or (display, text) of files the parent has read already."""
     assert _worker_engine is not None
-    return [_scan_one(i, _worker_engine, None, all_resources) for i in chunk]
+    return [
+        _scan_one(
+            i if isinstance(i, walk.Input) else _parse(i[1], i[0], all_resources=all_resources),
+            _worker_engine, None, all_resources,
+        )
+        for i in chunk
+    ]
 
 
 def scan(
@@ -197,7 +219,6 @@ def scan(
     loader = loader or RuleLoader()
     ruleset = rules if rules is not None else loader()
     today = today or datetime.date.today()
-    engine = Engine(ruleset.rules, ruleset.waivers, today=today, inline_waivers="scan", fail_on_unknown=fail_on_unknown)
     root = (root or pathlib.Path.cwd()).resolve()
     found = walk.collect(paths, exclude=exclude, root=root)
     inputs = list(found.inputs)
@@ -208,24 +229,39 @@ def scan(
     streams = _streams(inputs, stdin)
     files_ = [i for i in inputs if i.path is not None and not i.stream]
     jobs = max(1, min(jobs, len(files_) // 8 or 1, os.cpu_count() or 1))
-    gatekeeper = _gatekeeper(ruleset)
-    if gatekeeper is not None and gatekeeper.referential(ruleset.rules):
-        # Referential Gatekeeper templates read `data.inventory`: the files scanned together.
-        gatekeeper.set_inventory(ruleset.rules, _inventory(inputs, streams))
-        jobs = 1
+    # Rules that read the objects scanned together (Gatekeeper's referential templates) need
+    # every file read first: each is read once, its objects go into the context, then judged.
+    loaded: dict[str, _Parsed | FileResult] = {}
+    context = Context(today=today)
+    if any(r.check_in_context is not None for r in ruleset.rules):
+        loaded = {i.display: _load(i, stdin, all_resources, streams.get(i.display)) for i in inputs}
+        objects = (r.obj for p in loaded.values() if isinstance(p, _Parsed) for r in p.resources)
+        context = context.replace(inventory=tuple(objects))
+    engine = Engine(ruleset.rules, ruleset.waivers, context=context, inline_waivers="scan", fail_on_unknown=fail_on_unknown)
     results: list[FileResult] = []
     if jobs > 1:
         import concurrent.futures  # with logging and threading: only for parallel scans
-        size = -(-len(files_) // (jobs * 4))
-        chunks = [files_[i : i + size] for i in range(0, len(files_), size)]
-        with concurrent.futures.ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(loader, today, fail_on_unknown)) as pool:
+
+        # Files already read travel as their text; the others are read by the workers.
+        work: list[walk.Input | tuple[str, str]] = []
+        for i in files_:
+            got = loaded.get(i.display)
+            if isinstance(got, _Parsed):
+                work.append((i.display, got.text))
+            elif got is None:
+                work.append(i)
+        size = -(-len(work) // (jobs * 4))
+        chunks = [work[i : i + size] for i in range(0, len(work), size)]
+        with concurrent.futures.ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(loader, context, fail_on_unknown)) as pool:
             by_file = {r.display: r for chunk in pool.map(_scan_chunk, chunks, [all_resources] * len(chunks)) for r in chunk}
         results = [
-            by_file[i.display] if i.display in by_file else _scan_one(i, engine, stdin, all_resources, streams.get(i.display))
+            by_file[i.display] if i.display in by_file
+            else _scan_one(loaded.get(i.display, i), engine, stdin, all_resources, streams.get(i.display))
             for i in inputs
         ]
     else:
-        results = [_scan_one(i, engine, stdin, all_resources, streams.get(i.display)) for i in inputs]
+        # Parsed files are let go as soon as they are judged.
+        results = [_scan_one(loaded.pop(i.display, i), engine, stdin, all_resources, streams.get(i.display)) for i in inputs]
     unread = tuple(UnreadableError(s.reason, location=Location(s.display)) for s in found.errors)
     return ScanReport(
         findings=tuple(f for r in results for f in r.findings),

@@ -165,3 +165,37 @@ def test_action_for_decides_the_action_per_resource() -> None:
             for ns in ("dev", "prod")}
     actions = {ns: [f.action for f in Engine([r]).evaluate(p)] for ns, p in pods.items()}
     assert actions == {"dev": [Action.AUDIT], "prod": [Action.DENY]}
+
+
+def test_the_context_is_given_not_set_on_rules() -> None:
+    """Two engines over the same compiled rules, each with its own inventory, answer apart."""
+    from guardrails.context import Context
+    from guardrails.policy.load import load_rules
+    from tests.conftest import SHARED
+
+    lib = SHARED / "conformance" / "gatekeeper" / "general" / "uniqueingresshost"
+    rules = load_rules([lib / "template.yaml", lib / "samples" / "unique-ingress-host" / "constraint.yaml"]).rules
+
+    def ingress(name: str, host: str) -> dict[str, object]:
+        return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": name, "namespace": "a"},
+                "spec": {"rules": [{"host": host}]}}
+
+    mine = Resource(ingress("mine", "x.example.com"), Origin("i.yaml"))
+    clash = Engine(rules, context=Context(inventory=(mine.obj, ingress("theirs", "x.example.com"))))
+    alone = Engine(rules, context=Context(inventory=(mine.obj,)))
+    assert [f.message for f in clash.evaluate(mine)] == ["ingress host conflicts with an existing ingress <x.example.com>"]
+    assert alone.evaluate(mine) == [] and Engine(rules).evaluate(mine) == []
+    assert clash.evaluate(mine) != []  # the first engine still has its own inventory
+
+
+def test_context_gives_namespace_labels_to_selectors() -> None:
+    from guardrails.context import Context
+    from guardrails.kube.match import compile_match
+    from guardrails.rule import CompiledRule
+
+    rule = CompiledRule(name="prod-only", check=lambda r: [Violation("no")],
+                        match=compile_match({"namespaceSelector": {"matchLabels": {"env": "prod"}}}, empty=True))
+    pod = Resource({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "shop"}}, Origin("p.yaml"))
+    assert len(Engine([rule]).evaluate(pod)) == 1  # labels unknown: the selector cannot rule it out
+    assert Engine([rule], context=Context(namespace_labels={"shop": {"env": "dev"}})).evaluate(pod) == []
+    assert len(Engine([rule], context=Context(namespace_labels={"shop": {"env": "prod"}})).evaluate(pod)) == 1

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
 import shutil
 
+import pytest
+
 from guardrails.model import Status
 from guardrails.scan import RuleLoader, scan
-from tests.conftest import REPO
+from tests.conftest import REPO, SHARED
 
 
 def _copies(tmp_path: pathlib.Path, n: int) -> pathlib.Path:
@@ -36,3 +39,52 @@ def test_examples_fire_every_default_rule_and_good_ones_pass() -> None:
     good = scan([str(REPO / "examples" / "good")], root=REPO)
     assert [f for f in good.findings if f.status is Status.FAIL] == []
     assert good.exit_code() == 0 and bad.exit_code() == 1
+
+
+GK = SHARED / "conformance" / "gatekeeper" / "general" / "uniqueingresshost"
+
+
+def _ingresses(root: pathlib.Path, n: int) -> pathlib.Path:
+    """n Ingress files, every pair of neighbours sharing a host: each clashes with the other."""
+    for i in range(n):
+        host = f"host-{i // 2}.example.com"
+        (root / f"ingress-{i:02d}.yaml").write_text(
+            "apiVersion: networking.k8s.io/v1\nkind: Ingress\n"
+            f"metadata: {{name: ing-{i:02d}, namespace: ns-{i}}}\n"
+            f"spec: {{rules: [{{host: {host}}}]}}\n"
+        )
+    return root
+
+
+def test_referential_rules_keep_jobs_and_read_each_file_once(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The inventory is built first and handed to the workers: --jobs stays parallel."""
+    import concurrent.futures
+
+    root = tmp_path / "in"
+    root.mkdir()
+    _ingresses(root, 16)
+    loader = RuleLoader(paths=(str(GK / "template.yaml"), str(GK / "samples" / "unique-ingress-host" / "constraint.yaml")), builtin=False)
+    reads: list[str] = []
+    real_read = pathlib.Path.read_bytes
+
+    def counting_read(self: pathlib.Path) -> bytes:
+        if self.suffix == ".yaml" and self.parent == root:
+            reads.append(self.name)
+        return real_read(self)
+
+    monkeypatch.setattr(pathlib.Path, "read_bytes", counting_read)
+    serial = scan([str(root)], loader=loader, root=root)
+    assert sorted(reads) == sorted(p.name for p in root.iterdir())  # every file read once
+    pools: list[int] = []
+    real_pool = concurrent.futures.ProcessPoolExecutor
+
+    class Pool(real_pool):  # type: ignore[misc,valid-type]
+        def __init__(self, workers: int, **kw: object) -> None:
+            pools.append(workers)
+            super().__init__(workers, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Pool)
+    parallel = scan([str(root)], loader=loader, root=root, jobs=2)
+    assert len(serial.findings) == 16 and all("conflicts with an existing ingress" in f.message for f in serial.findings)
+    assert parallel.findings == serial.findings
+    assert pools == [2] or (os.cpu_count() or 1) < 2

@@ -9,13 +9,25 @@ from typing import Any
 from guardrails.kube import selectors
 from guardrails.model import Resource
 
-__all__ = ["Matcher", "compile_match", "kind_matcher"]
+__all__ = ["Matcher", "compile_match", "is_namespace", "kind_matcher", "namespace_of"]
 
 Matcher = Callable[[Resource], bool]
 
 
 def _always(_: Resource) -> bool:
     return True
+
+
+def is_namespace(r: Resource) -> bool:
+    """A core-group Namespace object."""
+    return r.kind == "Namespace" and r.group == ""
+
+
+def namespace_of(r: Resource) -> str:
+    """The namespace namespace criteria compare: a Namespace object's own name (as Kyverno and
+    Gatekeeper see it, so excluding `kube-system` excludes `Namespace/kube-system` too), else
+    the object's namespace."""
+    return r.name if is_namespace(r) else r.namespace
 
 
 def kind_matcher(patterns: Sequence[str]) -> Callable[[str, str, str], bool]:
@@ -70,11 +82,11 @@ def compile_match(block: Mapping[str, Any] | None, *, empty: bool) -> Matcher:
         ns_ok = selectors.compile_globs(ns)
         # An object without a namespace cannot be ruled out by namespace (as in Gatekeeper):
         # `kubectl apply` would put it in whatever namespace is current.
-        tests.append(lambda r: not r.namespace or ns_ok(r.namespace))
+        tests.append(lambda r: not (ns := namespace_of(r)) or ns_ok(ns))
     exns = block.get("excludeNamespaces")
     if exns:
         exns_ok = selectors.compile_globs(exns)
-        tests.append(lambda r: not r.namespace or not exns_ok(r.namespace))
+        tests.append(lambda r: not (ns := namespace_of(r)) or not exns_ok(ns))
     names = block.get("names")
     if names:
         names_ok = selectors.compile_globs(names)

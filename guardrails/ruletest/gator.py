@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from guardrails.context import Context as EvalContext
 from guardrails.dialects.context import LoadContext
 from guardrails.dialects.gatekeeper import adapter as dialect
 from guardrails.engine import Engine
@@ -142,9 +143,8 @@ def run_case(rules: Sequence[CompiledRule], base: pathlib.Path, test: str, case:
     try:
         resource = _object(base / str(case["object"]))
         inventory = [obj for p in case.get("inventory") or [] for d in _read(base / str(p)) for obj in [d.data] if isinstance(obj, Mapping)]
-        dialect.set_inventory(rules, inventory)
         messages: list[str] = []
-        for result in Engine(rules).results(resource):
+        for result in Engine(rules, context=EvalContext(inventory=tuple(inventory))).results(resource):
             if result.status is Status.ERROR:
                 raise RuntimeError(result.violations[0].message if result.violations else "rule error")
             messages.extend(v.message for v in result.violations if v.status is Status.FAIL)

@@ -15,6 +15,7 @@ DEPLOY = {
     "metadata": {"name": "web-frontend", "namespace": "shop-prod", "labels": {"tier": "web", "team": "a"}},
 }
 UNNAMESPACED = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm"}}
+KUBE_SYSTEM = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kube-system"}}
 
 
 @pytest.mark.parametrize(
@@ -34,6 +35,12 @@ UNNAMESPACED = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c
         # no namespace in the manifest: namespace filters cannot rule it out
         ({"namespaces": ["prod"]}, UNNAMESPACED, True),
         ({"excludeNamespaces": ["default"]}, UNNAMESPACED, True),
+        # a Namespace object is in its own namespace, as Kyverno and Gatekeeper see it
+        ({"excludeNamespaces": ["kube-system"]}, KUBE_SYSTEM, False),
+        ({"excludeNamespaces": ["kube-*"]}, KUBE_SYSTEM, False),
+        ({"excludeNamespaces": ["default"]}, KUBE_SYSTEM, True),
+        ({"namespaces": ["kube-system"]}, KUBE_SYSTEM, True),
+        ({"namespaces": ["prod"]}, KUBE_SYSTEM, False),
         ({"names": ["web-*"]}, DEPLOY, True),
         ({"names": ["api"]}, DEPLOY, False),
         ({"selector": {"matchLabels": {"tier": "web"}}}, DEPLOY, True),

@@ -8,19 +8,18 @@ are read. A constraint whose template is missing is an error naming both.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from guardrails.dialects.gatekeeper import constraint as gk_constraint
 from guardrails.dialects.gatekeeper import match as gk_match
 from guardrails.dialects.gatekeeper import params as gk_params
-from guardrails.dialects.gatekeeper import review as gk_review
 from guardrails.dialects.gatekeeper import template as gk_template
 from guardrails.errors import GuardrailsError, RuleFileError
 from guardrails.model import FieldPath, Location
 from guardrails.rule import CompiledRule
 
-__all__ = ["compile_document", "finalize", "referential", "set_inventory"]
+__all__ = ["compile_document", "finalize"]
 
 Locate = Callable[[FieldPath], Location]
 
@@ -163,6 +162,8 @@ def _compile(doc: Mapping[str, Any], source: Location, locate: Locate, state: _S
         dialect="gatekeeper",
         policy=kind,
         check_key=f"gatekeeper/{check.engine}",
+        # Referential templates read `data.inventory`: the objects the engine's context holds.
+        check_in_context=check.in_context if check.referential else None,
     )
 
 
@@ -173,19 +174,3 @@ def _first_line(e: BaseException) -> str:
 
 def _no_check(_: Any) -> list[Any]:
     return []
-
-
-def referential(rules: Sequence[CompiledRule]) -> list[gk_constraint.GatekeeperCheck]:
-    """The checks of constraints whose templates read `data.inventory`."""
-    return [r.check for r in rules if isinstance(r.check, gk_constraint.GatekeeperCheck) and r.check.referential]
-
-
-def set_inventory(rules: Sequence[CompiledRule], objects: Iterable[Mapping[str, Any]]) -> None:
-    """Before a scan: the resources scanned together become `data.inventory` of referential
-    templates. At admission it stays empty unless configured."""
-    checks = referential(rules)
-    if not checks:
-        return
-    data = gk_review.inventory(objects)
-    for c in checks:
-        c.data = data

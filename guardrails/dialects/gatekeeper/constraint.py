@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from guardrails.context import Context
 from guardrails.dialects.gatekeeper import fastpaths as native
 from guardrails.dialects.gatekeeper import match as gk_match
 from guardrails.dialects.gatekeeper import review
@@ -62,15 +63,14 @@ class Programs:
 
 
 class GatekeeperCheck:
-    """The check function of one constraint. `data` is the inventory (`{"inventory": ...}`)
-    for referential templates: set before a scan by `set_inventory`, empty otherwise."""
+    """The check function of one constraint. Referential templates read `data.inventory`, built
+    from the evaluation context's inventory (`in_context`); called alone, the inventory is empty."""
 
     def __init__(self, *, engine: str, programs: Programs, parameters: Any, constraint: Mapping[str, Any]) -> None:
         self.engine = engine
         self.programs = programs
         self.parameters = parameters
         self.constraint = constraint
-        self.data: Mapping[str, Any] = {}
         self._native = native.compile(programs.template, parameters) if engine == "native" else None
         # Compile now, at load, so a template that does not compile fails there, not mid-scan.
         if engine == "rego":
@@ -86,7 +86,13 @@ class GatekeeperCheck:
         for message in self.messages(resource):
             yield Violation(message)
 
-    def messages(self, resource: Resource) -> list[str]:
+    def in_context(self, resource: Resource, context: Context) -> Iterable[Violation]:
+        """The check with `data.inventory` made of the objects judged together."""
+        data = context.derived("gatekeeper/inventory", lambda c: review.inventory(c.inventory)) if context.inventory else None
+        for message in self.messages(resource, data):
+            yield Violation(message)
+
+    def messages(self, resource: Resource, data: Mapping[str, Any] | None = None) -> list[str]:
         if self._native is not None:
             return list(self._native(review.review(resource)))
         rev = review.review(resource)
@@ -94,7 +100,7 @@ class GatekeeperCheck:
             out: list[str] = self.programs.cel_program().evaluate(rev, self.parameters, self.constraint)
             return out
         params = {} if self.parameters is None else self.parameters
-        results = self.programs.rego_program().evaluate({"review": rev, "parameters": params}, self.data)
+        results = self.programs.rego_program().evaluate({"review": rev, "parameters": params}, data)
         return [r if isinstance(r, str) else str(r) for r in results]
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from guardrails.kube import selectors
+from guardrails.kube.match import is_namespace, namespace_of
 from guardrails.model import Resource
 
 __all__ = ["MatchError", "compile_match", "wildcard"]
@@ -47,14 +48,6 @@ def _any_wildcard(patterns: Sequence[Any], path: tuple[str | int, ...]) -> Calla
     return lambda v: any(t(v) for t in tests)
 
 
-def _is_namespace(r: Resource) -> bool:
-    return r.kind == "Namespace" and r.group == ""
-
-
-def _namespace_of(r: Resource) -> str:
-    return r.name if _is_namespace(r) else r.namespace
-
-
 def _kinds(spec: Any) -> Matcher:
     if not isinstance(spec, list):
         raise MatchError("must be a list of {apiGroups, kinds}", ("kinds",))
@@ -86,15 +79,15 @@ def compile_match(match: Mapping[str, Any] | None) -> Matcher:
         tests.append(_kinds(match["kinds"]))
     scope = match.get("scope")
     if scope == "Cluster":
-        tests.append(lambda r: _is_namespace(r) or not r.namespace)
+        tests.append(lambda r: is_namespace(r) or not r.namespace)
     elif scope == "Namespaced":
-        tests.append(lambda r: not _is_namespace(r) and bool(r.namespace))
+        tests.append(lambda r: not is_namespace(r) and bool(r.namespace))
     if match.get("namespaces"):
         inc = _any_wildcard(match["namespaces"], ("namespaces",))
-        tests.append(lambda r: not _namespace_of(r) or inc(_namespace_of(r)))
+        tests.append(lambda r: not namespace_of(r) or inc(namespace_of(r)))
     if match.get("excludedNamespaces"):
         exc = _any_wildcard(match["excludedNamespaces"], ("excludedNamespaces",))
-        tests.append(lambda r: not _namespace_of(r) or not exc(_namespace_of(r)))
+        tests.append(lambda r: not namespace_of(r) or not exc(namespace_of(r)))
     for key in ("labelSelector", "namespaceSelector"):
         sel = match.get(key)
         if sel is None:
@@ -124,7 +117,7 @@ def _namespace_test(ok: Callable[[Mapping[str, Any]], bool]) -> Matcher:
 
 
 def _namespace_selected(r: Resource, ok: Callable[[Mapping[str, Any]], bool]) -> bool:
-    if _is_namespace(r):
+    if is_namespace(r):
         return ok(r.labels)
     if not r.namespace:
         return True
