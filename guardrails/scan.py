@@ -101,10 +101,12 @@ def _parse(text: str, display: str, *, all_resources: bool) -> _Parsed:
     return _Parsed(display, text, resources, skipped, problems, nodes, plans)
 
 
-def _judge(parsed: _Parsed, engine: Engine) -> FileResult:
-    """Judge a parsed file's resources and locate the findings in its text."""
+def _judge(parsed: _Parsed, engine: Engine, tf_dir: str | None = None) -> FileResult:
+    """Judge a parsed file's resources and locate the findings in its text (a plan's in its
+    .tf files, when they are in `tf_dir`, beside the plan or in the working directory)."""
     display = parsed.display
     findings: list[Finding] = []
+    problems = list(parsed.problems)
     in_plans = {id(r) for p in parsed.plans for r in p.resources}
     for r in parsed.resources:
         if id(r) not in in_plans:
@@ -112,17 +114,35 @@ def _judge(parsed: _Parsed, engine: Engine) -> FileResult:
     for p in parsed.plans:
         found = [f for r in p.resources for f in engine.evaluate(r)]
         if found:
-            findings.extend(plan_findings.terraform_words(found, p.resources, p.data))
+            found = plan_findings.terraform_words(found, p.resources, p.data)
+            found, located_problems = _tf_locate(found, p.data, display, tf_dir)
+            findings.extend(found)
+            problems.extend(located_problems)
     if findings:
         findings = locate.locate_findings(findings, {display: parsed.text}, {display: parsed.nodes} if parsed.nodes else None)
         # Rules run one after another; readers expect the file's own order.
         findings.sort(key=lambda f: (f.location.line, f.location.column) if f.location else (f.origin.line, 0))
-    return FileResult(display, tuple(findings), len(parsed.resources), parsed.skipped, tuple(parsed.problems))
+    return FileResult(display, tuple(findings), len(parsed.resources), parsed.skipped, tuple(problems))
 
 
-def scan_text(text: str, display: str, engine: Engine, *, all_resources: bool = False) -> FileResult:
+def scan_text(
+    text: str, display: str, engine: Engine, *, all_resources: bool = False, tf_dir: str | None = None
+) -> FileResult:
     """Judge every resource in one file's text and locate the findings in it."""
-    return _judge(_parse(text, display, all_resources=all_resources), engine)
+    return _judge(_parse(text, display, all_resources=all_resources), engine, tf_dir)
+
+
+def _tf_locate(
+    findings: list[Finding], plan: Any, display: str, tf_dir: str | None
+) -> tuple[list[Finding], list[GuardrailsError]]:
+    """A plan's findings at their .tf lines, when the configuration is there to read."""
+    from guardrails.sources.terraform import hcl  # the HCL parser: only for plans with findings
+
+    where = hcl.config_root(display, tf_dir)
+    if where is None:
+        return findings, []
+    config = hcl.Config(where[0], where[1], terraform.module_sources(plan))
+    return hcl.locate_plan_findings(findings, plan, config), list(config.problems)
 
 
 def _read(inp: walk.Input, stdin: IO[Any] | None) -> str:
@@ -171,9 +191,10 @@ def _scan_one(
     stdin: IO[Any] | None,
     all_resources: bool,
     text: str | GuardrailsError | None = None,
+    tf_dir: str | None = None,
 ) -> FileResult:
     loaded = _load(inp, stdin, all_resources, text) if isinstance(inp, walk.Input) else inp
-    return loaded if isinstance(loaded, FileResult) else _judge(loaded, engine)
+    return loaded if isinstance(loaded, FileResult) else _judge(loaded, engine, tf_dir)
 
 
 # A worker process of a parallel scan builds its engine once, in the pool's initializer.
@@ -186,13 +207,15 @@ def _init_worker(loader: RuleLoader, context: Context, fail_on_unknown: bool = F
     _worker_engine = Engine(rs.rules, rs.waivers, context=context, inline_waivers="scan", fail_on_unknown=fail_on_unknown)
 
 
-def _scan_chunk(chunk: list[walk.Input | tuple[str, str]], all_resources: bool) -> list[FileResult]:
+def _scan_chunk(
+    chunk: list[walk.Input | tuple[str, str]], all_resources: bool, tf_dir: str | None = None
+) -> list[FileResult]:
     """Files to read here, or (display, text) of files the parent has read already."""
     assert _worker_engine is not None
     return [
         _scan_one(
             i if isinstance(i, walk.Input) else _parse(i[1], i[0], all_resources=all_resources),
-            _worker_engine, None, all_resources,
+            _worker_engine, None, all_resources, tf_dir=tf_dir,
         )
         for i in chunk
     ]
@@ -211,10 +234,13 @@ def scan(
     all_resources: bool = False,
     shard: tuple[int, int] | None = None,
     fail_on_unknown: bool = False,
+    tf_dir: str | None = None,
 ) -> ScanReport:
     """Scan files, folders and `-` with a rule set (or a loader, needed for `jobs > 1`).
 
-    `fail_on_unknown`: a value known only after apply fails every rule that reads it."""
+    `fail_on_unknown`: a value known only after apply fails every rule that reads it.
+    `tf_dir`: the Terraform root module of the plans scanned (default: beside each plan, else
+    the working directory), for findings at their .tf lines."""
     started = time.perf_counter()
     loader = loader or RuleLoader()
     ruleset = rules if rules is not None else loader()
@@ -253,15 +279,15 @@ def scan(
         size = -(-len(work) // (jobs * 4))
         chunks = [work[i : i + size] for i in range(0, len(work), size)]
         with concurrent.futures.ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(loader, context, fail_on_unknown)) as pool:
-            by_file = {r.display: r for chunk in pool.map(_scan_chunk, chunks, [all_resources] * len(chunks)) for r in chunk}
+            by_file = {r.display: r for chunk in pool.map(_scan_chunk, chunks, [all_resources] * len(chunks), [tf_dir] * len(chunks)) for r in chunk}
         results = [
             by_file[i.display] if i.display in by_file
-            else _scan_one(loaded.get(i.display, i), engine, stdin, all_resources, streams.get(i.display))
+            else _scan_one(loaded.get(i.display, i), engine, stdin, all_resources, streams.get(i.display), tf_dir)
             for i in inputs
         ]
     else:
         # Parsed files are let go as soon as they are judged.
-        results = [_scan_one(loaded.pop(i.display, i), engine, stdin, all_resources, streams.get(i.display)) for i in inputs]
+        results = [_scan_one(loaded.pop(i.display, i), engine, stdin, all_resources, streams.get(i.display), tf_dir) for i in inputs]
     unread = tuple(UnreadableError(s.reason, location=Location(s.display)) for s in found.errors)
     return ScanReport(
         findings=tuple(f for r in results for f in r.findings),

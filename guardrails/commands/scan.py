@@ -55,6 +55,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--write-baseline", metavar="FILE", help="record today's findings in FILE; later scans with --baseline FILE report only new ones")
     p.add_argument("--shard", metavar="I/N", help="scan only the I-th of N deterministic shares of the files (a CI matrix of N jobs)")
     p.add_argument("--fail-on-unknown", action="store_true", default=None, help="Terraform plans: a value known only after apply fails the rules that read it (default: each rule's own `unknown` mode)")
+    p.add_argument("--tf-dir", metavar="DIR", help="Terraform plans: the root module's folder, to report findings at their .tf lines (default: beside the plan, else the working directory)")
     p.add_argument("--all-resources", action="store_true", help="Terraform plans: also judge resources being deleted, unchanged or read")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the text output")
     p.add_argument("--config", metavar="FILE", help="settings file (default: nearest .guardrails.yaml upwards)")
@@ -116,6 +117,8 @@ def run(args: argparse.Namespace, io: Any) -> int:
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     merged = settings(args)
+    if args.tf_dir is not None:
+        _check_tf_dir(args.tf_dir)
     fail_on = merged.fail_on
     shard = _parse_shard(args.shard) if args.shard else None
     known = _read_baseline(args.baseline) if args.baseline else None
@@ -129,6 +132,7 @@ def run(args: argparse.Namespace, io: Any) -> int:
         shard=shard,
         all_resources=args.all_resources,
         fail_on_unknown=merged.fail_on_unknown,
+        tf_dir=args.tf_dir,
     )
     # A new baseline records every finding of today, those an old --baseline hid included.
     if args.write_baseline:
@@ -149,6 +153,14 @@ def run(args: argparse.Namespace, io: Any) -> int:
     if args.fail_on_empty and report.files == 0:
         raise UsageError(f"no files to scan under {', '.join(args.paths)}", hint="check the paths and --exclude (--fail-on-empty)")
     return report.exit_code(fail_on)
+
+
+def _check_tf_dir(path: str) -> None:
+    folder = pathlib.Path(path)
+    if not folder.is_dir():
+        raise UsageError(f"--tf-dir {path}: not a folder")
+    if not any(p.suffix == ".tf" for p in folder.iterdir()):
+        raise UsageError(f"--tf-dir {path}: no .tf files there", hint="give the folder of the root module the plan was made from")
 
 
 def _open_output(path: str) -> IO[str]:

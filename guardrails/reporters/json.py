@@ -27,7 +27,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
             "namespace": f.resource.namespace,
             "name": f.resource.name,
         },
-        "file": f.origin.path,
+        "file": loc.path if loc else f.origin.path,  # a plan finding: its .tf file, when located
         "line": loc.line if loc else f.origin.line,
         "column": loc.column if loc else 0,
         "path": show_path(f.path),

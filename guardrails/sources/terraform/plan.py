@@ -31,7 +31,7 @@ from guardrails.sources.terraform import kubernetes as terraform_k8s
 from guardrails.sources.terraform.configuration import Configuration, read_configuration, written
 from guardrails.sources.text import decode
 
-__all__ = ["API_VERSION", "is_plan", "read_plan", "resources"]
+__all__ = ["API_VERSION", "call_path", "is_plan", "module_sources", "read_plan", "resources"]
 
 API_VERSION = "terraform.io/v1"
 
@@ -104,6 +104,14 @@ def resources(
     return out
 
 
+def module_sources(plan: Mapping[str, Any]) -> dict[str, str]:
+    """Module call path (`net.subnets`) -> its source, local ones joined to their parent's."""
+    try:
+        return dict(read_configuration(plan.get("configuration")).sources)
+    except (TypeError, ValueError, AttributeError):
+        return {}
+
+
 def _changes(plan: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
     changes = plan.get("resource_changes")
     if isinstance(changes, list):
@@ -150,7 +158,7 @@ def _resource(
         path=display,
         address=address or None,
         module=module or None,
-        module_source=config.sources.get(_call_path(module)) if module and config.sources else None,
+        module_source=config.sources.get(call_path(module)) if module and config.sources else None,
     )
     mapped = terraform_k8s.to_kubernetes(rtype, values, unknown_tree)
     if mapped is not None:
@@ -177,7 +185,7 @@ def _computed(
     """
     if not unknown or not config.present:
         return frozenset()
-    block = config.resource(_call_path(module), str(rc.get("mode", "managed")), str(rc.get("type")), str(rc.get("name")))
+    block = config.resource(call_path(module), str(rc.get("mode", "managed")), str(rc.get("type")), str(rc.get("name")))
     if block is None:
         return frozenset()
     return frozenset(p for p in unknown if p[:1] == ("spec",) and not written(block.expressions, p[1:]))
@@ -250,6 +258,6 @@ def _module_of(address: str) -> str:
     return address[: end - 1] if end else ""
 
 
-def _call_path(module: str) -> str:
+def call_path(module: str) -> str:
     """A module instance address without instance keys: the path of module calls."""
     return ".".join(m.group(1) for m in _MODULE_STEP.finditer(module + "."))
