@@ -53,20 +53,21 @@ def _resources(
     display: str,
     *,
     all_resources: bool,
-    nodes: list[Any] | None = None,
+    nodes: dict[int, Any] | None = None,
     plans: list[_Plan] | None = None,
 ) -> tuple[list[Resource], int, list[GuardrailsError]]:
-    """Resources of one file; `nodes` (when given) collects each document's parse tree, and
-    `plans` each Terraform plan with its resources."""
+    """Resources of one file, read as the API server stores them (nulls unset); `nodes` (when
+    given) collects each document's parse tree by document index, and `plans` each Terraform
+    plan with its resources."""
     resources: list[Resource] = []
     skipped = 0
     problems: list[GuardrailsError] = []
-    for doc in yamldocs.documents(text, display):
+    for doc in yamldocs.documents(text, display, keep_nodes=nodes is not None, drop_nulls=True):
         if isinstance(doc, GuardrailsError):
             problems.append(doc)
             continue
         if nodes is not None and doc.node is not None:
-            nodes.append(doc.node)
+            nodes[doc.index] = doc.node
         if terraform.is_plan(doc.data):
             found_problems: list[SourceError] = []
             found = terraform.resources(doc.data, display, all_resources=all_resources, problems=found_problems)
@@ -90,12 +91,12 @@ class _Parsed:
     resources: list[Resource]
     skipped: int
     problems: list[GuardrailsError]
-    nodes: list[Any]
+    nodes: dict[int, Any]
     plans: list[_Plan]
 
 
 def _parse(text: str, display: str, *, all_resources: bool) -> _Parsed:
-    nodes: list[Any] = []
+    nodes: dict[int, Any] = {}
     plans: list[_Plan] = []
     resources, skipped, problems = _resources(text, display, all_resources=all_resources, nodes=nodes, plans=plans)
     return _Parsed(display, text, resources, skipped, problems, nodes, plans)

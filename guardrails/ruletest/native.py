@@ -110,7 +110,7 @@ def _resource_file(path: pathlib.Path, where: FieldPath) -> Iterator[Resource]:
         text = yamldocs.decode(path.read_bytes(), shown)
     except OSError as e:
         raise _TestFileError(f"cannot read resource file {shown}: {e.strerror}", where) from None
-    for doc in yamldocs.documents(text, shown):
+    for doc in yamldocs.documents(text, shown, drop_nulls=True):
         if isinstance(doc, GuardrailsError):
             raise _TestFileError(f"resource file {doc.render()}", where)
         if terraform.is_plan(doc.data):

@@ -20,6 +20,7 @@ import yaml
 
 from guardrails.errors import SourceError, UnreadableError
 from guardrails.model import FieldPath, Location, Origin, Resource
+from guardrails.sources import kubeyaml
 from guardrails.sources.text import decode
 
 __all__ = [
@@ -89,28 +90,56 @@ def yaml_error(e: yaml.YAMLError, display: str) -> SourceError:
     return SourceError(msg, location=mark_location(mark, display), hint="fix the syntax; the rest of the scan went on")
 
 
-def documents(text: str, display: str, *, keep_nodes: bool = True) -> Iterator[Document | SourceError]:
-    """Every document in the text, then a SourceError if the text breaks off malformed.
+MAX_BYTES = 64 * 1024 * 1024  # one manifest file; the API server takes 3 MiB per request
 
-    `keep_nodes=False` drops the node trees (callers that never locate a field).
+
+def documents(
+    text: str, display: str, *, keep_nodes: bool = True, drop_nulls: bool = False
+) -> Iterator[Document | SourceError]:
+    """Every document in the text, as Kubernetes reads it (see kubeyaml); a document that cannot
+    be read is a SourceError at its position and the documents after it are still read, a text
+    that breaks off malformed ends with one.
+
+    `keep_nodes=False` drops the node trees (callers that never locate a field); `drop_nulls`
+    reads map entries set to null as unset, as the API server stores an object.
     """
+    if len(text) > MAX_BYTES:
+        yield SourceError(
+            f"{len(text) // (1024 * 1024)} MiB is more than the {MAX_BYTES // (1024 * 1024)} MiB read from one file",
+            location=Location(display, 1),
+            hint="split the file; the rest of the scan went on",
+        )
+        return
     stripped = text.lstrip()
     if stripped[:1] in ("{", "["):
         # JSON is valid YAML, but the JSON parser is several times faster on big files
         # (Terraform plans); YAML below still gives positions if it is not valid JSON.
+        line = 1 + text[: len(text) - len(stripped)].count("\n")
         try:
-            yield Document(0, 1 + text[: len(text) - len(stripped)].count("\n"), json.loads(text))
+            data = json.loads(text, parse_int=kubeyaml.json_int, parse_constant=kubeyaml.json_constant)
+            # Only Kubernetes objects: a Terraform plan's nulls are its own business.
+            yield Document(0, line, _drop_nulls(data) if drop_nulls and is_kubernetes_object(data) else data)
             return
         except ValueError:
             pass
-    loader = yaml.CSafeLoader(text)
+        except kubeyaml.JsonValueError as e:
+            yield SourceError(str(e), location=Location(display, line), hint="the rest of the scan went on")
+            return
+        except RecursionError:
+            yield SourceError("JSON nested too deeply to read", location=Location(display, line), hint="the rest of the scan went on")
+            return
+    loader = kubeyaml.Loader(text)
     index = 0
     try:
         while loader.check_node():
             node = loader.get_node()
             assert node is not None  # check_node() said there is one
-            data = loader.construct_document(node)
-            yield Document(index, node.start_mark.line + 1, data, node if keep_nodes else None)
+            try:
+                data = kubeyaml.build(node, drop_nulls=drop_nulls)
+            except kubeyaml.BuildError as e:
+                yield SourceError(e.message, location=mark_location(e.node.start_mark, display), hint="the rest of the scan went on")
+            else:
+                yield Document(index, node.start_mark.line + 1, data, node if keep_nodes else None)
             index += 1
     except yaml.YAMLError as e:
         yield yaml_error(e, display)
@@ -118,10 +147,24 @@ def documents(text: str, display: str, *, keep_nodes: bool = True) -> Iterator[D
         loader.dispose()
 
 
+def _drop_nulls(data: Any) -> Any:
+    """JSON input read as the API server stores it: map entries set to null are unset."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for k in [k for k, v in item.items() if v is None]:
+                del item[k]
+            stack.extend(v for v in item.values() if isinstance(v, dict | list))
+        elif isinstance(item, list):
+            stack.extend(v for v in item if isinstance(v, dict | list))
+    return data
+
+
 def node_trees(text: str) -> list[yaml.Node]:
     """The node tree of every document, composed as YAML even when the text is JSON (JSON read by
     the JSON parser has none); a malformed tail ends the list. For locating findings only."""
-    loader = yaml.CSafeLoader(text)
+    loader = kubeyaml.Loader(text)
     out: list[yaml.Node] = []
     try:
         while loader.check_node():

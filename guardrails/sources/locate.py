@@ -6,7 +6,7 @@ node tree along the path; a missing field is located at its nearest existing par
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 import yaml
 
@@ -19,14 +19,15 @@ __all__ = ["locate_findings"]
 def locate_findings(
     findings: Iterable[Finding],
     texts: dict[str, str],
-    nodes: dict[str, list[yaml.Node]] | None = None,
+    nodes: Mapping[str, Mapping[int, yaml.Node] | Sequence[yaml.Node]] | None = None,
 ) -> list[Finding]:
     """Findings with `location` filled in, for those whose origin file text is in `texts`.
 
-    `nodes` are the node trees kept from the first parse, by file; a file without them (JSON
-    read by the JSON parser) is composed once more, only because it has findings.
+    `nodes` are the node trees kept from the first parse, by file and document index; a file
+    without them (JSON read by the JSON parser) is composed once more, only because it has
+    findings.
     """
-    cache: dict[str, list[yaml.Node]] = dict(nodes or {})
+    cache: dict[str, Mapping[int, yaml.Node] | Sequence[yaml.Node]] = dict(nodes or {})
     out = []
     for f in findings:
         o = f.origin
@@ -37,9 +38,10 @@ def locate_findings(
         if o.path not in cache:
             cache[o.path] = node_trees(text)
         trees = cache[o.path]
-        if o.doc_index >= len(trees):
+        tree = trees.get(o.doc_index) if isinstance(trees, Mapping) else (trees[o.doc_index] if o.doc_index < len(trees) else None)
+        if tree is None:
             out.append(f.with_location(Location(o.path, o.line, 1)))
             continue
         path = f.path if o.item_index is None else ("items", o.item_index, *f.path)
-        out.append(f.with_location(node_location(trees[o.doc_index], path, o.path)))
+        out.append(f.with_location(node_location(tree, path, o.path)))
     return out
