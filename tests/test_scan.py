@@ -88,3 +88,38 @@ def test_referential_rules_keep_jobs_and_read_each_file_once(tmp_path: pathlib.P
     assert len(serial.findings) == 16 and all("conflicts with an existing ingress" in f.message for f in serial.findings)
     assert parallel.findings == serial.findings
     assert pools == [2] or (os.cpu_count() or 1) < 2
+
+HELM_NULLS = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {team: a, environment: prod, service: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      securityContext: null
+      containers:
+        - name: web
+          image: registry.example.com/web:1.2.3
+          securityContext: SECURITY
+          resources: null
+"""
+
+
+def test_an_explicit_null_judges_as_the_field_left_out(tmp_path: pathlib.Path) -> None:
+    # What Helm renders from an empty value: the API server stores no securityContext at all,
+    # so the findings are those of a manifest without the field, never an error about <nil>.
+    nulls = tmp_path / "nulls.yaml"
+    nulls.write_text(HELM_NULLS.replace("SECURITY", "null"))
+    absent = tmp_path / "absent.yaml"
+    absent.write_text("\n".join(line for line in HELM_NULLS.splitlines() if ": null" not in line and "SECURITY" not in line) + "\n")
+    with_nulls = scan([str(nulls)], root=tmp_path)
+    without = scan([str(absent)], root=tmp_path)
+    assert [f for f in with_nulls.findings if f.status is Status.ERROR] == []
+    assert not with_nulls.problems
+    assert sorted((f.rule, f.path) for f in with_nulls.findings) == sorted((f.rule, f.path) for f in without.findings)
+    assert with_nulls.findings  # the rules did judge it

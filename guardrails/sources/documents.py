@@ -117,6 +117,12 @@ def documents(
         line = 1 + text[: len(text) - len(stripped)].count("\n")
         try:
             data = json.loads(text, parse_int=kubeyaml.json_int, parse_constant=kubeyaml.json_constant)
+            if (
+                is_kubernetes_object(data)
+                and text.count("[") + text.count("{") > kubeyaml.MAX_DEPTH
+                and kubeyaml.depth_exceeds(data)
+            ):
+                raise RecursionError
             # Only Kubernetes objects: a Terraform plan's nulls are its own business.
             yield Document(0, line, _drop_nulls(data) if drop_nulls and is_kubernetes_object(data) else data)
             return
@@ -126,7 +132,9 @@ def documents(
             yield SourceError(str(e), location=Location(display, line), hint="the rest of the scan went on")
             return
         except RecursionError:
-            yield SourceError("JSON nested too deeply to read", location=Location(display, line), hint="the rest of the scan went on")
+            yield SourceError(
+                f"JSON nested deeper than {kubeyaml.MAX_DEPTH} levels", location=Location(display, line), hint="the rest of the scan went on"
+            )
             return
     loader = kubeyaml.Loader(text)
     index = 0

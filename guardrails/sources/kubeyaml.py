@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import decimal
 import math
 import re
 from typing import Any
@@ -31,7 +32,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-__all__ = ["MAX_DEPTH", "BuildError", "JsonValueError", "Loader", "build", "json_constant", "json_int"]
+__all__ = ["MAX_DEPTH", "BuildError", "JsonValueError", "Loader", "build", "depth_exceeds", "json_constant", "json_int"]
 
 MAX_DEPTH = 256  # far beyond any Kubernetes object; keeps every later walk off Python's recursion limit
 
@@ -96,6 +97,8 @@ def _go_int(text: str) -> int | None:
     if m is None:
         return None
     sign, digits = m.groups()
+    if len(digits) > 70:
+        return None  # beyond 64 bits in any base (and below Python's 4300-digit conversion limit)
     if len(digits) > 1 and digits[0] == "0" and digits[1] in "xXoObB":
         value = int(digits[2:], {"x": 16, "o": 8, "b": 2}[digits[1].lower()])
     elif len(digits) > 1 and digits[0] == "0":
@@ -122,9 +125,12 @@ def _timestamp(text: str) -> bool:
 
 
 def _number(value: float) -> Any:
-    """A float as it comes back from JSON: whole numbers in int64's range are integers."""
-    if value.is_integer() and -(2.0**63) <= value < 2.0**63:
-        return int(value)
+    """A float as it comes back from JSON: Go writes the shortest digits that read back as the
+    same float (as repr does), and those digits are an integer when they fit int64."""
+    if value.is_integer() and abs(value) < 1e21:
+        n = int(decimal.Decimal(repr(value)))
+        if _INT64[0] <= n <= _INT64[1]:
+            return n
     return value
 
 
@@ -222,21 +228,23 @@ def _go_float32_g(value: float) -> str:
     import struct
 
     f32 = struct.unpack("f", struct.pack("f", value))[0]
-    for digits in range(1, 10):
-        text = f"{f32:.{digits}e}"
+    for p in range(9):  # the fewest digits that read back as the same float32
+        text = f"{f32:.{p}e}"
         if struct.unpack("f", struct.pack("f", float(text)))[0] == f32:
             break
-    mantissa, _, exp_s = f"{f32:.{digits - 1}e}".partition("e")
+    mantissa, _, exp_s = text.partition("e")
     exp = int(exp_s)
     if exp < -4 or exp >= 6:
-        mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
         return f"{mantissa}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
-    decimals = max(digits - 1 - exp, 0)
-    return f"{f32:.{decimals}f}"
+    return f"{f32:.{max(p - exp, 0)}f}"
 
 
 def _key(node: Node, value: Any) -> str:
-    """A map key as sigs.k8s.io/yaml writes it into JSON."""
+    """A map key as sigs.k8s.io/yaml writes it into JSON (from go-yaml's value, before JSON)."""
+    if node.tag is _PLAIN:
+        tag, value = _resolve(node.value)
+        if tag == "int" and value > _INT64[1]:
+            raise BuildError(f"a map key must fit 64 bits (kubectl refuses {node.value})", node)
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
@@ -342,6 +350,20 @@ def build(root: Node, *, drop_nulls: bool = False) -> Any:
             out.update(merged)
 
     return value(root, 0)
+
+
+def depth_exceeds(data: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether JSON input nests deeper than `limit` (walked without recursion)."""
+    stack = [(data, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth >= limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, dict | list))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item if isinstance(v, dict | list))
+    return False
 
 
 class JsonValueError(Exception):
