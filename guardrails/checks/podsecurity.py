@@ -19,14 +19,13 @@ Every violation is its own finding, at its field, in PSA's words for that one co
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from guardrails.checks.base import Check, CheckFn
 from guardrails.errors import ParamError
-from guardrails.kube import paths
+from guardrails.kube import paths, selectors
 from guardrails.kube import podsecurity as pss
 from guardrails.model import FieldPath, Resource, Violation
 
@@ -74,7 +73,7 @@ def starred(path: FieldPath) -> str:
 
 def _glob(patterns: Sequence[str], text: str) -> bool:
     """`*` is the only wildcard: brackets are literal, as in `containers[*]`."""
-    return any(fnmatch.fnmatchcase(text, p.replace("[", "[[]")) for p in patterns)
+    return any(selectors.wildcard(p, text) for p in patterns)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

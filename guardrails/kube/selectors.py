@@ -1,13 +1,18 @@
-"""Label selectors and the glob matching used for kinds, namespaces and names."""
+"""Label selectors and the one glob matcher used for kinds, namespaces, names and images.
+
+`wildcard`/`compile_globs`: `*` any run of characters, `?` one character, the whole string
+(Kubernetes tooling's and Kyverno's wildcards). `prefix_suffix_glob` is Gatekeeper's named
+variant: a `*` only at the start and/or the end.
+"""
 
 from __future__ import annotations
 
-import fnmatch
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["compile_globs", "compile_label_selector", "glob_to_regex"]
+__all__ = ["compile_globs", "compile_label_selector", "glob_to_regex", "prefix_suffix_glob", "wildcard"]
 
 
 def glob_to_regex(pattern: str) -> re.Pattern[str]:
@@ -22,6 +27,32 @@ def glob_to_regex(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(ch))
     return re.compile("".join(out) + r"\Z", re.DOTALL)
+
+
+@functools.lru_cache(maxsize=4096)  # bounded: rules repeat a few patterns over every resource
+def _regex(pattern: str) -> re.Pattern[str]:
+    return glob_to_regex(pattern)
+
+
+def wildcard(pattern: str, text: str) -> bool:
+    """Whether `text` matches the glob `pattern` as a whole."""
+    if "*" not in pattern and "?" not in pattern:
+        return pattern == text
+    return _regex(pattern).match(text) is not None
+
+
+def prefix_suffix_glob(pattern: str) -> Callable[[str], bool]:
+    """Gatekeeper's namespace and name globs: `pre*`, `*suf` and `*mid*`; no `?`, no inner `*`."""
+    if len(pattern) > 1 and pattern.startswith("*") and pattern.endswith("*"):
+        mid = pattern[1:-1]
+        return lambda v: mid in v
+    if pattern.startswith("*"):
+        suffix = pattern[1:]
+        return lambda v: v.endswith(suffix)
+    if pattern.endswith("*"):
+        prefix = pattern[:-1]
+        return lambda v: v.startswith(prefix)
+    return lambda v: v == pattern
 
 
 def compile_globs(patterns: Sequence[str]) -> Callable[[str], bool]:
@@ -71,6 +102,3 @@ def compile_label_selector(selector: Mapping[str, Any]) -> Callable[[Mapping[str
 
     return matches
 
-
-def fnmatch_any(value: str, patterns: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatchcase(value, p) for p in patterns)

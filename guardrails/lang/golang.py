@@ -1,16 +1,22 @@
-"""Go's value syntax as Kyverno sees it: `time.ParseDuration`, Kubernetes `ParseQuantity`,
-`strconv.ParseFloat` and the `%v` / `%T` / `FormatFloat('E')` renderings of decoded JSON.
+"""Go's value syntax as Kyverno sees it, in one place: `time.ParseDuration`, Kubernetes
+`ParseQuantity` (through `kube.quantity`), `strconv.ParseFloat`, and every Go rendering of
+decoded JSON: `%v`, `%T`, `FormatFloat('E')`, encoding/json, `Duration.String()` and big
+decimals. (OPA's `sprintf` rendering, a different language, is `lang.opa`.)
 
 Kyverno policies compare values with these Go functions, so matching Kyverno's verdicts means
-accepting exactly the strings they accept. Pure: stdlib only.
+accepting exactly the strings they accept. Pure.
 """
 
 from __future__ import annotations
 
 import decimal
+import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from guardrails.kube import quantity
 
 __all__ = [
     "format_e",
@@ -63,29 +69,18 @@ def parse_duration(text: str) -> int | None:
     return -ns if neg else ns
 
 
-_QUANTITY = re.compile(
-    r"([+-]?)([0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
-    r"(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?[0-9]+|n|u|m|k|M|G|T|P|E|)\Z"
-)
-_BINARY = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
-_DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
 _CTX = decimal.Context(prec=80)
 
 
 def parse_quantity(text: str) -> decimal.Decimal | None:
-    """The exact value of a Kubernetes quantity ("500m", "1Gi", "1e3", "+.5"), or None."""
-    m = _QUANTITY.match(text)
-    if m is None:
+    """The exact value of a Kubernetes quantity ("500m", "1Gi", "1e3", "+.5") as a Decimal
+    (what Go's `resource.Quantity` compares and prints), or None. Parsed by `kube.quantity`,
+    the one quantity parser; values are whole nanos, so the division is exact."""
+    try:
+        value = quantity.parse(text)
+    except ValueError:
         return None
-    sign, num, suffix = m.groups()
-    value = decimal.Decimal(num)
-    if suffix in _BINARY:
-        value = _CTX.multiply(value, decimal.Decimal(2) ** _BINARY[suffix])
-    elif suffix in _DECIMAL:
-        value = value.scaleb(_DECIMAL[suffix], _CTX)
-    else:
-        value = value.scaleb(int(suffix[1:]), _CTX)
-    return -value if sign == "-" else value
+    return _CTX.divide(decimal.Decimal(value.numerator), decimal.Decimal(value.denominator))
 
 
 _FLOAT = re.compile(
@@ -176,3 +171,66 @@ def type_name(value: Any) -> str:
     if isinstance(value, Sequence):
         return "[]interface {}"
     return type(value).__name__
+
+
+# Go's text of values: JSON as encoding/json writes it, durations, decimals.
+
+
+def _json_float(value: float) -> str:
+    if math.isinf(value) or math.isnan(value):
+        raise ValueError(f"json: unsupported value: {value}")
+    if value == int(value) and abs(value) < 1e21:
+        return str(int(value))
+    a = abs(value)
+    if 1e-6 <= a < 1e21:
+        return repr(value)
+    mant, _, exp = f"{value!r}".partition("e")
+    sign = exp[0] if exp[0] in "+-" else "+"
+    digits = exp.lstrip("+-").lstrip("0") or "0"
+    return f"{mant}e{sign}{int(digits):02d}" if sign == "-" else f"{mant}e+{int(digits):02d}"
+
+
+def json_text(value: Any) -> str:
+    """Compact JSON the way Go's encoding/json writes it (sorted keys, HTML-safe strings).
+    Raises ValueError for a value JSON cannot hold (NaN, infinities)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _json_float(value)
+    if isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    if isinstance(value, Mapping):
+        return "{" + ",".join(f"{json_text(str(k))}:{json_text(value[k])}" for k in sorted(value)) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(json_text(v) for v in value) + "]"
+    return json_text(str(value))
+
+
+def format_duration(ns: int) -> str:
+    """Go's Duration.String(): "1h2m3.5s", "500ms", "0s"."""
+    if ns == 0:
+        return "0s"
+    sign, ns = ("-", -ns) if ns < 0 else ("", ns)
+    if ns < 1_000_000_000:
+        for unit, size in (("ms", 1_000_000), ("µs", 1_000), ("ns", 1)):
+            if ns >= size:
+                text = format(decimal.Decimal(ns) / size, "f").rstrip("0").rstrip(".")
+                return f"{sign}{text}{unit}"
+    h, rest = divmod(ns, 3600 * 1_000_000_000)
+    m, rest = divmod(rest, 60 * 1_000_000_000)
+    s = format(decimal.Decimal(rest) / 1_000_000_000, "f")
+    s = s.rstrip("0").rstrip(".") if "." in s else s
+    out = f"{h}h" if h else ""
+    out += f"{m}m" if h or m else ""
+    return f"{sign}{out}{s}s"
+
+
+def format_decimal(value: decimal.Decimal) -> str:
+    """A decimal as Go's big-number text: no exponent, no trailing zeros."""
+    text = format(value.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text

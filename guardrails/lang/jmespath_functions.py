@@ -110,30 +110,6 @@ def _operand(name: str, value: Any) -> tuple[str, Any]:
     raise FunctionError(f"{name}: invalid operand")
 
 
-def _go_duration(ns: int) -> str:
-    """Go's Duration.String(): "1h2m3.5s", "500ms", "0s"."""
-    if ns == 0:
-        return "0s"
-    sign, ns = ("-", -ns) if ns < 0 else ("", ns)
-    if ns < 1_000_000_000:
-        for unit, size in (("ms", 1_000_000), ("µs", 1_000), ("ns", 1)):
-            if ns >= size:
-                text = format(decimal.Decimal(ns) / size, "f").rstrip("0").rstrip(".")
-                return f"{sign}{text}{unit}"
-    h, rest = divmod(ns, 3600 * 1_000_000_000)
-    m, rest = divmod(rest, 60 * 1_000_000_000)
-    s = format(decimal.Decimal(rest) / 1_000_000_000, "f")
-    s = s.rstrip("0").rstrip(".") if "." in s else s
-    out = f"{h}h" if h else ""
-    out += f"{m}m" if h or m else ""
-    return f"{sign}{out}{s}s"
-
-
-def _quantity_text(value: decimal.Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def _arith(name: str, a: Any, b: Any) -> Any:
     (ka, va), (kb, vb) = _operand(name, a), _operand(name, b)
     if name in ("add", "subtract"):
@@ -141,16 +117,16 @@ def _arith(name: str, a: Any, b: Any) -> Any:
             raise FunctionError(f"{name}: arguments must be of the same type")
         r = va + vb if name == "add" else va - vb
         if ka == "quantity":
-            return _quantity_text(r)
-        return _go_duration(int(r)) if ka == "duration" else r
+            return golang.format_decimal(r)
+        return golang.format_duration(int(r)) if ka == "duration" else r
     if name == "multiply":
         if kb == "scalar" and ka != "scalar":
             (ka, va), (kb, vb) = (kb, vb), (ka, va)
         if ka != "scalar":
             raise FunctionError("multiply: at least one argument must be a number")
         if kb == "quantity":
-            return _quantity_text(decimal.Decimal(vb) * decimal.Decimal(repr(va)))
-        return _go_duration(int(vb * va)) if kb == "duration" else va * vb
+            return golang.format_decimal(decimal.Decimal(vb) * decimal.Decimal(repr(va)))
+        return golang.format_duration(int(vb * va)) if kb == "duration" else va * vb
     if name == "divide":
         if (ka == "quantity" and kb == "quantity") or (ka == "duration" and kb == "duration") or ka == kb == "scalar":
             if not vb:
@@ -160,9 +136,9 @@ def _arith(name: str, a: Any, b: Any) -> Any:
             if not vb:
                 raise FunctionError("divide: division by zero")
             if ka == "quantity":
-                return _quantity_text((va / decimal.Decimal(repr(vb))).quantize(decimal.Decimal(1), decimal.ROUND_DOWN)
+                return golang.format_decimal((va / decimal.Decimal(repr(vb))).quantize(decimal.Decimal(1), decimal.ROUND_DOWN)
                                       if va == va.to_integral() else va / decimal.Decimal(repr(vb)))
-            return _go_duration(int(va / vb))
+            return golang.format_duration(int(va / vb))
         raise FunctionError("divide: types mismatch")
     # modulo
     if ka != kb or (ka == "quantity" and (va != va.to_integral() or vb != vb.to_integral())):
@@ -172,8 +148,8 @@ def _arith(name: str, a: Any, b: Any) -> Any:
     if ka == "scalar":
         return math.fmod(va, vb)
     if ka == "quantity":
-        return _quantity_text(decimal.Decimal(va % vb))
-    return _go_duration(int(va % vb))
+        return golang.format_decimal(decimal.Decimal(va % vb))
+    return golang.format_duration(int(va % vb))
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])

@@ -19,7 +19,6 @@ give the same verdicts here as in the cluster.
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import operator
@@ -28,24 +27,13 @@ from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
 
-from guardrails.kube import quantity, selectors
+from guardrails.kube import quantity
+from guardrails.kube.selectors import wildcard
 from guardrails.lang import golang, pattern_value
 
 __all__ = ["DEPRECATED", "OPERATORS", "compare", "resolve", "wildcard"]
 
 _SECOND = 1_000_000_000
-
-
-@functools.lru_cache(maxsize=4096)
-def _glob(pattern: str) -> re.Pattern[str]:
-    return selectors.glob_to_regex(pattern)
-
-
-def wildcard(pattern: str, text: str) -> bool:
-    """Kyverno's wildcard match: `*` any run of characters, `?` exactly one, whole string."""
-    if "*" not in pattern and "?" not in pattern:
-        return pattern == text
-    return _glob(pattern).match(text) is not None
 
 
 def _is_num(x: Any) -> bool:

@@ -11,14 +11,22 @@ substituted too.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from guardrails.lang import golang
 from guardrails.lang import jmespath_kyverno as query
 
 __all__ = ["SubstitutionError", "go_json", "has_variables", "substitute", "substitute_string"]
+
+
+def go_json(value: Any) -> str:
+    """A value spliced into text, as Go marshals it; a value JSON cannot hold is an error here."""
+    try:
+        return golang.json_text(value)
+    except ValueError as e:
+        raise SubstitutionError(str(e)) from None
 
 _VAR = re.compile(r"(^|[^\\])(\{\{(?:\{[^{}]*\}|[^{}])*\}\})")
 _VAR_AT_START = re.compile(r"\{\{(?:\{[^{}]*\}|[^{}])*\}\}")
@@ -37,40 +45,6 @@ def has_variables(value: Any) -> bool:
     if isinstance(value, list):
         return any(has_variables(v) for v in value)
     return False
-
-
-def _go_float(value: float) -> str:
-    if math.isinf(value) or math.isnan(value):
-        raise SubstitutionError(f"json: unsupported value: {value}")
-    if value == int(value) and abs(value) < 1e21:
-        return str(int(value))
-    a = abs(value)
-    if 1e-6 <= a < 1e21:
-        return repr(value)
-    mant, _, exp = f"{value!r}".partition("e")
-    sign = exp[0] if exp[0] in "+-" else "+"
-    digits = exp.lstrip("+-").lstrip("0") or "0"
-    return f"{mant}e{sign}{int(digits):02d}" if sign == "-" else f"{mant}e+{int(digits):02d}"
-
-
-def go_json(value: Any) -> str:
-    """Compact JSON the way Go's encoding/json writes it (sorted keys, HTML-safe strings)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return _go_float(value)
-    if isinstance(value, str):
-        text = json.dumps(value, ensure_ascii=False)
-        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    if isinstance(value, Mapping):
-        return "{" + ",".join(f"{go_json(str(k))}:{go_json(value[k])}" for k in sorted(value)) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(go_json(v) for v in value) + "]"
-    return go_json(str(value))
 
 
 def _jmespath_of(path: tuple[str | int, ...], prefix: str) -> str:

@@ -16,7 +16,7 @@ from guardrails.kube import selectors
 from guardrails.kube.match import is_namespace, namespace_of
 from guardrails.model import Resource
 
-__all__ = ["MatchError", "compile_match", "wildcard"]
+__all__ = ["MatchError", "compile_match"]
 
 Matcher = Callable[[Resource], bool]
 
@@ -28,23 +28,10 @@ class MatchError(ValueError):
         self.path = path
 
 
-def wildcard(pattern: str) -> Callable[[str], bool]:
-    if len(pattern) > 1 and pattern.startswith("*") and pattern.endswith("*"):
-        mid = pattern[1:-1]
-        return lambda v: mid in v
-    if pattern.startswith("*"):
-        suffix = pattern[1:]
-        return lambda v: v.endswith(suffix)
-    if pattern.endswith("*"):
-        prefix = pattern[:-1]
-        return lambda v: v.startswith(prefix)
-    return lambda v: v == pattern
-
-
 def _any_wildcard(patterns: Sequence[Any], path: tuple[str | int, ...]) -> Callable[[str], bool]:
     if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
         raise MatchError("must be a list of strings", path)
-    tests = [wildcard(p) for p in patterns]
+    tests = [selectors.prefix_suffix_glob(p) for p in patterns]
     return lambda v: any(t(v) for t in tests)
 
 
@@ -103,7 +90,7 @@ def compile_match(match: Mapping[str, Any] | None) -> Matcher:
     if name:
         if not isinstance(name, str):
             raise MatchError("must be a string", ("name",))
-        name_ok = wildcard(name)
+        name_ok = selectors.prefix_suffix_glob(name)
         tests.append(lambda r: name_ok(r.name))
     return lambda r: all(t(r) for t in tests)
 

@@ -10,29 +10,16 @@ unknown (`None`, a scan without the namespace) it cannot rule the resource out.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from guardrails.kube import selectors
+from guardrails.kube.selectors import wildcard
 
 __all__ = ["Admission", "Subject", "compile_filters", "kinds_of", "parse_kind"]
 
 _VERSION = re.compile(r"(v\d+((alpha|beta)\d+)?|\*)\Z")
-
-
-@functools.lru_cache(maxsize=4096)
-def _rx(pattern: str) -> re.Pattern[str]:
-    return selectors.glob_to_regex(pattern)
-
-
-def wildcard(pattern: str, name: str) -> bool:
-    if pattern == "*":
-        return True
-    if "*" not in pattern and "?" not in pattern:
-        return pattern == name
-    return _rx(pattern).match(name) is not None
 
 
 def parse_kind(text: str) -> tuple[str, str, str, str]:

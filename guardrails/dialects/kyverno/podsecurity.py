@@ -19,9 +19,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from guardrails.dialects.kyverno import match as kmatch
 from guardrails.kube import podsecurity as pss
 from guardrails.kube import workloads
+from guardrails.kube.selectors import wildcard
 from guardrails.model import FieldPath, Status
 
 __all__ = ["Exclude", "PodSecurityRule", "go_field"]
@@ -126,7 +126,7 @@ class PodSecurityRule:
             stand_in_meta = {k: meta[k] for k in ("name", "namespace") if k in meta}
             stand_in = {
                 f: [c for c in spec.get(f) or () if isinstance(c, Mapping)
-                    and any(kmatch.wildcard(p, str(c.get("image", ""))) for p in ex.images)]
+                    and any(wildcard(p, str(c.get("image", ""))) for p in ex.images)]
                 for f in _CONTAINER_TYPES
             }
             container_level = True
@@ -139,7 +139,7 @@ class PodSecurityRule:
                 name, in_container = _container_name(stand_in, err.field) if container_level else ("", False)
                 if ex.restricted_field and field != ex.restricted_field:
                     continue
-                if ex.values and not all(any(kmatch.wildcard(p, v) for p in ex.values) for v in err.item.values):
+                if ex.values and not all(any(wildcard(p, v) for p in ex.values) for v in err.item.values):
                     continue
                 mine = found.get(check)
                 if not mine:

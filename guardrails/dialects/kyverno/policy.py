@@ -16,6 +16,7 @@ from typing import Any
 from guardrails.dialects.kyverno import autogen, match
 from guardrails.dialects.kyverno.rule import KyvernoRule
 from guardrails.dialects.kyverno.validate import Validator
+from guardrails.kube.selectors import wildcard
 from guardrails.lang import conditions
 from guardrails.model import FieldPath
 
@@ -42,7 +43,7 @@ class Override:
     selector: Mapping[str, Any] | None
 
     def covers(self, namespace: str, labels: Mapping[str, Any] | None) -> bool:
-        if self.namespaces and not any(match.wildcard(n, namespace) for n in self.namespaces):
+        if self.namespaces and not any(wildcard(n, namespace) for n in self.namespaces):
             return False
         if self.selector is not None:
             return labels is not None and match.compile_filters(
