@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from guardrails.lang import golang
-from guardrails.lang import jmespath_kyverno as query
+from guardrails.lang import jmespath as query
 
 __all__ = ["SubstitutionError", "go_json", "has_variables", "substitute", "substitute_string"]
 
@@ -83,7 +83,7 @@ def substitute_string(value: str, data: Mapping[str, Any], *, path: tuple[str | 
             if delete:
                 variable = variable.replace("request.object", "request.oldObject")
             try:
-                resolved = query.search(variable, data)
+                resolved = query.search(variable, data, missing=query.ERROR)
             except query.NotFound as e:
                 raise SubstitutionError(f"failed to resolve {variable} at path {_pointer(path)}: {e}") from None
             except query.QueryError as e:

@@ -126,3 +126,27 @@ def test_ordering_mismatched_types_is_null_as_the_spec_says() -> None:
     parsed = jmes.compile_expression("metadata.name > `1`", ())
     assert jmes.search(parsed, DATA) is None
     assert jmes.compile_template("{{ metadata.name > `1` }}", ())(DATA) is None
+
+
+# One interpreter, two missing-key modes, Kyverno's functions in both.
+MODES: list[tuple[str, str, object]] = [
+    # expression, mode, result (an exception class: raised)
+    ("metadata.labels.team", jmes.NULL, None),
+    ("metadata.labels.team", jmes.ERROR, jmes.NotFound),
+    ("metadata.labels.team || 'none'", jmes.ERROR, "none"),
+    ("to_upper(metadata.labels.app)", jmes.NULL, "WEB"),
+    ("to_upper(metadata.labels.app)", jmes.ERROR, "WEB"),
+    ("divide('1Gi', '512Mi')", jmes.NULL, 2.0),
+    ("metadata.name > `1`", jmes.NULL, None),  # mismatched ordering: null, as the specification says
+]
+
+
+@pytest.mark.parametrize(("expr", "mode", "want"), MODES)
+def test_missing_key_modes_share_one_interpreter(expr: str, mode: str, want: object) -> None:
+    obj = {"metadata": {"name": "p", "labels": {"app": "web"}}}
+    if isinstance(want, type) and issubclass(want, Exception):
+        with pytest.raises(want):
+            jmes.search(expr, obj, missing=mode)
+        return
+    assert jmes.search(expr, obj, missing=mode) == want
+    assert jmes.search(jmes.compile_expression(expr, ()), obj, missing=mode) == want

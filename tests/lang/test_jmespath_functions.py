@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from guardrails.lang import jmespath_kyverno as query
+from guardrails.lang import jmespath as query
 
 CASES: list[tuple[str, Any]] = [
     ("to_upper('abc')", "ABC"),
@@ -57,9 +57,9 @@ CASES: list[tuple[str, Any]] = [
 def test_function(expr: str, want: Any) -> None:
     if want == "error":
         with pytest.raises(query.QueryError):
-            query.search(expr, {})
+            query.search(expr, {}, missing=query.ERROR)
     else:
-        assert query.search(expr, {}) == want
+        assert query.search(expr, {}, missing=query.ERROR) == want
 
 
 @pytest.mark.parametrize(
@@ -68,4 +68,4 @@ def test_function(expr: str, want: Any) -> None:
 )
 def test_function_errors(expr: str) -> None:
     with pytest.raises(query.QueryError):
-        query.search(expr, {})
+        query.search(expr, {}, missing=query.ERROR)

@@ -15,7 +15,7 @@ from typing import Any
 
 from guardrails.dialects.kyverno import images, match
 from guardrails.dialects.kyverno.validate import Context, Response, Validator
-from guardrails.lang import jmespath_kyverno as query
+from guardrails.lang import jmespath as query
 from guardrails.lang import templates as variables
 from guardrails.model import Resource, Status
 
@@ -150,7 +150,7 @@ class KyvernoRule:
                 expr = var.get("jmesPath")
                 if expr:
                     expr = variables.substitute(expr, data)
-                    value = query.search(str(expr), value if "value" in var else data)
+                    value = query.search(str(expr), value if "value" in var else data, missing=query.ERROR)
             except (variables.SubstitutionError, query.NotFound, query.QueryError) as e:
                 if "default" not in var:
                     return f"failed to load context: {e}"

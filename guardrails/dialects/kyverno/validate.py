@@ -16,7 +16,7 @@ from typing import Any
 from guardrails.checks import pattern
 from guardrails.dialects.kyverno.podsecurity import PodSecurityRule
 from guardrails.lang import conditions
-from guardrails.lang import jmespath_kyverno as query
+from guardrails.lang import jmespath as query
 from guardrails.lang import templates as variables
 from guardrails.model import FieldPath, Status
 
@@ -199,7 +199,7 @@ class Validator:
         list_error: str | None = None
         for fe in self.foreach or ():
             try:
-                found = query.search(fe.list_expr, ctx.data)
+                found = query.search(fe.list_expr, ctx.data, missing=query.ERROR)
             except query.NotFound:
                 continue  # an optional field that is not there
             except query.QueryError as e:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from guardrails.lang import jmespath_kyverno as query
+from guardrails.lang import jmespath as query
 
 DATA: dict[str, Any] = {
     "request": {
@@ -41,7 +41,7 @@ CASES: list[tuple[str, Any]] = [
 
 @pytest.mark.parametrize(("expr", "want"), CASES, ids=[c[0] for c in CASES])
 def test_search(expr: str, want: Any) -> None:
-    assert query.search(expr, DATA) == want
+    assert query.search(expr, DATA, missing=query.ERROR) == want
 
 
 @pytest.mark.parametrize(
@@ -51,10 +51,10 @@ def test_search(expr: str, want: Any) -> None:
 )
 def test_unknown_key_is_an_error(expr: str) -> None:
     with pytest.raises(query.NotFound, match="Unknown key"):
-        query.search(expr, DATA)
+        query.search(expr, DATA, missing=query.ERROR)
 
 
 @pytest.mark.parametrize("expr", ["request.[", "to_upper(`1`)", "nosuchfunction('a')"])
 def test_bad_queries(expr: str) -> None:
     with pytest.raises(query.QueryError):
-        query.search(expr, DATA)
+        query.search(expr, DATA, missing=query.ERROR)
