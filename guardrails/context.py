@@ -5,6 +5,7 @@
 - `namespace_labels`: labels by namespace name, for namespace selectors, when the caller
   knows them (a rule test's values; at admission the resource carries its own);
 - `request`: the admission request when a rule test simulates one (None in a scan);
+- `variables`: values a rule test gives for variables (Kyverno CLI's values file), by name;
 - `today`: the day waivers expire against, never the clock.
 
 Pure and frozen: the engine never learns any of this from a dialect being mutated after load.
@@ -30,12 +31,13 @@ class Context:
     namespace_labels: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
     request: Mapping[str, Any] | None = None
     today: datetime.date = datetime.date.min
+    variables: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     # Views built from the fields above, once per context, by whoever needs them.
     _derived: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Sent to worker processes without its derived views (each process builds its own).
-        return (Context, (self.inventory, self.namespace_labels, self.request, self.today))
+        return (Context, (self.inventory, self.namespace_labels, self.request, self.today, self.variables))
 
     def replace(self, **changes: Any) -> Context:
         """A copy with some fields changed (and none of this one's derived views)."""

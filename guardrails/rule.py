@@ -62,9 +62,11 @@ class CompiledRule:
     unknown: str = "unknown"  # one of UNKNOWN_MODES
     # Unique across dialects (see RuleInfo.id); a native rule's id is its name.
     id: str = ""
-    # A check that also reads the evaluation context (the inventory of objects judged together):
-    # the engine calls it instead of `check`, with its own context.
+    # A check that also reads the evaluation context (the inventory of objects judged together,
+    # a rule test's variables): the engine calls it instead of `check`, with its own context.
     check_in_context: Callable[[Resource, Context], Iterable[Violation]] | None = None
+    # The check reads the context's inventory: a scan reads every file before judging any.
+    needs_inventory: bool = False
 
     def __post_init__(self) -> None:
         if not self.id:

@@ -260,7 +260,7 @@ def scan(
     # every file read first: each is read once, its objects go into the context, then judged.
     loaded: dict[str, _Parsed | FileResult] = {}
     context = Context(today=today)
-    if any(r.check_in_context is not None for r in ruleset.rules):
+    if any(r.needs_inventory for r in ruleset.rules):
         loaded = {i.display: _load(i, stdin, all_resources, streams.get(i.display)) for i in inputs}
         objects = (r.obj for p in loaded.values() if isinstance(p, _Parsed) for r in p.resources)
         context = context.replace(inventory=tuple(objects))

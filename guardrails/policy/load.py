@@ -243,13 +243,17 @@ def lint_rules(
     builtin: bool = False,
     profiles: Sequence[str] | None = None,
     validate_builtin: bool = False,
+    context: LoadContext | None = None,
 ) -> tuple[RuleSet, list[GuardrailsError]]:
-    """Load what can be loaded and return every problem found (for `guardrails rules lint`)."""
+    """Load what can be loaded and return every problem found (for `guardrails rules lint`).
+
+    `context`: a LoadContext a caller has prepared with dialect options (the rule-test runner
+    choosing Gatekeeper's engine); a fresh one by default."""
     bad = profiles_.unknown(profiles or ())
     if bad is not None:
         raise UsageError(f"unknown profile {bad[0]!r}", hint=bad[1])
     selected = profiles_.expand(profiles if profiles is not None else ("default",))
-    context = LoadContext()
+    context = context if context is not None else LoadContext()
     problems: list[GuardrailsError] = []
     rules: list[CompiledRule] = []
     files: list[str] = []
@@ -312,9 +316,10 @@ def load_rules(
     *,
     builtin: bool = False,
     profiles: Sequence[str] | None = None,
+    context: LoadContext | None = None,
 ) -> RuleSet:
     """Load and compile rules; raise the most relevant RuleFileError carrying all the others."""
-    ruleset, problems = lint_rules(paths, builtin=builtin, profiles=profiles)
+    ruleset, problems = lint_rules(paths, builtin=builtin, profiles=profiles, context=context)
     if problems:
         rfe = [p if isinstance(p, RuleFileError) else RuleFileError(p.message, location=p.location, hint=p.hint) for p in problems]
         raise best(rfe)

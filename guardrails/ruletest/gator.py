@@ -22,6 +22,7 @@ from guardrails.dialects.gatekeeper import adapter as dialect
 from guardrails.engine import Engine
 from guardrails.errors import GuardrailsError, RuleFileError, SourceError
 from guardrails.model import FieldPath, Location, Origin, Resource, Status
+from guardrails.policy import load as policy_load
 from guardrails.rule import CompiledRule
 from guardrails.ruletest import CaseResult, FileResult
 from guardrails.sources import documents
@@ -78,16 +79,18 @@ def _locator(display: str, doc: documents.Document) -> Callable[[FieldPath], Loc
 
 
 def load_rules(paths: Sequence[pathlib.Path], *, engine: str = "auto", context: Context | None = None) -> list[CompiledRule]:
-    """Templates and constraints from files, in any order -> the constraints' rules."""
+    """Templates and constraints from files, in any order -> the constraints' rules, loaded by
+    `policy.load` as every command loads rules; `engine` forces one Gatekeeper engine."""
     ctx = context or Context()
     dialect.set_engine(ctx, engine)
-    for path in paths:
-        for doc in _read(path):
-            if not isinstance(doc.data, Mapping):
-                continue
-            source = Location(str(path), doc.line)
-            dialect.compile_document(doc.data, source=source, locate=_locator(str(path), doc), context=ctx)
-    return dialect.finalize(ctx)
+    ruleset, problems = policy_load.lint_rules(list(paths), context=ctx)
+    # Two constraints of one kind and name are one Kubernetes object: the first is kept (the
+    # library's samples reuse names across samples); every other problem stops the load.
+    problems = [p for p in problems if not p.message.startswith("duplicate rule name")]
+    if problems:
+        raise problems[0] if isinstance(problems[0], RuleFileError) else RuleFileError(
+            problems[0].message, location=problems[0].location, hint=problems[0].hint, more=problems[1:])
+    return [r for r in ruleset.rules if r.dialect == "gatekeeper"]
 
 
 def _object(path: pathlib.Path) -> Resource:

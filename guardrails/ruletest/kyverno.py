@@ -6,6 +6,9 @@ looked up among the resources (by name, or namespace/name; any kind, as Kyverno 
 each answer of the named rule (or its `autogen-` / `autogen-cronjob-` copies) must equal the
 row's result. When the rule gave no answer for the resource, Kyverno's runner counts the row
 as passed ("excluded"); so do we, marked `lenient`, and `--strict` makes it a failure.
+
+Policies load through `policy.load`, as `guardrails scan` loads them, and every answer comes
+from the Engine: this module only parses the test file and scores the engine's outcomes.
 """
 
 from __future__ import annotations
@@ -15,20 +18,48 @@ import pathlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from guardrails.dialects.kyverno.policy import CompiledPolicy, compile_policy
-from guardrails.dialects.kyverno.validate import Response
-from guardrails.errors import GuardrailsError, RuleFileError, SourceError
-from guardrails.model import Location, Origin, Resource
+from guardrails.context import Context
+from guardrails.engine import Engine
+from guardrails.errors import GuardrailsError, SourceError
+from guardrails.model import FieldPath, Location, Origin, Resource, Status
+from guardrails.policy.load import load_rules
+from guardrails.rule import CompiledRule
 from guardrails.ruletest import CaseResult, FileResult
 from guardrails.sources import documents as yamldocs
 
-__all__ = ["Suite", "load_suite", "responses", "run_file", "score"]
+__all__ = ["Policy", "Response", "Suite", "load_suite", "responses", "run_file", "score"]
+
+# The engine's SKIP for a Kyverno rule that matched but had nothing to validate: Kyverno's
+# runner sees no answer from it at all.
+_NO_ANSWER = "gave no result"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Response:
+    """One rule's answer on one resource, as the engine gave it."""
+
+    status: Status
+    message: str
+    path: FieldPath = ()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PolicyRule:
+    rule: CompiledRule
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Policy:
+    """A Kyverno policy of the test, as its loaded rules (the autogen ones included)."""
+
+    name: str
+    rules: tuple[PolicyRule, ...]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Suite:
     path: str
-    policies: tuple[CompiledPolicy, ...]
+    policies: tuple[Policy, ...]
     resources: tuple[Mapping[str, Any], ...]
     values: Mapping[str, Any]
     user_info: Mapping[str, Any] | None
@@ -94,15 +125,13 @@ def _list(doc: Mapping[str, Any], key: str) -> list[str]:
 
 def load_suite(path: str, doc: Mapping[str, Any]) -> Suite:
     base = pathlib.Path(path).parent
-    policies: list[CompiledPolicy] = []
+    # The policies load as every command loads rules; only Kyverno's own count for its rows.
+    by_policy: dict[str, list[PolicyRule]] = {}
     for p in _list(doc, "policies"):
-        for d in _docs(base / p):
-            if isinstance(d, Mapping) and d.get("kind") in ("ClusterPolicy", "Policy"):
-                cp = compile_policy(d)
-                if cp.problems:
-                    prob = cp.problems[0]
-                    raise RuleFileError(f"{d.get('kind')} {cp.name!r}: {prob.message}", location=Location(str(base / p)))
-                policies.append(cp)
+        for rule in load_rules([base / p]).rules:
+            if rule.dialect == "kyverno":
+                by_policy.setdefault(rule.policy, []).append(PolicyRule(rule))
+    policies = [Policy(name, tuple(rules)) for name, rules in by_policy.items()]
     seen: set[tuple[str, str, str]] = set()
     resources: list[Mapping[str, Any]] = []
     for r in _list(doc, "resources"):
@@ -175,11 +204,13 @@ def responses(suite: Suite) -> dict[tuple[str, str, str, str], dict[str, dict[st
         for pol in suite.policies:
             vals = _resource_values(suite.values, pol.name, obj)
             res = _resource(suite, obj, vals)
+            engine = Engine([r.rule for r in pol.rules], context=Context(variables=vals))
             answers: dict[str, Response] = {}
-            for info in pol.rules:
-                resp = info.rule.respond(res, vals)
-                if resp is not None:
-                    answers[info.rule.name] = resp
+            for result in engine.results(res):
+                first = result.violations[0] if result.violations else None
+                if result.status is Status.SKIP and first is not None and _NO_ANSWER in first.message:
+                    continue
+                answers[result.rule] = Response(result.status, first.message if first else "", first.path if first else ())
             per_policy[pol.name] = answers
         out[_key(obj)] = per_policy
     return out

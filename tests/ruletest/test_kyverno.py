@@ -153,3 +153,25 @@ def test_old_field_names(tmp_path: pathlib.Path) -> None:
     path, doc = write(tmp_path, [old])
     (case,) = kyverno.run_file(path, doc, strict=True).cases
     assert (case.ok, case.expected, case.actual) == (True, "pass", "pass")
+
+
+def test_a_bad_policy_is_the_loaders_error_with_its_line(tmp_path: pathlib.Path) -> None:
+    """Policies load through policy/load, so a broken one reads as in `guardrails scan`."""
+    path, doc = write(tmp_path, [row("check-team", "pass", "good")])
+    broken = POLICY.replace("operator: NotEquals", "operator: Equalz", 1)
+    (tmp_path / "policy.yaml").write_text(broken)
+    line = broken.splitlines().index("        operator: Equalz") + 1
+    result = kyverno.run_file(path, doc, strict=False)
+    (error,) = result.errors
+    assert error.location is not None and error.location.path.endswith("policy.yaml") and error.location.line > 1
+    assert error.location.line == line and "unknown operator 'Equalz'" in error.render()
+
+
+def test_answers_come_from_the_engine_rule_ids_and_all(tmp_path: pathlib.Path) -> None:
+    from guardrails.rule import CompiledRule
+
+    path, doc = write(tmp_path, [row("check-team", "pass", "good")])
+    suite = kyverno.load_suite(path, doc)
+    (policy,) = suite.policies
+    assert policy.name == "require-team"
+    assert all(isinstance(r.rule, CompiledRule) and r.rule.id == f"require-team/{r.rule.name}" for r in policy.rules)

@@ -164,6 +164,7 @@ def _compile(doc: Mapping[str, Any], source: Location, locate: Locate, state: _S
         check_key=f"gatekeeper/{check.engine}",
         # Referential templates read `data.inventory`: the objects the engine's context holds.
         check_in_context=check.in_context if check.referential else None,
+        needs_inventory=check.referential,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from guardrails.context import Context
 from guardrails.dialects.context import LoadContext
 from guardrails.dialects.kyverno import match
 from guardrails.dialects.kyverno.policy import CompiledPolicy, RuleInfo, compile_policy
@@ -24,6 +25,7 @@ from guardrails.waivers import Waiver
 __all__ = ["compile_document", "field_text", "to_compiled"]
 
 _ALL_OPERATIONS = frozenset({"CREATE", "UPDATE", "DELETE", "CONNECT"})
+_NO_CONTEXT = Context()
 
 
 def field_text(path: FieldPath) -> str:
@@ -41,11 +43,13 @@ def _severity(text: str) -> Severity:
         return Severity.MEDIUM
 
 
-def _check(kr: KyvernoRule) -> Callable[[Resource], Iterable[Violation]]:
-    def check(resource: Resource) -> Iterable[Violation]:
+def _check(kr: KyvernoRule) -> Callable[[Resource, Context], Iterable[Violation]]:
+    """The rule's answer; a rule test's variables (Kyverno's values file) come from the context."""
+
+    def check(resource: Resource, context: Context) -> Iterable[Violation]:
         if kr.unsupported is not None:
             return (Violation(kr.unsupported, (), Status.SKIP),)
-        resp = kr.respond(resource, matched=True)
+        resp = kr.respond(resource, context.variables or None, matched=True)
         if resp is None:
             return (Violation(f"rule {kr.name} gave no result (nothing to validate)", (), Status.SKIP),)
         if resp.status is Status.PASS:
@@ -57,10 +61,12 @@ def _check(kr: KyvernoRule) -> Callable[[Resource], Iterable[Violation]]:
 
 def to_compiled(policy: CompiledPolicy, info: RuleInfo, *, source: Location | None) -> CompiledRule:
     kr = info.rule
+    in_context = _check(kr)
     return CompiledRule(
         name=kr.name,
         id=f"{policy.name}/{kr.name}",
-        check=_check(kr),
+        check=lambda resource: in_context(resource, _NO_CONTEXT),
+        check_in_context=in_context,
         match=kr.applies,
         severity=_severity(policy.severity),
         action=Action.DENY if info.enforce else Action.AUDIT,
