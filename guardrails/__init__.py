@@ -16,14 +16,15 @@ from guardrails.model import (
     Location,
     Origin,
     Resource,
+    ResourceRef,
+    RuleInfo,
     RuleResult,
     Severity,
     Status,
     Violation,
 )
 from guardrails.rule import CompiledRule
-
-__version__ = "0.1.0"
+from guardrails.version import __version__
 
 __all__ = [
     "Action",
@@ -35,7 +36,9 @@ __all__ = [
     "Location",
     "Origin",
     "Resource",
+    "ResourceRef",
     "RuleFileError",
+    "RuleInfo",
     "RuleResult",
     "RuleSet",
     "ScanReport",

@@ -49,7 +49,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         prog="guardrails",
         description="Policy-as-code guardrails for Kubernetes manifests, admission and Terraform plans.",
     )
-    from guardrails import __version__
+    from guardrails.version import __version__
 
     parser.add_argument("--version", action="version", version=f"guardrails {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 __all__ = [
+    "INLINE_WAIVER",
     "Action",
     "FieldPath",
     "Finding",
@@ -25,6 +26,10 @@ __all__ = [
     "Status",
     "Violation",
 ]
+
+# How the reason of a finding waived by the object's own `guardrails.dev/ignore` annotation
+# starts (reporters tell such in-source suppressions from Exception documents).
+INLINE_WAIVER = "inline annotation guardrails.dev/ignore"
 
 # A field path inside an object: ("spec", "template", "spec", "containers", 0, "image").
 FieldPath = tuple[str | int, ...]

@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from guardrails.kube import selectors
-from guardrails.model import Location, Resource
+from guardrails.model import INLINE_WAIVER, Location, Resource
 
 __all__ = ["IGNORE", "IGNORE_REASON", "INLINE", "INLINE_MODES", "Waiver", "compile_waiver", "inline_waiver"]
 
@@ -61,7 +61,7 @@ def compile_waiver(name: str, spec: Mapping[str, Any], *, source: Location | Non
 # Inline waivers: an annotation on the object itself, for scans.
 IGNORE = "guardrails.dev/ignore"
 IGNORE_REASON = "guardrails.dev/ignore-reason"
-INLINE = f"inline annotation {IGNORE}"  # how an inline waiver's reason starts in a Finding
+INLINE = INLINE_WAIVER  # how an inline waiver's reason starts in a Finding (f"inline annotation {IGNORE}")
 # "scan": honoured for every rule; "admission": never for a deny rule, since the object's author
 # would otherwise waive the very rule meant to stop them; "off": ignored.
 INLINE_MODES = ("scan", "admission", "off")

@@ -13,10 +13,10 @@ import html
 import pathlib
 from typing import IO
 
-from guardrails import __version__
 from guardrails.model import Finding, Severity
 from guardrails.report import ScanReport
 from guardrails.reporters import ReportOptions, common
+from guardrails.version import __version__
 
 __all__ = ["write"]
 

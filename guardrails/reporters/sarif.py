@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
-from guardrails import __version__, baseline, waivers
-from guardrails.model import Finding, RuleInfo, Severity, Status
+from guardrails import baseline
+from guardrails.model import INLINE_WAIVER, Finding, RuleInfo, Severity, Status
 from guardrails.report import ScanReport
 from guardrails.reporters import ReportOptions, common
+from guardrails.version import __version__
 
 __all__ = ["write"]
 
@@ -89,7 +90,7 @@ def _result(report: ScanReport, f: Finding, index: int) -> dict[str, Any]:
     else:
         result["kind"], result["level"] = "fail", "error" if f.status is Status.ERROR else _LEVEL[f.severity]
     if f.status is Status.WAIVED:
-        kind = "inSource" if (f.waiver or "").startswith(waivers.INLINE) else "external"
+        kind = "inSource" if (f.waiver or "").startswith(INLINE_WAIVER) else "external"
         result["suppressions"] = [{"kind": kind, "status": "accepted", "justification": f.waiver or ""}]
     return result
 

@@ -18,8 +18,7 @@ from typing import Any
 
 import orjson
 
-from guardrails import Action, Finding, Severity, SourceError, Status
-from guardrails.model import ResourceRef
+from guardrails import Action, Finding, ResourceRef, Severity, SourceError, Status
 from guardrails.reporters.admission import allow, judge
 from guardrails.sources.admission import ORIGIN, AdmissionRequest, parse_review
 from guardrails.webhook import logs

@@ -82,7 +82,7 @@ def fingerprint(paths: Sequence[str]) -> Fingerprint:
     entries the walk cannot read are in it too (a fixed permission or link is a change). A
     ConfigMap volume swaps a `..data` symlink atomically; stat follows it, so a swap shows.
     """
-    from guardrails.errors import SourceError
+    from guardrails import SourceError
     from guardrails.sources import walk
 
     out: list[tuple[str, int, int, int]] = []
@@ -131,7 +131,7 @@ class RuleStore:
     def _load(self) -> tuple[Sequence[CompiledRule], Sequence[Any]]:
         loader = self._loader
         if loader is None:
-            from guardrails.policy.load import load_rules
+            from guardrails import load_rules
 
             loader = load_rules
         kwargs: dict[str, Any] = {"builtin": self.builtin}
