@@ -157,6 +157,10 @@ class Resource:
     old_obj: Mapping[str, Any] | None = None
     request: Mapping[str, Any] | None = None
     namespace_labels: Mapping[str, str] | None = None
+    # The matching view (kube.match.view_of), built on first use and once per resource however
+    # many rules of however many dialects look; a copy made with dataclasses.replace starts
+    # without one, so it never describes another object.
+    _match_view: Any = dataclasses.field(default=None, init=False, compare=False, repr=False)
 
     @property
     def api_version(self) -> str:

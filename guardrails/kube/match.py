@@ -1,15 +1,24 @@
-"""The native match vocabulary (`match`/`exclude` blocks of Rules and Exceptions): kinds with
-group/version and globs, namespaces, names, label and namespace selectors, operations."""
+"""Matching, one view per resource and the criteria every dialect shares.
+
+`view_of(resource)` is the one matching view: group, version, kind, name, namespace (a
+Namespace object's own name for namespace criteria), labels, annotations, operation and the
+namespace's labels, built once per resource. Native rules and Exceptions (`compile_match`
+below), Kyverno's filters and Gatekeeper's `spec.match` all read it; their real differences
+are named variants beside the shared criteria: Kyverno's any/all, user info and
+`group/version/Kind/subresource` syntax (its `Target` extends the view with the requester),
+Gatekeeper's prefix/suffix globs (`selectors.prefix_suffix_glob`) and `scope`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from guardrails.kube import selectors
 from guardrails.model import Resource
 
-__all__ = ["Matcher", "compile_match", "is_namespace", "kind_matcher", "namespace_of"]
+__all__ = ["Matcher", "View", "compile_match", "is_namespace", "kind_matcher", "namespace_for", "namespace_of", "view_of"]
 
 Matcher = Callable[[Resource], bool]
 
@@ -18,16 +27,81 @@ def _always(_: Resource) -> bool:
     return True
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class View:
+    """What match criteria look at, read once from the object (the old object for a DELETE)."""
+
+    group: str
+    version: str
+    kind: str
+    name: str
+    namespace: str
+    labels: Mapping[str, Any]
+    annotations: Mapping[str, Any]
+    operation: str
+    namespace_labels: Mapping[str, Any] | None
+    is_namespace: bool
+    # Views a dialect derives from this one (Kyverno's Target), once per resource too.
+    variants: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def match_namespace(self) -> str:
+        """The namespace namespace criteria compare (see `namespace_for`)."""
+        return self.name if self.is_namespace else self.namespace
+
+
+def namespace_for(group: str, kind: str, name: str, namespace: str) -> str:
+    """The namespace namespace criteria compare: a Namespace object's own name (as Kyverno and
+    Gatekeeper see it, so excluding `kube-system` excludes `Namespace/kube-system` too), else
+    the object's namespace."""
+    return name if kind == "Namespace" and group == "" else namespace
+
+
+def _build(resource: Resource) -> View:
+    obj = resource.obj or resource.old_obj or {}
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, Mapping) else {}
+    api = obj.get("apiVersion")
+    group, _, version = (api if isinstance(api, str) else "").rpartition("/")
+    kind = obj.get("kind")
+    kind = kind if isinstance(kind, str) else ""
+    name = meta.get("name") or meta.get("generateName")
+    namespace = meta.get("namespace")
+    labels, annotations = meta.get("labels"), meta.get("annotations")
+    return View(
+        group=group,
+        version=version,
+        kind=kind,
+        name=name if isinstance(name, str) else "",
+        namespace=namespace if isinstance(namespace, str) else "",
+        labels=labels if isinstance(labels, Mapping) else {},
+        annotations=annotations if isinstance(annotations, Mapping) else {},
+        operation=resource.operation,
+        namespace_labels=resource.namespace_labels,
+        is_namespace=kind == "Namespace" and group == "",
+    )
+
+
+def view_of(resource: Resource) -> View:
+    """The resource's matching view, built on first use and kept with the resource."""
+    view = resource._match_view
+    if view is None:
+        view = _build(resource)
+        object.__setattr__(resource, "_match_view", view)
+    assert isinstance(view, View)
+    return view
+
+
 def is_namespace(r: Resource) -> bool:
     """A core-group Namespace object."""
-    return r.kind == "Namespace" and r.group == ""
+    return view_of(r).is_namespace
 
 
 def namespace_of(r: Resource) -> str:
     """The namespace namespace criteria compare: a Namespace object's own name (as Kyverno and
     Gatekeeper see it, so excluding `kube-system` excludes `Namespace/kube-system` too), else
     the object's namespace."""
-    return r.name if is_namespace(r) else r.namespace
+    return view_of(r).match_namespace
 
 
 def kind_matcher(patterns: Sequence[str]) -> Callable[[str, str, str], bool]:
@@ -55,10 +129,11 @@ def kind_matcher(patterns: Sequence[str]) -> Callable[[str, str, str], bool]:
 
 
 def compile_match(block: Mapping[str, Any] | None, *, empty: bool) -> Matcher:
-    """`match`/`exclude` block -> predicate. `empty` is the result for an absent block."""
+    """`match`/`exclude` block -> predicate over the resource's view. `empty` is the result for
+    an absent block."""
     if not block:
         return _always if empty else (lambda _: False)
-    tests: list[Matcher] = []
+    tests: list[Callable[[Resource, View], bool]] = []
     kinds = block.get("kinds")
     if kinds:
         pod = any(k.split("/")[-1] == "Pod" for k in kinds)
@@ -66,15 +141,14 @@ def compile_match(block: Mapping[str, Any] | None, *, empty: bool) -> Matcher:
             # Plain kind names, the common case: a set lookup, no apiVersion parsing.
             plain = frozenset(kinds)
 
-            def kind_ok(r: Resource) -> bool:
-                kind = r.obj.get("kind")
-                return kind in plain or (pod and kind == "Pod" and r.path_prefix != ())
+            def kind_ok(r: Resource, v: View) -> bool:
+                return v.kind in plain or (pod and v.kind == "Pod" and r.path_prefix != ())
 
         else:
             km = kind_matcher(kinds)
 
-            def kind_ok(r: Resource) -> bool:
-                return km(r.group, r.version, r.kind) or (pod and r.path_prefix != () and r.kind == "Pod")
+            def kind_ok(r: Resource, v: View) -> bool:
+                return km(v.group, v.version, v.kind) or (pod and r.path_prefix != () and v.kind == "Pod")
 
         tests.append(kind_ok)
     ns = block.get("namespaces")
@@ -82,34 +156,35 @@ def compile_match(block: Mapping[str, Any] | None, *, empty: bool) -> Matcher:
         ns_ok = selectors.compile_globs(ns)
         # An object without a namespace cannot be ruled out by namespace (as in Gatekeeper):
         # `kubectl apply` would put it in whatever namespace is current.
-        tests.append(lambda r: not (ns := namespace_of(r)) or ns_ok(ns))
+        tests.append(lambda r, v: not v.match_namespace or ns_ok(v.match_namespace))
     exns = block.get("excludeNamespaces")
     if exns:
         exns_ok = selectors.compile_globs(exns)
-        tests.append(lambda r: not (ns := namespace_of(r)) or not exns_ok(ns))
+        tests.append(lambda r, v: not v.match_namespace or not exns_ok(v.match_namespace))
     names = block.get("names")
     if names:
         names_ok = selectors.compile_globs(names)
-        tests.append(lambda r: names_ok(r.name))
+        tests.append(lambda r, v: names_ok(v.name))
     sel = block.get("selector")
     if sel:
         sel_ok = selectors.compile_label_selector(sel)
-        tests.append(lambda r: sel_ok(r.labels))
+        tests.append(lambda r, v: sel_ok(v.labels))
     ops = block.get("operations")
     if ops:
         # A scan judges files as CREATE; the webhook passes the request's own operation.
         opset = frozenset(ops)
-        tests.append(lambda r: r.operation in opset)
+        tests.append(lambda r, v: v.operation in opset)
     nssel = block.get("namespaceSelector")
     if nssel:
         nssel_ok = selectors.compile_label_selector(nssel)
         # Namespace labels are known at admission (and when the namespace is scanned along);
         # otherwise the selector cannot rule the object out.
-        tests.append(lambda r: r.namespace_labels is None or nssel_ok(r.namespace_labels))
+        tests.append(lambda r, v: v.namespace_labels is None or nssel_ok(v.namespace_labels))
     if not tests:
         return _always if empty else (lambda _: True)
 
     def matches(r: Resource) -> bool:
-        return all(t(r) for t in tests)
+        v = view_of(r)
+        return all(t(r, v) for t in tests)
 
     return matches

@@ -74,3 +74,21 @@ def test_absent_block_matches_for_match_and_not_for_exclude() -> None:
 def test_bad_selector_is_an_error(selector: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         compile_match({"selector": selector}, empty=True)
+
+
+def test_one_view_per_resource_shared_by_every_dialect() -> None:
+    """Native, Kyverno and Gatekeeper matchers read one view, built once per resource."""
+    import dataclasses
+
+    from guardrails.dialects.gatekeeper.match import compile_match as gatekeeper_match
+    from guardrails.dialects.kyverno.rule import target_of
+    from guardrails.kube.match import view_of
+
+    r = Resource(KUBE_SYSTEM, Origin("ns.yaml"))
+    view = view_of(r)
+    assert compile_match({"excludeNamespaces": ["kube-system"]}, empty=True)(r) is False
+    assert gatekeeper_match({"excludedNamespaces": ["kube-*"]})(r) is False
+    assert target_of(r) is target_of(r) and target_of(r).match_namespace == "kube-system"
+    assert view_of(r) is view and set(view.variants) == {"kyverno"}
+    renamed = dataclasses.replace(r, obj={**KUBE_SYSTEM, "metadata": {"name": "apps"}})
+    assert view_of(renamed).match_namespace == "apps"  # a copy never inherits the old view

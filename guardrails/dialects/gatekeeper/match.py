@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from guardrails.kube import selectors
-from guardrails.kube.match import is_namespace, namespace_of
+from guardrails.kube.match import is_namespace, namespace_of, view_of
 from guardrails.model import Resource
 
 __all__ = ["MatchError", "compile_match"]
@@ -45,9 +45,10 @@ def _kinds(spec: Any) -> Matcher:
         groups.append((frozenset(k.get("apiGroups") or ()), frozenset(k.get("kinds") or ())))
 
     def matches(r: Resource) -> bool:
+        v = view_of(r)
         for api_groups, kinds in groups:
-            if (not kinds or "*" in kinds or r.kind in kinds) and (
-                not api_groups or "*" in api_groups or r.group in api_groups
+            if (not kinds or "*" in kinds or v.kind in kinds) and (
+                not api_groups or "*" in api_groups or v.group in api_groups
             ):
                 return True
         return False
@@ -66,9 +67,9 @@ def compile_match(match: Mapping[str, Any] | None) -> Matcher:
         tests.append(_kinds(match["kinds"]))
     scope = match.get("scope")
     if scope == "Cluster":
-        tests.append(lambda r: is_namespace(r) or not r.namespace)
+        tests.append(lambda r: is_namespace(r) or not view_of(r).namespace)
     elif scope == "Namespaced":
-        tests.append(lambda r: not is_namespace(r) and bool(r.namespace))
+        tests.append(lambda r: not is_namespace(r) and bool(view_of(r).namespace))
     if match.get("namespaces"):
         inc = _any_wildcard(match["namespaces"], ("namespaces",))
         tests.append(lambda r: not namespace_of(r) or inc(namespace_of(r)))
@@ -91,12 +92,12 @@ def compile_match(match: Mapping[str, Any] | None) -> Matcher:
         if not isinstance(name, str):
             raise MatchError("must be a string", ("name",))
         name_ok = selectors.prefix_suffix_glob(name)
-        tests.append(lambda r: name_ok(r.name))
+        tests.append(lambda r: name_ok(view_of(r).name))
     return lambda r: all(t(r) for t in tests)
 
 
 def _label_test(ok: Callable[[Mapping[str, Any]], bool]) -> Matcher:
-    return lambda r: ok(r.labels)
+    return lambda r: ok(view_of(r).labels)
 
 
 def _namespace_test(ok: Callable[[Mapping[str, Any]], bool]) -> Matcher:
@@ -104,10 +105,11 @@ def _namespace_test(ok: Callable[[Mapping[str, Any]], bool]) -> Matcher:
 
 
 def _namespace_selected(r: Resource, ok: Callable[[Mapping[str, Any]], bool]) -> bool:
-    if is_namespace(r):
-        return ok(r.labels)
-    if not r.namespace:
+    v = view_of(r)
+    if v.is_namespace:
+        return ok(v.labels)
+    if not v.namespace:
         return True
     # Namespace labels are known at admission and when the namespace is scanned along;
     # otherwise the selector cannot rule the object out.
-    return r.namespace_labels is None or ok(r.namespace_labels)
+    return v.namespace_labels is None or ok(v.namespace_labels)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from guardrails.kube import selectors
+from guardrails.kube.match import namespace_for
 from guardrails.kube.selectors import wildcard
 
 __all__ = ["Admission", "Subject", "compile_filters", "kinds_of", "parse_kind"]
@@ -64,7 +65,8 @@ class Admission:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Target:
-    """What the filters look at."""
+    """What the filters look at: the shared matching view (kube.match.View) with Kyverno's
+    variant fields, the requester and the sub-resource."""
 
     group: str
     version: str
@@ -77,6 +79,11 @@ class Target:
     namespace_labels: Mapping[str, Any] | None
     admission: Admission | None
     subresource: str = ""
+
+    @property
+    def match_namespace(self) -> str:
+        """The namespace namespace criteria compare, as the shared view says."""
+        return namespace_for(self.group, self.kind, self.name, self.namespace)
 
 
 Predicate = Callable[[Target], bool]
@@ -142,8 +149,7 @@ def _filter(f: Mapping[str, Any], *, for_match: bool) -> Callable[[Target], bool
             return False
         if names and not any(wildcard(n, t.name) for n in names):
             return False
-        ns = t.name if t.kind == "Namespace" else t.namespace
-        if namespaces and not any(wildcard(n, ns) for n in namespaces):
+        if namespaces and not any(wildcard(n, t.match_namespace) for n in namespaces):
             return False
         if annotations and not all(
             any(wildcard(k, str(ak)) and wildcard(v, str(av)) for ak, av in t.annotations.items())

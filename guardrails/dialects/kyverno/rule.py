@@ -15,6 +15,7 @@ from typing import Any
 
 from guardrails.dialects.kyverno import images, match
 from guardrails.dialects.kyverno.validate import Context, Response, Validator
+from guardrails.kube.match import View, view_of
 from guardrails.lang import jmespath as query
 from guardrails.lang import templates as variables
 from guardrails.model import Resource, Status
@@ -81,40 +82,30 @@ def context_data(resource: Resource, values: Mapping[str, Any] | None = None, *,
     return data
 
 
-# The last (resource, target) pair: every rule of every policy asks about the same resource in
-# turn. One tuple, swapped whole, so threads (the webhook) never see a torn pair.
-_LAST: list[tuple[Resource, match.Target] | None] = [None]
-
-
 def target_of(resource: Resource, *, operation: str | None = None) -> match.Target:
-    if operation is None:
-        last = _LAST[0]
-        if last is not None and last[0] is resource:
-            return last[1]
-    target = _target_of(resource, operation=operation)
-    if operation is None:
-        _LAST[0] = (resource, target)
+    """Kyverno's variant of the resource's one matching view: the shared view plus the
+    requester (user info, roles). Built once per resource, kept with its view."""
+    view = view_of(resource)
+    if operation is not None and operation != view.operation:
+        return _target(view, resource, operation)
+    target = view.variants.get("kyverno")
+    if target is None:
+        target = view.variants["kyverno"] = _target(view, resource, view.operation)
+    assert isinstance(target, match.Target)
     return target
 
 
-def _target_of(resource: Resource, *, operation: str | None = None) -> match.Target:
-    obj = resource.obj or resource.old_obj or {}
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
-    assert isinstance(meta, Mapping)
-    api = str(obj.get("apiVersion", ""))
-    group, _, version = api.rpartition("/")
-    labels = meta.get("labels")
-    annotations = meta.get("annotations")
+def _target(view: View, resource: Resource, operation: str) -> match.Target:
     return match.Target(
-        group=group,
-        version=version,
-        kind=str(obj.get("kind", "")),
-        name=str(meta.get("name") or meta.get("generateName") or ""),
-        namespace=str(meta.get("namespace") or ""),
-        labels=labels if isinstance(labels, Mapping) else {},
-        annotations=annotations if isinstance(annotations, Mapping) else {},
-        operation=operation or resource.operation,
-        namespace_labels=resource.namespace_labels,
+        group=view.group,
+        version=view.version,
+        kind=view.kind,
+        name=view.name,
+        namespace=view.namespace,
+        labels=view.labels,
+        annotations=view.annotations,
+        operation=operation,
+        namespace_labels=view.namespace_labels,
         admission=admission_of(resource),
     )
 
