@@ -40,14 +40,17 @@ class View:
     annotations: Mapping[str, Any]
     operation: str
     namespace_labels: Mapping[str, Any] | None
-    is_namespace: bool
     # Views a dialect derives from this one (Kyverno's Target), once per resource too.
     variants: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     @property
+    def is_namespace(self) -> bool:
+        return self.kind == "Namespace" and self.group == ""
+
+    @property
     def match_namespace(self) -> str:
         """The namespace namespace criteria compare (see `namespace_for`)."""
-        return self.name if self.is_namespace else self.namespace
+        return namespace_for(self.group, self.kind, self.name, self.namespace)
 
 
 def namespace_for(group: str, kind: str, name: str, namespace: str) -> str:
@@ -78,7 +81,6 @@ def _build(resource: Resource) -> View:
         annotations=annotations if isinstance(annotations, Mapping) else {},
         operation=resource.operation,
         namespace_labels=resource.namespace_labels,
-        is_namespace=kind == "Namespace" and group == "",
     )
 
 

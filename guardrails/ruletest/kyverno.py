@@ -19,9 +19,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from guardrails.context import Context
+from guardrails.dialects.kyverno.validate import Response
 from guardrails.engine import Engine
 from guardrails.errors import GuardrailsError, SourceError
-from guardrails.model import FieldPath, Location, Origin, Resource, Status
+from guardrails.model import Location, Origin, Resource, Status
 from guardrails.policy.load import load_rules
 from guardrails.rule import CompiledRule
 from guardrails.ruletest import CaseResult, FileResult
@@ -32,15 +33,6 @@ __all__ = ["Policy", "Response", "Suite", "load_suite", "responses", "run_file",
 # The engine's SKIP for a Kyverno rule that matched but had nothing to validate: Kyverno's
 # runner sees no answer from it at all.
 _NO_ANSWER = "gave no result"
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Response:
-    """One rule's answer on one resource, as the engine gave it."""
-
-    status: Status
-    message: str
-    path: FieldPath = ()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

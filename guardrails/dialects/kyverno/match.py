@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from guardrails.kube import selectors
-from guardrails.kube.match import namespace_for
+from guardrails.kube.match import View
 from guardrails.kube.selectors import wildcard
 
 __all__ = ["Admission", "Subject", "compile_filters", "kinds_of", "parse_kind"]
@@ -64,26 +64,12 @@ class Admission:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Target:
+class Target(View):
     """What the filters look at: the shared matching view (kube.match.View) with Kyverno's
     variant fields, the requester and the sub-resource."""
 
-    group: str
-    version: str
-    kind: str
-    name: str
-    namespace: str
-    labels: Mapping[str, Any]
-    annotations: Mapping[str, Any]
-    operation: str
-    namespace_labels: Mapping[str, Any] | None
-    admission: Admission | None
+    admission: Admission | None = None
     subresource: str = ""
-
-    @property
-    def match_namespace(self) -> str:
-        """The namespace namespace criteria compare, as the shared view says."""
-        return namespace_for(self.group, self.kind, self.name, self.namespace)
 
 
 Predicate = Callable[[Target], bool]

@@ -48,7 +48,8 @@ class Override:
         if self.selector is not None:
             return labels is not None and match.compile_filters(
                 {"resources": {"namespaceSelector": self.selector}}, None)(
-                match.Target("", "", "x", "", namespace, {}, {}, "", labels, None))
+                match.Target(group="", version="", kind="x", name="", namespace=namespace, labels={}, annotations={},
+                             operation="", namespace_labels=labels))
         return bool(self.namespaces)
 
 
