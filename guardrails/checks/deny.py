@@ -23,8 +23,8 @@ from typing import Any
 from guardrails.checks.base import Check, CheckFn
 from guardrails.errors import ParamError
 from guardrails.kube import paths
+from guardrails.lang import conditions, operators
 from guardrails.lang import jmespath as jmes
-from guardrails.lang import operators
 from guardrails.lang.quote import quote
 from guardrails.model import FieldPath, Resource, Violation
 
@@ -122,19 +122,14 @@ def compile_conditions(raw: Any, path: FieldPath = ()) -> Callable[[Any], tuple[
     else:
         raise ParamError("expected a list of conditions or {any: [...], all: [...]}", path)
 
+    def holds(c: _Condition, data: Any) -> tuple[bool, tuple[str, FieldPath | None]]:
+        ok, message = c.holds(data)
+        return ok, (message, c.path)
+
     def evaluate(data: Any) -> tuple[bool, list[tuple[str, FieldPath | None]]]:
-        held: list[tuple[str, FieldPath | None]] = []
-        if any_ is not None:
-            results = [(c, *c.holds(data)) for c in any_]
-            if not any(ok for _, ok, _ in results):
-                return False, []
-            held += [(m, c.path) for c, ok, m in results if ok]
-        for c in all_:
-            ok, m = c.holds(data)
-            if not ok:
-                return False, []
-            held.append((m, c.path))
-        return True, held
+        # The one any/all walker; native rules report every `any` condition that holds.
+        ok, held, _ = conditions.any_all(any_, all_, lambda c: holds(c, data), every_any=True)
+        return (True, held) if ok else (False, [])
 
     return evaluate
 

@@ -1,15 +1,23 @@
-"""Kyverno condition blocks (`preconditions`, `deny.conditions`): `any`/`all` lists, or the old
-plain list, evaluated with variable substitution and Kyverno's operators."""
+"""Condition blocks: `any`/`all` lists of conditions, the one walker for every dialect.
+
+`any_all` walks the two lists with a `holds(condition)` given by the caller. Kyverno's blocks
+(`preconditions`, `deny.conditions`, and the old plain list) are evaluated here with variable
+substitution and Kyverno's operators (`check`); native `deny` conditions, precompiled
+JMESPath, use the walker in its named variant `every_any` (checks/deny.py).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from guardrails.lang import operators
 from guardrails.lang import templates as variables
 
-__all__ = ["ConditionError", "check", "join_non_empty", "validate_block"]
+__all__ = ["ConditionError", "any_all", "check", "join_non_empty", "validate_block"]
+
+C = TypeVar("C")
+M = TypeVar("M")
 
 
 class ConditionError(Exception):
@@ -37,6 +45,43 @@ def _one(cond: Mapping[str, Any], data: Mapping[str, Any]) -> tuple[bool, str]:
     return fn(key, value), message if isinstance(message, str) else ""
 
 
+def any_all(
+    any_: Sequence[C] | None,
+    all_: Sequence[C],
+    holds: Callable[[C], tuple[bool, M]],
+    *,
+    every_any: bool = False,
+) -> tuple[bool, list[M], list[M]]:
+    """(the block holds, messages of the conditions that held, of those that did not).
+
+    An absent `any` holds; `any` holds when one of its conditions does, `all` when each does,
+    and the walk stops at the first `all` condition that fails. Kyverno's way: `any` stops at
+    its first holding condition, and `all` is walked even when `any` failed (its errors count).
+    `every_any` (native rules): every `any` condition is asked, so every one that holds is
+    reported, and nothing more is asked once `any` failed.
+    """
+    held: list[M] = []
+    failed: list[M] = []
+    any_ok = True
+    if any_ is not None:
+        any_ok = False
+        for cond in any_:
+            ok, msg = holds(cond)
+            (held if ok else failed).append(msg)
+            if ok:
+                any_ok = True
+                if not every_any:
+                    break
+        if every_any and not any_ok:
+            return False, held, failed
+    for cond in all_:
+        ok, msg = holds(cond)
+        (held if ok else failed).append(msg)
+        if not ok:
+            return False, held, failed
+    return any_ok, held, failed
+
+
 def check(block: Any, data: Mapping[str, Any]) -> tuple[bool, str]:
     """(result, message) of a condition block; an absent block holds. Raises ConditionError."""
     if block is None:
@@ -49,29 +94,8 @@ def check(block: Any, data: Mapping[str, Any]) -> tuple[bool, str]:
                 return False, msg
             held.append(msg)
         return True, join_non_empty(held, ";")
-    any_ok, all_ok = True, True
-    true_msgs: list[str] = []
-    false_msgs: list[str] = []
-    any_conds = block.get("any")
-    if any_conds is not None:
-        any_ok = False
-        for cond in any_conds:
-            ok, msg = _one(cond, data)
-            if ok:
-                any_ok = True
-                true_msgs.append(msg)
-                break
-            false_msgs.append(msg)
-    for cond in block.get("all") or ():
-        ok, msg = _one(cond, data)
-        if not ok:
-            all_ok = False
-            false_msgs.append(msg)
-            break
-        true_msgs.append(msg)
-    if any_ok and all_ok:
-        return True, join_non_empty(true_msgs, "; ")
-    return False, join_non_empty(false_msgs, "; ")
+    ok, held, failed = any_all(block.get("any"), block.get("all") or (), lambda cond: _one(cond, data))
+    return (True, join_non_empty(held, "; ")) if ok else (False, join_non_empty(failed, "; "))
 
 
 def validate_block(block: Any) -> tuple[str, tuple[str | int, ...]] | None:
