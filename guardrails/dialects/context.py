@@ -7,6 +7,7 @@ dialect can keep state here and compile the rest in its `finalize(context)`.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from guardrails.errors import GuardrailsError
@@ -22,3 +23,6 @@ class LoadContext:
     warnings: list[GuardrailsError] = dataclasses.field(default_factory=list)
     # Per-dialect scratch space, keyed by the dialect's module name.
     state: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # How the loading edge checks a document part against an OpenAPI schema: (message, path)
+    # of each problem. Given by policy/load, so jsonschema stays out of the dialects.
+    schema_problems: Callable[[Mapping[str, Any], Any], list[tuple[str, tuple[str | int, ...]]]] | None = None

@@ -23,7 +23,7 @@ from guardrails.dialects.context import LoadContext
 from guardrails.errors import GuardrailsError, RuleFileError, UsageError
 from guardrails.model import FieldPath, Location
 from guardrails.policy import profiles as profiles_
-from guardrails.policy.validate import best, validate_native
+from guardrails.policy.validate import best, openapi_problems, validate_native
 from guardrails.rule import CompiledRule
 from guardrails.sources import documents, walk
 from guardrails.waivers import Waiver
@@ -254,6 +254,8 @@ def lint_rules(
         raise UsageError(f"unknown profile {bad[0]!r}", hint=bad[1])
     selected = profiles_.expand(profiles if profiles is not None else ("default",))
     context = context if context is not None else LoadContext()
+    if context.schema_problems is None:
+        context.schema_problems = openapi_problems
     problems: list[GuardrailsError] = []
     rules: list[CompiledRule] = []
     files: list[str] = []

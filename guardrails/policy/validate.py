@@ -109,3 +109,31 @@ def best(errors: list[RuleFileError]) -> RuleFileError:
     """The one error to show in a one-line message, carrying the others as `more`."""
     first = errors[0]
     return RuleFileError(first.message, location=first.location, hint=first.hint, more=errors[1:])
+
+
+# OpenAPI schemas carried by rule documents (a ConstraintTemplate's openAPIV3Schema): checked
+# here, at the loading edge, for the dialects (LoadContext.schema_problems), so jsonschema never
+# reaches the core. Kubernetes prunes unknown fields rather than rejecting them, so only what
+# the schema states is enforced.
+
+
+def _strip_extensions(schema: Any) -> Any:
+    """Drop `x-kubernetes-*` keys and OpenAPI's `nullable`, which JSON Schema does not know."""
+    if isinstance(schema, Mapping):
+        out = {k: _strip_extensions(v) for k, v in schema.items() if not str(k).startswith("x-kubernetes-")}
+        if out.pop("nullable", False) and isinstance(out.get("type"), str):
+            out["type"] = [out["type"], "null"]
+        return out
+    if isinstance(schema, list):
+        return [_strip_extensions(v) for v in schema]
+    return schema
+
+
+def openapi_problems(schema: Mapping[str, Any], instance: Any) -> list[tuple[str, FieldPath]]:
+    """(message, path inside `instance`) of every way `instance` breaks the OpenAPI schema,
+    shallowest first."""
+    import jsonschema
+
+    validator = jsonschema.Draft7Validator(_strip_extensions(schema))
+    errors = sorted(validator.iter_errors(instance), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    return [(err.message, tuple(err.absolute_path)) for err in errors]

@@ -13,7 +13,6 @@ from typing import Any
 
 from guardrails.dialects.gatekeeper import constraint as gk_constraint
 from guardrails.dialects.gatekeeper import match as gk_match
-from guardrails.dialects.gatekeeper import params as gk_params
 from guardrails.dialects.gatekeeper import template as gk_template
 from guardrails.errors import GuardrailsError, RuleFileError
 from guardrails.model import FieldPath, Location
@@ -123,10 +122,10 @@ def _compile(doc: Mapping[str, Any], source: Location, locate: Locate, state: _S
     template = programs.template
     spec = doc.get("spec") or {}
     parameters = spec.get("parameters") if isinstance(spec, Mapping) else None
-    problems = gk_params.problems(template.schema, parameters)
+    problems = _parameter_problems(context, template.schema, parameters)
     if problems:
         errs = [
-            RuleFileError(f"constraint {name!r}: {msg} (schema of template {template.name!r})",
+            RuleFileError(f"constraint {name!r}: {_parameters_at(path)}: {msg} (schema of template {template.name!r})",
                           location=locate(("spec", "parameters", *path)) or source)
             for msg, path in problems
         ]
@@ -166,6 +165,21 @@ def _compile(doc: Mapping[str, Any], source: Location, locate: Locate, state: _S
         check_in_context=check.in_context if check.referential else None,
         needs_inventory=check.referential,
     )
+
+
+def _parameter_problems(context: Any, schema: Mapping[str, Any] | None, parameters: Any) -> list[tuple[str, tuple[str | int, ...]]]:
+    """The constraint's `spec.parameters` against its template's openAPIV3Schema, checked by
+    the loading edge (LoadContext.schema_problems)."""
+    if not schema or parameters is None:
+        return []
+    if context.schema_problems is None:
+        raise RuntimeError("constraint parameters need the loader's schema check (load rules through policy.load)")
+    found: list[tuple[str, tuple[str | int, ...]]] = context.schema_problems(schema, parameters)
+    return found
+
+
+def _parameters_at(path: tuple[str | int, ...]) -> str:
+    return "spec.parameters" + "".join(f".{p}" for p in path)
 
 
 def _first_line(e: BaseException) -> str:
