@@ -59,7 +59,15 @@ __all__ = [
 ]
 
 Template = Callable[[Any], Any]
-_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+# The one `{{ expr }}` grammar, Kyverno's: the expression may hold one level of braces (a
+# multi-select hash), and `\{{` is a literal `{{`. Native templates below and Kyverno's
+# variables (lang.templates) both read placeholders with it.
+PLACEHOLDER = r"\{\{(?:\{[^{}]*\}|[^{}])*\}\}"
+_PLACEHOLDER = re.compile(r"(?<!\\)" + PLACEHOLDER)
+
+
+def _inner(m: re.Match[str]) -> str:
+    return m[0][2:-2]
 
 
 def compile_expression(text: Any, path: FieldPath) -> jmespath.parser.ParsedResult:
@@ -267,6 +275,9 @@ def compile_template(value: Any, path: FieldPath, render: Callable[[Any], str] =
         return lambda data: [t(data) for t in parts]
     if not isinstance(value, str) or "{{" not in value:
         return lambda _: value
+    if not _PLACEHOLDER.search(value):
+        literal = value.replace("\\{{", "{{")
+        return lambda _: literal
     whole = whole_expression(value) if typed else None
     if whole is not None:
         parsed = compile_expression(whole, path)
@@ -275,9 +286,10 @@ def compile_template(value: Any, path: FieldPath, render: Callable[[Any], str] =
     pos = 0
     for m in _PLACEHOLDER.finditer(value):
         pieces.append(value[pos : m.start()])
-        pieces.append(compile_expression(m[1], path))
+        pieces.append(compile_expression(_inner(m), path))
         pos = m.end()
     pieces.append(value[pos:])
+    pieces = [p.replace("\\{{", "{{") if isinstance(p, str) else p for p in pieces]
 
     def interpolate(data: Any) -> str:
         return "".join(p if isinstance(p, str) else render(search(p, data)) for p in pieces)
@@ -288,7 +300,7 @@ def compile_template(value: Any, path: FieldPath, render: Callable[[Any], str] =
 def whole_expression(text: str) -> str | None:
     """The expression of a string that is exactly one `{{ expr }}`, else None."""
     m = _PLACEHOLDER.fullmatch(text.strip())
-    return m[1] if m is not None and "{{" not in m[1] else None
+    return _inner(m) if m is not None and "{{" not in _inner(m) else None
 
 
 def truthy(value: Any) -> bool:
@@ -315,7 +327,7 @@ def reads_request(value: Any) -> bool:
     if isinstance(value, list):
         return any(reads_request(v) for v in value)
     if isinstance(value, str):
-        return any(_mentions_request(jmespath.compile(m[1].strip()).parsed) for m in _PLACEHOLDER.finditer(value))
+        return any(_mentions_request(jmespath.compile(_inner(m).strip()).parsed) for m in _PLACEHOLDER.finditer(value))
     return False
 
 
@@ -389,7 +401,7 @@ def template_reads(value: Any) -> frozenset[FieldPath]:
     out: frozenset[FieldPath] = frozenset()
     for m in _PLACEHOLDER.finditer(value):
         try:
-            out |= reads(jmespath.compile(m[1].strip()))
+            out |= reads(jmespath.compile(_inner(m).strip()))
         except jmespath.exceptions.JMESPathError:
             continue  # compile_template reports it with its position
     return out

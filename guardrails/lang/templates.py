@@ -28,8 +28,10 @@ def go_json(value: Any) -> str:
     except ValueError as e:
         raise SubstitutionError(str(e)) from None
 
-_VAR = re.compile(r"(^|[^\\])(\{\{(?:\{[^{}]*\}|[^{}])*\}\})")
-_VAR_AT_START = re.compile(r"\{\{(?:\{[^{}]*\}|[^{}])*\}\}")
+# The one placeholder grammar (lang.jmespath.PLACEHOLDER), in the two places Kyverno's
+# substitution looks for it: after any character but a backslash, and at the start.
+_VAR = re.compile(r"(^|[^\\])(" + query.PLACEHOLDER + ")")
+_VAR_AT_START = re.compile(query.PLACEHOLDER)
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 

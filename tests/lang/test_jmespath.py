@@ -150,3 +150,16 @@ def test_missing_key_modes_share_one_interpreter(expr: str, mode: str, want: obj
         return
     assert jmes.search(expr, obj, missing=mode) == want
     assert jmes.search(jmes.compile_expression(expr, ()), obj, missing=mode) == want
+
+
+@pytest.mark.parametrize(
+    ("template", "value"),
+    [
+        ("{{ {n: metadata.name} }}", {"n": "web"}),  # one level of braces, as in Kyverno
+        ("name \\{{ metadata.name }}", "name {{ metadata.name }}"),  # an escaped placeholder is text
+        ("\\{{ literal }} and {{ metadata.name }}", "{{ literal }} and web"),
+        ("{{ metadata.name }}{{ metadata.name }}", "webweb"),  # adjacent placeholders
+    ],
+)
+def test_native_templates_read_kyvernos_placeholder_grammar(template: str, value: object) -> None:
+    assert jmes.compile_template(template, ())(DATA) == value
