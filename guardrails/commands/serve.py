@@ -10,7 +10,7 @@ from guardrails.errors import UsageError
 
 __all__ = ["INSTALL_HINT", "add_parser", "run"]
 
-INSTALL_HINT = "pip install 'guardrails[webhook]'"
+INSTALL_HINT = "pip install 'kube-guardrails[webhook]'"
 
 EXAMPLES = """\
 examples:

@@ -21,7 +21,7 @@ def test_without_the_webhook_extra_it_says_how_to_install_it() -> None:
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2
-    assert INSTALL_HINT == "pip install 'guardrails[webhook]'"
+    assert INSTALL_HINT == "pip install 'kube-guardrails[webhook]'"
     assert p.stderr.strip().endswith(INSTALL_HINT)
     assert p.stderr.count("\n") == 1 and "Traceback" not in p.stderr
 

@@ -32,7 +32,7 @@ def _import_cel() -> tuple[Any, Mapping[str, Any]]:
         from cel.stdlib import STDLIB_FUNCTIONS
     except ImportError:  # pragma: no cover - depends on the environment
         raise CelError(
-            "CEL templates need common-expression-language: pip install 'guardrails[gatekeeper]'"
+            "CEL templates need common-expression-language: pip install 'kube-guardrails[gatekeeper]'"
         ) from None
     return cel, STDLIB_FUNCTIONS
 

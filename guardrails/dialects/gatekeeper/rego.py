@@ -35,7 +35,7 @@ def _import_rego() -> Any:
         import regopy
     except ImportError:  # pragma: no cover - depends on the environment
         raise RegoError(
-            "Gatekeeper templates need regopy: pip install 'guardrails[gatekeeper]'"
+            "Gatekeeper templates need regopy: pip install 'kube-guardrails[gatekeeper]'"
         ) from None
     return regopy
 
