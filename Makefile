@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 EXTRAS ?= dev,webhook,gatekeeper
 
-.PHONY: demo test lint bench system-deps clean
+.PHONY: demo test conformance lint bench system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
+
+## make conformance: the peer suites alone (Kyverno and Gatekeeper libraries, from ../shared/)
+conformance: $(STAMP)
+	$(BIN)/pytest -q tests/conformance
 
 ## make lint: ruff, mypy --strict, and the import contract
 lint: $(STAMP)

@@ -9,20 +9,11 @@ from collections.abc import Callable, Sequence
 import pytest
 
 from guardrails import cli
+from tests import shared as shared_data
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
 
-def _find_shared() -> pathlib.Path:
-    # shared/ sits beside the repository (../shared from the project root), in CI and locally.
-    for base in (REPO, *REPO.parents):
-        candidate = base.parent / "shared" if base == REPO else base / "shared"
-        if (candidate / "DESIGN.md").is_file():
-            return candidate
-    return REPO.parent / "shared"
-
-
-SHARED = _find_shared()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -36,7 +27,8 @@ def repo() -> pathlib.Path:
 
 @pytest.fixture
 def shared() -> pathlib.Path:
-    return SHARED
+    """../shared/: skips the test with one reason when absent, fails it in CI (tests/shared.py)."""
+    return shared_data.require()
 
 
 class CliResult:

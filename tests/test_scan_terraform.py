@@ -17,7 +17,7 @@ from guardrails.model import Severity, Status
 from guardrails.policy.load import RuleSet
 from guardrails.scan import scan
 from guardrails.sources.terraform import plan as terraform
-from tests.sources.terraform.test_plan import SHARED, change, plan
+from tests.sources.terraform.test_plan import change, plan, shared_plan
 
 
 def rules(*specs: tuple[str, dict[str, Any]]) -> RuleSet:
@@ -36,7 +36,7 @@ REGISTRIES = (
 
 
 def test_a_plan_is_recognised_by_content_whatever_its_name(tmp_path: pathlib.Path) -> None:
-    src = SHARED / "image_referencer__aws__ecs_tfplan.json"
+    src = shared_plan("image_referencer__aws__ecs_tfplan.json")
     target = tmp_path / "whatever.yaml"
     target.write_bytes(src.read_bytes())
     report = scan([str(target)], rules=rules(REGISTRIES), root=tmp_path)
@@ -51,7 +51,7 @@ def test_a_plan_is_recognised_by_content_whatever_its_name(tmp_path: pathlib.Pat
 
 
 def test_utf16_plan_on_stdin() -> None:
-    raw = (SHARED / "parser__plan_encodings__tfplan_win_utf16.json").read_bytes()
+    raw = shared_plan("parser__plan_encodings__tfplan_win_utf16.json").read_bytes()
     stdin = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8")
     report = scan(["-"], rules=rules(TAGS), stdin=stdin)
     [f] = report.findings
@@ -185,6 +185,6 @@ def test_jmespath_checks_that_read_unknown_values_are_unknown(
     ],
 )
 def test_container_images_in_shared_plans_are_judged(name: str, addresses: list[str]) -> None:
-    report = scan([str(SHARED / name)], rules=rules(("registries", {"match": {"kinds": ["aws_*"]}, "images": {"allow": ["ghcr.io/myorg/*"]}})))
+    report = scan([str(shared_plan(name))], rules=rules(("registries", {"match": {"kinds": ["aws_*"]}, "images": {"allow": ["ghcr.io/myorg/*"]}})))
     assert [f.origin.address for f in report.findings] == addresses
     assert all(f.status is Status.FAIL for f in report.findings)

@@ -15,9 +15,9 @@ import pytest
 import yaml
 
 from guardrails.ruletest import gator
-from tests.conftest import SHARED
+from tests import shared
 
-ROOT = SHARED / "conformance" / "gatekeeper"
+ROOT = shared.require_module("conformance", "gatekeeper")
 
 # "<engine>:<template folder>/<test>/<case>" -> reason. The one place known gaps live.
 _SECCOMP_SPRINTF = (

@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 from guardrails.ruletest import kyverno
-from tests.conftest import SHARED
+from tests import shared
 
-ROOT = SHARED / "conformance" / "kyverno"
+ROOT = shared.require_module("conformance", "kyverno")
 INDEX: dict[str, Any] = json.loads((ROOT / "index.json").read_text()) if (ROOT / "index.json").is_file() else {"suites": []}
 
 # "<suite folder>" -> reason. The one place known gaps live (none today).

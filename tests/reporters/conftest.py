@@ -17,17 +17,6 @@ from guardrails.errors import SourceError
 from guardrails.model import Action, Finding, Location, Origin, ResourceRef, RuleInfo, Severity, Status
 from guardrails.report import ScanReport
 
-
-def _shared() -> pathlib.Path:
-    """The `shared` data directory beside the repository (or beside the worktrees' parent)."""
-    repo = pathlib.Path(__file__).resolve().parents[2]
-    for base in (repo, *repo.parents):
-        if (base / ".." / "shared" / "schemas").is_dir():
-            return base / ".." / "shared"
-    return repo / ".." / "shared"
-
-
-SHARED = _shared()
 ARTIFACTS = pathlib.Path(__file__).resolve().parents[2] / "test-artifacts"
 
 DEPLOY = """\

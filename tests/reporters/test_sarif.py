@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import pathlib
@@ -12,17 +13,22 @@ import pytest
 
 from guardrails.report import ScanReport
 from guardrails.reporters import ReportOptions, sarif
+from tests import shared
 
-from .conftest import SHARED, build
+from .conftest import build
 
-SCHEMA = json.loads((SHARED / "schemas" / "sarif-schema-2.1.0.json").read_text())
+
+@functools.cache
+def _schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(shared.require("schemas", "sarif-schema-2.1.0.json").read_text())
+    return schema
 
 
 def render(report: ScanReport, **options: Any) -> dict[str, Any]:
     out = io.StringIO()
     sarif.write(report, out, ReportOptions(**options))
     doc: dict[str, Any] = json.loads(out.getvalue())
-    validator = jsonschema.validators.validator_for(SCHEMA)(SCHEMA)
+    validator = jsonschema.validators.validator_for(_schema())(_schema())
     errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
     return doc
@@ -123,7 +129,7 @@ GOLDEN_SARIF = sorted(d.name for d in GOLDEN.iterdir() if (d / "args").is_file()
 @pytest.mark.parametrize("case", GOLDEN_SARIF)
 def test_golden_sarif_is_valid(case: str) -> None:
     doc = json.loads((GOLDEN / case / "stdout").read_text())
-    validator = jsonschema.validators.validator_for(SCHEMA)(SCHEMA)
+    validator = jsonschema.validators.validator_for(_schema())(_schema())
     assert not list(validator.iter_errors(doc))
     assert doc["runs"][0]["results"], "the golden case has findings to check"
 

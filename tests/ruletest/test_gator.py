@@ -6,9 +6,9 @@ import pytest
 import yaml
 
 from guardrails.ruletest import gator
-from tests.conftest import SHARED
+from tests import shared
 
-ROOT = SHARED / "conformance" / "gatekeeper"
+ROOT = shared.require_module("conformance", "gatekeeper")
 
 
 def run(folder: str, strict: bool = False) -> gator.FileResult:

@@ -8,9 +8,9 @@ from guardrails.engine import Engine
 from guardrails.reporters import admission as admission_reporter
 from guardrails.ruletest import gator
 from guardrails.sources import admission as admission_source
-from tests.conftest import SHARED
+from tests import shared
 
-LIB = SHARED / "conformance" / "gatekeeper" / "general" / "disallowedtags"
+LIB = shared.require_module("conformance", "gatekeeper", "general", "disallowedtags")
 
 
 def review(image: str) -> dict[str, object]:

@@ -13,9 +13,9 @@ import yaml
 from guardrails.dialects.gatekeeper import fastpaths as native
 from guardrails.dialects.gatekeeper import template as gk_template
 from guardrails.ruletest import gator
-from tests.conftest import SHARED
+from tests import shared
 
-ROOT = SHARED / "conformance" / "gatekeeper"
+ROOT = shared.require_module("conformance", "gatekeeper")
 
 
 def _native_suites() -> list[pathlib.Path]:

@@ -9,9 +9,9 @@ import pytest
 
 from guardrails import scan as scan_
 from guardrails.policy.load import load_rules
-from tests.conftest import SHARED
+from tests import shared
 
-LIB = SHARED / "conformance" / "gatekeeper" / "general" / "uniqueingresshost"
+LIB = shared.require_module("conformance", "gatekeeper", "general", "uniqueingresshost")
 SAMPLE = LIB / "samples" / "unique-ingress-host"
 
 

@@ -15,9 +15,9 @@ from guardrails.model import RuleResult
 from guardrails.policy.load import load_rules
 from guardrails.sources import admission
 from guardrails.sources import documents as yamldocs
-from tests.conftest import SHARED
+from tests import shared
 
-ROOT = SHARED / "conformance" / "kyverno"
+ROOT = shared.require_module("conformance", "kyverno")
 SUITES = json.loads((ROOT / "index.json").read_text())["suites"] if (ROOT / "index.json").is_file() else []
 
 # suite -> reason. The one place known differences live.

@@ -14,18 +14,12 @@ from hypothesis import strategies as st
 
 from guardrails.errors import SourceError
 from guardrails.sources.terraform import plan as terraform
+from tests import shared
 
 
-def _shared() -> pathlib.Path:
-    """`shared/` beside the repository root (or beside one of its parents, for worktrees)."""
-    repo = pathlib.Path(__file__).resolve().parents[3]
-    for base in (repo, *repo.parents):
-        if (base.parent / "shared" / "terraform").is_dir():
-            return base.parent / "shared" / "terraform"
-    return repo.parent / "shared" / "terraform"
-
-
-SHARED = _shared()
+def shared_plan(name: str) -> pathlib.Path:
+    """A recorded plan of ../shared/terraform (skips, or fails in CI, when ../shared is absent)."""
+    return shared.require("terraform", name)
 
 
 def change(
@@ -68,7 +62,7 @@ def plan(*changes: dict[str, Any], configuration: Any = None) -> dict[str, Any]:
 
 
 def load(name: str) -> Any:
-    return terraform.read_plan((SHARED / name).read_bytes(), name)
+    return terraform.read_plan(shared_plan(name).read_bytes(), name)
 
 
 # --- detection -----------------------------------------------------------------------------
@@ -91,7 +85,7 @@ def test_is_plan(data: Any, expected: bool) -> None:
     assert terraform.is_plan(data) is expected
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in SHARED.glob("*.json")))
+@pytest.mark.parametrize("name", shared.names("terraform", pattern="*.json"))
 def test_every_shared_plan_is_detected_and_read(name: str) -> None:
     data = load(name)
     assert terraform.is_plan(data)
@@ -101,7 +95,7 @@ def test_every_shared_plan_is_detected_and_read(name: str) -> None:
 
 
 def test_utf16_plan_with_bom_is_read() -> None:
-    raw = (SHARED / "parser__plan_encodings__tfplan_win_utf16.json").read_bytes()
+    raw = shared_plan("parser__plan_encodings__tfplan_win_utf16.json").read_bytes()
     assert raw.startswith(codecs.BOM_UTF16_LE)
     [r] = terraform.resources(terraform.read_plan(raw, "p.json"), "p.json")
     assert (r.kind, r.name) == ("aws_s3_bucket", "aws_s3_bucket.data")
