@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from guardrails import Action, Finding, Origin, Severity, Status
 from guardrails.model import ResourceRef
 from guardrails.reporters.admission import MAX_WARNING, MAX_WARNINGS_BYTES, judge, warnings
-from guardrails.sources.admission import parse_review
+from guardrails.sources.admission import AdmissionRequest, parse_review
 from tests.admission_samples import review
 
-REQUEST = parse_review(review("policy-server__deployment_admission_review.json"))
-BETA = parse_review(review("echo__create_accept.json", api_version="admission.k8s.io/v1beta1"))
+REQUEST = "policy-server__deployment_admission_review.json"
+
+
+@functools.cache
+def request(name: str = REQUEST, api_version: str = "admission.k8s.io/v1") -> AdmissionRequest:
+    """A recorded review of ../shared/admission, parsed (the test skips, or fails in CI, without it)."""
+    return parse_review(review(name, api_version=api_version))
 
 
 def finding(rule: str, action: Action, message: str = "broken", status: Status = Status.FAIL) -> Finding:
@@ -53,7 +60,7 @@ CASES = [
 @pytest.mark.parametrize(("findings", "fail_open", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_judge(findings: list[Finding], fail_open: bool, expected: tuple[object, ...]) -> None:
     allowed, code, message, warns = expected
-    verdict = judge(REQUEST, findings, fail_open=fail_open)
+    verdict = judge(request(), findings, fail_open=fail_open)
     resp = verdict.review["response"]
     assert verdict.review["apiVersion"] == "admission.k8s.io/v1"
     assert verdict.review["kind"] == "AdmissionReview"
@@ -68,13 +75,13 @@ def test_judge(findings: list[Finding], fail_open: bool, expected: tuple[object,
 
 
 def test_answered_in_the_version_received() -> None:
-    verdict = judge(BETA, [D1])
+    verdict = judge(request("echo__create_accept.json", "admission.k8s.io/v1beta1"), [D1])
     assert verdict.review["apiVersion"] == "admission.k8s.io/v1beta1"
     assert verdict.review["response"]["uid"] == "307362f8-ffb1-481a-9ce7-7e6192fbc699"
 
 
 def test_control_characters_never_reach_the_requester() -> None:
-    verdict = judge(REQUEST, [finding("r", Action.DENY, "line one\nline\ttwo\x1b[31m")])
+    verdict = judge(request(), [finding("r", Action.DENY, "line one\nline\ttwo\x1b[31m")])
     assert verdict.message == "r: line one line two [31m"
 
 

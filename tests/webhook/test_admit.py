@@ -16,11 +16,13 @@ from guardrails.scan import scan_text
 from guardrails.sources.admission import parse_review
 from guardrails.webhook.admit import decide
 from guardrails.webhook.rules import RuleBook
+from tests import shared
 from tests.admission_samples import NAMES, review
 from tests.webhook.conftest import RULES, _rule
 
 TODAY = datetime.date(2026, 11, 22)
-JUDGED = [n for n in NAMES if parse_review(review(n)).operation in ("CREATE", "UPDATE")]
+# Without ../shared, NAMES is one placeholder whose test skips (fails in CI) in review().
+JUDGED = [n for n in NAMES if not shared.available() or parse_review(review(n)).operation in ("CREATE", "UPDATE")]
 
 
 def _key(f: object) -> tuple[str, str, str, tuple[object, ...]]:
