@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests import shared
 from tests.admission_samples import NAMES, review
 from tests.webhook.conftest import RULES, Running, ServerFactory, TLSFiles, static_store
 
@@ -38,11 +39,13 @@ DECISIONS: dict[str, tuple[bool, int | None, list[str], list[str]]] = {
 
 
 def test_every_sample_has_a_decision() -> None:
+    shared.require("admission")
     assert sorted(DECISIONS) == NAMES
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_recorded_requests(webhook: Running, name: str) -> None:
+    shared.require("admission")
     allowed, code, denied, warned = DECISIONS[name]
     doc = review(name)
     r = webhook.review(doc)
