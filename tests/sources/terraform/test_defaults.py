@@ -16,8 +16,9 @@ from guardrails.policy.load import load_rules
 from guardrails.scan import scan
 from guardrails.sources.terraform import plan as terraform
 from guardrails.sources.terraform.configuration import read_configuration, written
+from tests import shared
 from tests.sources.terraform.plans import R, plan
-from tests.sources.terraform.test_plan import SHARED, load
+from tests.sources.terraform.test_plan import load
 
 ENCRYPTION = "terraform-encryption-at-rest"
 
@@ -149,8 +150,7 @@ def test_module_resources_are_found_through_their_call_path() -> None:
     assert (a.origin.module_source, b.origin.module_source) == ("./modules/store", "./modules/store/inner")
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/terraform/ is not beside the repository")
-@pytest.mark.parametrize("name", sorted(p.name for p in SHARED.glob("*.json")) if SHARED.is_dir() else [])
+@pytest.mark.parametrize("name", shared.names("terraform", pattern="*.json"))
 def test_computed_is_part_of_unknown_on_every_shared_plan(name: str) -> None:
     """On real plans: what is computed is unknown, and never written in the configuration."""
     data = load(name)
