@@ -13,11 +13,11 @@ import pytest
 
 from guardrails import reporters
 from guardrails.sources.terraform.findings import REDACTED, hcl_path, redact, secrets
+from tests import shared
 from tests.sources.terraform.plans import R, plan
-from tests.sources.terraform.test_plan import SHARED, load
+from tests.sources.terraform.test_plan import load
 
-SHARED_PLANS = sorted(p.name for p in SHARED.glob("*.json")) if SHARED.is_dir() else []
-needs_shared = pytest.mark.skipif(not SHARED_PLANS, reason="../shared/terraform/ is not beside the repository")
+SHARED_PLANS = shared.names("terraform", pattern="*.json")
 
 
 @pytest.mark.parametrize(
@@ -138,7 +138,6 @@ def _every_format(path: pathlib.Path, tmp_path: pathlib.Path, run_cli: Any) -> s
     return result.out + result.err + "".join(p.read_text() for p in outputs)
 
 
-@needs_shared
 @pytest.mark.parametrize("name", SHARED_PLANS)
 def test_no_sensitive_string_reaches_any_output(name: str, tmp_path: pathlib.Path, run_cli: Any) -> None:
     """Each shared plan with every string it holds marked sensitive, a sensitive variable and
@@ -153,7 +152,6 @@ def test_no_sensitive_string_reaches_any_output(name: str, tmp_path: pathlib.Pat
     assert not [s for s in secrets(load(name)) if s in text]
 
 
-@needs_shared
 def test_redaction_is_visible_where_a_secret_was(tmp_path: pathlib.Path, run_cli: Any) -> None:
     data, _ = _secret_plan(load("image_referencer__aws__ecs_tfplan.json"))
     path = tmp_path / "plan.json"
