@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from guardrails.ruletest import kyverno
-from tests.conftest import SHARED
+from tests import shared
 
-ROOT = SHARED / "conformance" / "kyverno-cel"
+ROOT = shared.require_module("conformance", "kyverno-cel")
 _INDEX = ROOT / "index.json"
 SUITES: list[dict[str, Any]] = [
     s for s in (json.loads(_INDEX.read_text())["suites"] if _INDEX.is_file() else [])

@@ -10,7 +10,6 @@ import pathlib
 from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import yaml
 
 from guardrails.dialects.native import compile_native
@@ -18,12 +17,12 @@ from guardrails.engine import Engine
 from guardrails.kube import workloads
 from guardrails.model import Origin, Resource, Status
 from guardrails.rule import CompiledRule
-from tests.conftest import SHARED
+from tests import shared
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 OLD = ROOT / "tests" / "fixtures" / "rules" / "pss-patterns"
 NEW = [ROOT / "rules" / "pod-security-baseline", ROOT / "rules" / "pod-security-restricted"]
-CORPORA = [SHARED / "conformance" / "kyverno", SHARED / "conformance" / "kyverno-cel", SHARED / "conformance" / "vap",
+CORPORA = [shared.path("conformance", "kyverno"), shared.path("conformance", "kyverno-cel"), shared.path("conformance", "vap"),
            ROOT / "examples", ROOT / "rules"]
 
 # (rule, file name, resource name) -> why PSA's verdict differs from the old rule's.
@@ -78,7 +77,7 @@ def test_same_verdicts_as_the_pattern_rules() -> None:
             if before.get(rule) != after.get(rule) and key not in DIFFERENCES:
                 differ.append(f"{rule} on {resource.kind}/{resource.name} in {where}: "
                               f"pattern {before.get(rule)}, podSecurity {after.get(rule)}")
-    if not (SHARED / "conformance" / "kyverno").is_dir():
-        pytest.skip("../shared/conformance is absent: only examples/ and rules/ were compared")
+    # Without ../shared only examples/ and rules/ were compared: skip (fail in CI) rather than pass.
+    shared.require("conformance", "kyverno")
     assert seen >= 500 and failing >= 100, (seen, failing)
     assert not differ, "\n".join(differ)
