@@ -171,9 +171,9 @@ def test_the_context_is_given_not_set_on_rules() -> None:
     """Two engines over the same compiled rules, each with its own inventory, answer apart."""
     from guardrails.context import Context
     from guardrails.policy.load import load_rules
-    from tests.conftest import SHARED
+    from tests import shared
 
-    lib = SHARED / "conformance" / "gatekeeper" / "general" / "uniqueingresshost"
+    lib = shared.require("conformance", "gatekeeper", "general", "uniqueingresshost")
     rules = load_rules([lib / "template.yaml", lib / "samples" / "unique-ingress-host" / "constraint.yaml"]).rules
 
     def ingress(name: str, host: str) -> dict[str, object]:
