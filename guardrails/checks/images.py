@@ -3,7 +3,8 @@
 Params (all optional, at least one):
   allow: [pattern]        the image must match one of them
   deny: [pattern]         the image must match none of them
-  disallowTags: [glob]    tags that may not be used; an untagged image counts as `latest`
+  disallowTags: [glob]    tags that may not be used; an untagged image counts as `latest`, and an
+                          image pinned by digest (`app:latest@sha256:...`) is judged by its digest
   requireDigest: bool     the image must be pinned by `@sha256:...`
 
 Patterns are matched against the normalised `registry/repository` (`nginx` is
@@ -100,7 +101,8 @@ def _compile(params: Any) -> CheckFn:
             out.append(f"is not from an allowed registry: {allowed_text}")
         out.extend(f"matches the denied pattern {quote(p)}" for p, m in deny if m(ref))
         tag = ref.effective_tag
-        if bad_tag is not None and tag is not None and bad_tag(tag):
+        # A digest is what the runtime pulls: `app:latest@sha256:...` is pinned, whatever its tag says.
+        if bad_tag is not None and tag is not None and ref.digest is None and bad_tag(tag):
             implicit = " (no tag given, so latest)" if ref.implicit_latest else ""
             out.append(f"uses the disallowed tag {quote(tag)}{implicit}")
         if require_digest and ref.digest is None:

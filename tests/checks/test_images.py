@@ -57,6 +57,8 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], list[tuple[str, FieldPath
     ("untagged is implicitly latest", {"containers": [c("ghcr.io/myorg/app")]}, {"disallowTags": ["latest"]},
      [('container "app" image "ghcr.io/myorg/app" (ghcr.io/myorg/app:latest) uses the disallowed tag "latest"'
        " (no tag given, so latest)", IMG)]),
+    ("a digest pins the image whatever its tag says", {"containers": [c(f"ghcr.io/myorg/app:latest@{SHA}")]},
+     {"disallowTags": ["latest"], "requireDigest": True}, []),
     ("digest without tag has no implicit tag", {"containers": [c(f"ghcr.io/myorg/app@{SHA}")]},
      {"disallowTags": ["latest"], "requireDigest": True}, []),
     ("tag globs", {"containers": [c("app:1.0-SNAPSHOT")]}, {"disallowTags": ["*-SNAPSHOT"]},
