@@ -1,10 +1,14 @@
 """Baselines: fingerprints of today's findings, so a scan reports only what is new.
 
-A fingerprint is built from what a finding is about, never where it sits: the rule, the file
-(relative to the scan root), the resource, the field path and the message with its whitespace
-normalised. Lines moving, documents being reordered and files being reformatted leave it
-unchanged. The same finding twice in one file (two identical Deployments) is kept as a count,
-so a third copy is new.
+A fingerprint is built from what a finding is about, never where it sits or how it is worded:
+the rule, the file (relative to the scan root), the resource and the field path. Lines moving,
+documents being reordered, files being reformatted and a message reworded leave it unchanged;
+fixing one violation of a rule leaves its siblings (other fields, one finding each) known. The
+same finding twice in one file (two identical Deployments) is kept as a count, so a third copy
+is new. The message is written beside the fingerprint for people reading the file.
+
+Version 1 files (whose fingerprints held the message) are read by recomputing each entry's
+fingerprint from its recorded rule, file, resource and field.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from guardrails.reporters import common
 
 __all__ = ["BASELINED", "Baseline", "apply", "fingerprint", "read", "relative_path", "write"]
 
-VERSION = 1
+VERSION = 2
+_READABLE = (1, 2)
 # Outcomes a baseline records and later hides; waived findings already carry their reason.
 BASELINED = frozenset({Status.FAIL, Status.ERROR, Status.UNKNOWN})
 _SPACE = re.compile(r"\s+")
@@ -43,10 +48,14 @@ def _key_fields(finding: Finding, path: str) -> tuple[str, str, str, str, str]:
     )
 
 
+def _digest(rule: str, path: str, resource: str, field: str) -> str:
+    raw = "\x1f".join((rule, path, resource, field))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+
 def fingerprint(finding: Finding, path: str) -> str:
     """Stable id of `finding`; `path` is its file relative to the scan root (posix)."""
-    raw = "\x1f".join(_key_fields(finding, path))
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+    return _digest(*_key_fields(finding, path)[:4])
 
 
 class Baseline:
@@ -110,7 +119,7 @@ def read(text: str, *, source: str) -> Baseline:
             location=Location(source, 1),
             hint="write one with 'guardrails scan --write-baseline FILE'",
         )
-    if doc.get("version") != VERSION:
+    if doc.get("version") not in _READABLE:
         raise SourceError(
             f"unsupported baseline version {doc.get('version')!r}",
             location=Location(source, 1),
@@ -121,6 +130,12 @@ def read(text: str, *, source: str) -> Baseline:
         fp = entry.get("fingerprint") if isinstance(entry, dict) else None
         if not isinstance(fp, str):
             raise SourceError(f"baseline entry {i} has no 'fingerprint' string", location=Location(source, 1))
+        if doc["version"] == 1:
+            keys = [entry.get(k) for k in ("rule", "file", "resource", "field")]
+            if not all(isinstance(k, str) for k in keys):
+                raise SourceError(f"baseline entry {i} lacks the rule, file, resource or field to read it with",
+                                  location=Location(source, 1), hint="rewrite it with 'guardrails scan --write-baseline FILE'")
+            fp = _digest(*keys)
         fps.append(fp)
     return Baseline(fps)
 

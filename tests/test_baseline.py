@@ -86,7 +86,7 @@ def test_a_second_identical_finding_is_new(tmp_path: pathlib.Path) -> None:
 
 def test_file_is_readable_and_sorted(repo: pathlib.Path) -> None:
     doc = json.loads(record(scan([str(repo)], rules=RULES, root=repo)))
-    assert doc["version"] == 1
+    assert doc["version"] == 2
     first = doc["findings"][0]
     assert set(first) == {"fingerprint", "rule", "file", "resource", "field", "message"}
     assert first["file"] == "team0/apps/svc3.yaml" and first["resource"] == "Deployment//svc3"
@@ -121,3 +121,51 @@ def test_rules_of_one_name_in_two_policies_are_baselined_apart(tmp_path: pathlib
     only_team = dataclasses.replace(report, findings=tuple(f for f in report.findings if f.rule.startswith("require-team/")))
     again = baseline.apply(scan([str(root / "app")], rules=rules, root=root), baseline.read(record(only_team), source="b.json"))
     assert [f.rule for f in again.findings] == ["require-owner/check-label"] and again.baselined == 1
+
+
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: tools, namespace: ops}
+spec:
+  hostNetwork: true
+  hostPID: true
+  hostIPC: true
+  containers: [{name: sh, image: ghcr.io/myorg/sh:1, securityContext: {privileged: true}}]
+"""
+
+
+def test_a_partial_fix_leaves_the_rest_of_the_baseline_known(tmp_path: pathlib.Path) -> None:
+    """One finding per field: fixing hostNetwork leaves hostPID and hostIPC known, not new."""
+    from guardrails.policy.load import load_rules
+
+    rules = load_rules(builtin=True, profiles=["baseline"])
+    (tmp_path / "pod.yaml").write_text(POD)
+    before = scan([str(tmp_path)], rules=rules, root=tmp_path)
+    assert sorted(f.message for f in before.findings if f.rule == "disallow-host-namespaces") == [
+        "host namespaces (hostIPC=true)", "host namespaces (hostNetwork=true)", "host namespaces (hostPID=true)"]
+    recorded = record(before)
+    (tmp_path / "pod.yaml").write_text("# moved down\n\n" + POD.replace("  hostNetwork: true\n", ""))
+    after = baseline.apply(scan([str(tmp_path)], rules=rules, root=tmp_path), baseline.read(recorded, source="b.json"))
+    assert after.findings == () and after.baselined == len(before.findings) - 1
+
+
+def test_reworded_messages_stay_known(repo: pathlib.Path) -> None:
+    report = scan([str(repo)], rules=RULES, root=repo)
+    reworded = dataclasses.replace(report, findings=tuple(dataclasses.replace(f, message="older words " + f.message)
+                                                          for f in report.findings))
+    again = rescan(repo, record(reworded))
+    assert again.findings == () and again.baselined == len(report.findings)
+
+
+def test_version_1_files_are_read_by_their_recorded_fields(repo: pathlib.Path) -> None:
+    report = scan([str(repo)], rules=RULES, root=repo)
+    doc = json.loads(record(report))
+    doc["version"] = 1
+    for e in doc["findings"]:
+        e["fingerprint"] = "0" * 32  # v1 fingerprints held the message: recomputed from the fields
+    again = rescan(repo, json.dumps(doc))
+    assert again.findings == () and again.baselined == len(report.findings)
+    del doc["findings"][0]["field"]
+    with pytest.raises(SourceError, match="lacks the rule, file, resource or field"):
+        baseline.read(json.dumps(doc), source="b.json")
