@@ -14,7 +14,7 @@ from typing import Any
 
 from guardrails.checks.base import Check, CheckFn
 from guardrails.errors import ParamError
-from guardrails.lang.pattern import Node, Outcome, compile_pattern, match, parse_anchor, path_text
+from guardrails.lang.pattern import Miss, Node, Outcome, compile_pattern, match, match_all, parse_anchor, path_text
 from guardrails.model import FieldPath, Resource, Status, Violation
 
 __all__ = [
@@ -135,14 +135,37 @@ def _compile_pattern(params: Any) -> CheckFn:
     node = compile_pattern(params)
 
     def check(resource: Resource) -> Iterable[Violation]:
-        out = match(node, resource.obj)
+        out, misses = match_all(node, resource.obj)
         if out.status is Status.PASS:
             return ()
-        if out.status is Status.FAIL:
-            return (Violation(f"pattern failed at path {out.where}: {out.detail}", out.path),)
+        if out.status is Status.FAIL:  # every failing field is its own finding
+            return [Violation(m.text, m.path) for m in misses]
         return (Violation(out.detail, (), out.status),)
 
     return check
+
+
+def _native_any(nodes: Sequence[Node], obj: Any) -> Iterable[Violation]:
+    """`anyPattern` in native words: the first form that passes wins; a failure names what each
+    form found wrong, and points at the first form's first failing field."""
+    outcomes = any_outcomes(nodes, obj)
+    if any(o.status is Status.PASS for o in outcomes):
+        return ()
+    if all(o.status is Status.SKIP for o in outcomes):
+        return (Violation("; ".join(o.detail for o in outcomes), (), Status.SKIP),)
+    forms: list[str] = []
+    first: FieldPath | None = None
+    for i, (node, out) in enumerate(zip(nodes, outcomes), 1):
+        if out.status is Status.FAIL:
+            misses: list[Miss] = match_all(node, obj)[1]
+            first = misses[0].path if first is None and misses else first
+            forms.append(f"({i}) " + ", ".join(m.text for m in misses))
+        elif out.status is Status.SKIP:
+            forms.append(f"({i}) does not apply")
+        else:
+            forms.append(f"({i}) could not be evaluated: {out.detail}")
+    text = f"matches none of the {len(nodes)} accepted forms: " + "; ".join(forms)
+    return (Violation(text, first or ()),)
 
 
 def _compile_any(params: Any) -> CheckFn:
@@ -155,7 +178,7 @@ def _compile_any(params: Any) -> CheckFn:
     nodes = [compile_pattern(p) for p in params]
 
     def check(resource: Resource) -> Iterable[Violation]:
-        return _violations(judge_any_pattern(nodes, resource.obj, rule="anyPattern"))
+        return _native_any(nodes, resource.obj)
 
     return check
 

@@ -18,11 +18,12 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from guardrails.kube import selectors
+from guardrails.kube import paths, selectors
 from guardrails.lang import golang, pattern_value
+from guardrails.lang.quote import quote
 from guardrails.model import FieldPath, Status
 
-__all__ = ["Node", "Outcome", "compile_pattern", "match", "path_text"]
+__all__ = ["Miss", "Node", "Outcome", "compile_pattern", "expected_words", "match", "match_all", "path_text"]
 
 _ANCHOR = re.compile(r"([+<=X^])?\((.+)\)\Z", re.DOTALL)
 COND, GLOBAL, NEG, ADD, EQ, EXIST = "", "<", "X", "+", "=", "^"
@@ -229,16 +230,75 @@ def compile_pattern(pattern: Any) -> Node:
     return Scalar(pattern)
 
 
+# --- plain words for one mismatch (native findings; Kyverno keeps its own wording) ----------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Miss:
+    """One failing field and what is wrong with it, in plain words."""
+
+    path: FieldPath
+    text: str
+
+
+_OPS = ((">=", "at least"), ("<=", "at most"), (">", "more than"), ("<", "less than"), ("!", "anything but"))
+
+
+def expected_words(raw: Any) -> str:
+    """A pattern value as a reader says it: `RuntimeDefault | Localhost` -> "RuntimeDefault or
+    Localhost", `!0` -> "anything but 0", `?*` -> "a non-empty value"."""
+    if not isinstance(raw, str):
+        return quote(raw)
+    if raw == "*":
+        return "any value"
+    if raw == "?*":
+        return "a non-empty value"
+    if "|" in raw:
+        return " or ".join(expected_words(p.strip()) for p in raw.split("|"))
+    if "&" in raw:
+        return " and ".join(expected_words(p.strip()) for p in raw.split("&"))
+    for op, words in _OPS:
+        if raw.startswith(op) and len(raw) > len(op):
+            return f"{words} {raw[len(op):].strip()}"
+    return raw
+
+
+def _found(value: Any) -> str:
+    if value is None:
+        return "not set"
+    if isinstance(value, Mapping):
+        return "a map"
+    if isinstance(value, list):
+        return "a list" if value else "an empty list"
+    return f"{quote(value)}"
+
+
+def _field(path: FieldPath) -> str:
+    return paths.display(path) or "the object"
+
+
 # --- the walk ------------------------------------------------------------------------------
 
 
 class _Walk:
-    """One match of a pattern against an object, with Kyverno's anchor bookkeeping."""
+    """One match of a pattern against an object, with Kyverno's anchor bookkeeping.
 
-    __slots__ = ("seen",)
+    With `collect`, the walk goes on past a failure to find every failing field (`misses`), and
+    returns what the plain walk returns: the first failure. Anchor conditions and existence
+    probes are evaluated quietly (their mismatches are conditions, not violations), and the
+    misses of a map that turns out to be skipped are dropped.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("misses", "quiet", "seen")
+
+    def __init__(self, *, collect: bool = False) -> None:
         self.seen: dict[str, bool] = {}
+        self.misses: list[Miss] | None = [] if collect else None
+        self.quiet = 0
+
+    def miss(self, path: FieldPath, text: str) -> None:
+        if self.misses is not None and not self.quiet:
+            self.misses.append(Miss(path, text))
 
     def keys_missing(self) -> bool:
         return any(not v and (parse_anchor(k) or ("", ""))[0] != NEG for k, v in self.seen.items())
@@ -246,6 +306,7 @@ class _Walk:
     def element(self, value: Any, node: Node, path: FieldPath) -> Result:
         if isinstance(node, MapNode):
             if not isinstance(value, Mapping):
+                self.miss(path, f"{_field(path)} is {_found(value)}, expected a map")
                 return path, _Err("plain", (
                     f"pattern and resource have different structures. Path: {path_text(path)}. "
                     f"Expected map[string]interface {{}}, found {golang.type_name(value)}"))
@@ -255,6 +316,7 @@ class _Walk:
             return self.map(value, node.expanded(value), path)
         if isinstance(node, ListNode):
             if not isinstance(value, list):
+                self.miss(path, f"{_field(path)} is {_found(value)}, expected a list")
                 return path, _Err("plain", (
                     f"validation rule failed at path {path_text(path)}, "
                     "resource does not satisfy the expected overlay pattern"))
@@ -265,30 +327,49 @@ class _Walk:
                 return _OK
         elif node.pred(value):
             return _OK
+        self.miss(path, f"{_field(path)} is {_found(value)}, expected {expected_words(node.raw)}")
         return path, _Err("plain", (
             f"resource value '{golang.format_v(value)}' does not match "
             f"'{golang.format_v(node.raw)}' at path {path_text(path)}"))
 
     def map(self, obj: Mapping[str, Any], node: MapNode, path: FieldPath) -> Result:
+        collect = self.misses is not None
+        mark = len(self.misses) if self.misses is not None else 0
+        first: Result | None = None
         skips: list[_Err] = []
         applied = 0
         for e in node.anchors:
             p, err = self.handle(e, obj, path)
             if err is not None:
+                if first is not None:
+                    continue  # past the failure the plain walk returns: only collecting
                 if _skips(err):
                     skips.append(err)
                     continue
                 if not any(s.kind != "pattern" for s in skips):
-                    return p, err
+                    if not collect:
+                        return p, err
+                    first = (p, err)
                 continue
             applied += 1
-        if skips and (applied == 0 or any(s.kind != "pattern" for s in skips)):
+        if first is None and skips and (applied == 0 or any(s.kind != "pattern" for s in skips)):
+            self._drop(mark)
             return path, _combined(skips)
         for e in node.plain:
             p, err = self.handle(e, obj, path)
             if err is not None:
-                return p, err
-        return _OK
+                if not collect:
+                    return p, err
+                if first is None:
+                    if _skips(err):
+                        self._drop(mark)
+                        return p, err
+                    first = (p, err)
+        return first or _OK
+
+    def _drop(self, mark: int) -> None:
+        if self.misses is not None:
+            del self.misses[mark:]
 
     def handle(self, e: _Entry, obj: Mapping[str, Any], path: FieldPath) -> Result:
         here = (*path, e.key)
@@ -298,12 +379,17 @@ class _Walk:
                 if kind == GLOBAL:
                     return _OK
                 return here, _anchor_err(COND, "conditional anchor key doesn't exist in the resource")
-            p, err = self.element(obj[e.key], e.node, here)
+            self.quiet += 1
+            try:
+                p, err = self.element(obj[e.key], e.node, here)
+            finally:
+                self.quiet -= 1
             return (p, _anchor_err(kind, err.msg)) if err is not None else _OK
         if kind == EQ:
             return self.element(obj[e.key], e.node, here) if e.key in obj else _OK
         if kind == NEG:
             if e.key in obj:
+                self.miss(here, f"{_field(here)} must not be set")
                 return here, _anchor_err(NEG, f"{path_text(here)} is not allowed")
             return _OK
         if kind == EXIST:
@@ -312,6 +398,7 @@ class _Walk:
         if isinstance(e.node, Scalar) and e.node.star:
             if value is not None:
                 return _OK
+            self.miss(here, f"{_field(here)} is not set, expected any value")
             return path, _Err("plain", f"{path_text(path)}/{e.key} not found")
         return self.element(value, e.node, here)
 
@@ -332,7 +419,13 @@ class _Walk:
                 return here, _Err("plain", (
                     f"invalid pattern type {golang.type_name(e.node.raw)}: "
                     "Pattern has to be of type map to compare against items in resource"))
-            if not any(self.element(v, item, (*here, i))[1] is None for i, v in enumerate(value)):
+            self.quiet += 1
+            try:
+                found = any(self.element(v, item, (*here, i))[1] is None for i, v in enumerate(value))
+            finally:
+                self.quiet -= 1
+            if not found:
+                self.miss(here, f"no item of {_field(here)} matches what the rule requires of at least one")
                 return here, _Err("plain", f"existence anchor validation failed at path {path_text(here)}")
         return _OK
 
@@ -345,6 +438,7 @@ class _Walk:
         if isinstance(first, Scalar):
             return self.element(value, first, path)
         if len(value) < len(node.items):
+            self.miss(path, f"{_field(path)} has {len(value)} items, expected at least {len(node.items)}")
             return None, _Err("plain", (
                 "validate Array failed, array length mismatch, resource Array len is "
                 f"{len(value)} and pattern Array len is {len(node.items)}"))
@@ -353,14 +447,20 @@ class _Walk:
     def each(self, items: Any, path: FieldPath) -> Result:
         skips: list[_Err] = []
         applied = 0
+        first: Result | None = None
         for i, v, n in items:
             p, err = self.element(v, n, (*path, i))
             if err is not None:
                 if _skips(err):
                     skips.append(err)
                     continue
-                return p, err
+                if self.misses is None:
+                    return p, err
+                first = first or (p, err)
+                continue
             applied += 1
+        if first is not None:
+            return first
         if applied == 0 and skips:
             return path, _combined(skips)
         return _OK
@@ -377,6 +477,23 @@ class Outcome:
     @property
     def where(self) -> str:
         return path_text(self.path)
+
+
+def match_all(node: Node, obj: Any) -> tuple[Outcome, list[Miss]]:
+    """The outcome of `match`, and when it is a failure every failing field in plain words
+    (at least the one `match` names)."""
+    out = match(node, obj)
+    if out.status is not Status.FAIL:
+        return out, []
+    walk = _Walk(collect=True)
+    walk.element(obj, node, ())
+    misses: list[Miss] = []
+    for m in walk.misses or ():
+        if all(m.path != x.path for x in misses):
+            misses.append(m)
+    if not any(m.path == out.path for m in misses):
+        misses.insert(0, Miss(out.path, f"{_field(out.path)} does not match the rule's pattern"))
+    return out, misses
 
 
 def match(node: Node, obj: Any) -> Outcome:

@@ -125,16 +125,53 @@ def test_native_pattern_check() -> None:
     fn = pattern.PATTERN.compile({"spec": {"containers": [{"image": "!*:latest"}]}})
     (v,) = list(fn(_res(POD)))
     assert v.status is F and v.path == ("spec", "containers", 0, "image")
-    assert "nginx:latest" in v.message and "/spec/containers/0/image/" in v.message
+    assert v.message == 'spec.containers[0].image is "nginx:latest", expected anything but *:latest'
     assert list(pattern.PATTERN.compile({"kind": "Pod"})(_res(POD))) == []
     (skip,) = list(pattern.PATTERN.compile({"spec": {"(hostNetwork)": True, "x": 1}})(_res(POD)))
     assert skip.status is S
+
+
+HOSTS = {"kind": "Pod", "metadata": {"name": "p"},
+         "spec": {"hostNetwork": True, "hostPID": True, "hostIPC": True, "volumes": [{"name": "v", "hostPath": {}}],
+                  "containers": [{"name": "a", "image": "a:latest", "securityContext": {"privileged": True}},
+                                 {"name": "b", "image": "b:1", "securityContext": {"privileged": True}},
+                                 {"name": "c", "image": "c:latest"}]}}
+
+
+@pytest.mark.parametrize(
+    ("params", "want"),
+    [({"spec": {"=(hostNetwork)": False, "=(hostPID)": False, "=(hostIPC)": False}},
+      [("spec.hostNetwork is true, expected false", ("spec", "hostNetwork")),
+       ("spec.hostPID is true, expected false", ("spec", "hostPID")),
+       ("spec.hostIPC is true, expected false", ("spec", "hostIPC"))]),
+     ({"spec": {"containers": [{"=(securityContext)": {"=(privileged)": False}}]}},
+      [("spec.containers[0].securityContext.privileged is true, expected false", ("spec", "containers", 0, "securityContext", "privileged")),
+       ("spec.containers[1].securityContext.privileged is true, expected false", ("spec", "containers", 1, "securityContext", "privileged"))]),
+     # a conditional anchor: only the containers it selects are judged
+     ({"spec": {"containers": [{"(image)": "*:latest", "securityContext": {"privileged": False}}]}},
+      [("spec.containers[0].securityContext.privileged is true, expected false", ("spec", "containers", 0, "securityContext", "privileged")),
+       ("spec.containers[2].securityContext is not set, expected a map", ("spec", "containers", 2, "securityContext"))]),
+     ({"spec": {"=(volumes)": [{"X(hostPath)": "null"}], "hostPID": False}},
+      [("spec.hostPID is true, expected false", ("spec", "hostPID")),
+       ("spec.volumes[0].hostPath must not be set", ("spec", "volumes", 0, "hostPath"))])],
+)
+def test_every_failing_field_is_a_finding(params: dict[str, Any], want: list[tuple[str, tuple[Any, ...]]]) -> None:
+    got = [(v.message, v.path) for v in pattern.PATTERN.compile(params)(_res(HOSTS))]
+    assert sorted(got) == sorted(want)
+
+
+def test_kyverno_keeps_the_first_failure_in_its_words() -> None:
+    node = pattern.compile_pattern({"spec": {"=(hostNetwork)": False, "=(hostPID)": False}})
+    v = pattern.judge_pattern(node, HOSTS, rule="host")
+    assert v.message == "validation error: rule host failed at path /spec/hostNetwork/" and v.path == ("spec", "hostNetwork")
 
 
 def test_native_any_pattern_check() -> None:
     fn = pattern.ANY_PATTERN.compile([{"spec": {"hostNetwork": True}}, {"spec": {"hostPID": True}}])
     (v,) = list(fn(_res(POD)))
     assert v.status is F and v.path == ("spec", "hostNetwork")
+    assert v.message == ("matches none of the 2 accepted forms: (1) spec.hostNetwork is false, expected true; "
+                         "(2) spec.hostPID is not set, expected true")
     assert list(pattern.ANY_PATTERN.compile([{"kind": "Job"}, {"kind": "Pod"}])(_res(POD))) == []
 
 
