@@ -36,9 +36,13 @@ __all__ = ["REDACTED", "hcl_path", "redact", "secrets", "terraform_words"]
 
 REDACTED = "(sensitive)"
 
-# The pattern checks' wording, as Kyverno writes it.
-_KYVERNO = re.compile(r"(?:validation error: |pattern failed at path )")
+# The pattern checks' wording, as Kyverno writes it, and as the native checks do
+# (`spec.encrypted is false, expected true`; anyPattern: `matches none of the 2 accepted forms: (1) ...`).
+_KYVERNO = re.compile(r"(?:validation error: |pattern failed at path |matches none of the \d+ accepted forms: "
+                      r"|(?<![\w.\]])spec[.\[]\S* (?:is|must|has) )")
 _AT_PATH = re.compile(r"failed at path (/\S*/)|^(/\S*/):")
+_NATIVE_PATH = re.compile(r"(?:^|\(\d+\) |, )(spec[.\[][^\s,;]*) (?:is|must|has) ")
+_DISPLAY_STEP = re.compile(r"\.?([A-Za-z0-9_-]+)|\[(\d+)\]|\[\"((?:[^\"\\]|\\.)*)\"\]")
 _LABEL_NOUN = re.compile(r'\blabel(s?) (?=")')
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 # Types whose labels are Google/Kubernetes `labels`, not `tags`.
@@ -69,6 +73,14 @@ def _value_text(resource: Resource, path: FieldPath, status: Status) -> str:
         return "not set"
     text = json.dumps(node, sort_keys=True, default=str)
     return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+
+
+def _display_steps(text: str) -> FieldPath:
+    """`spec.root_block_device[0].encrypted` -> ("spec", "root_block_device", 0, "encrypted")."""
+    out: list[str | int] = []
+    for name, index, key in _DISPLAY_STEP.findall(text):
+        out.append(int(index) if index else (name or json.loads(f'"{key}"')))
+    return tuple(out)
 
 
 def _steps(slashed: str) -> FieldPath:
@@ -113,7 +125,8 @@ def _message(finding: Finding, resource: Resource, tags: _Tags) -> str:
     if m is not None:
         lead = message[: m.start()].rstrip(": ").rstrip()
         detail = message[m.start() :]
-        paths = [_steps(a or b) for a, b in _AT_PATH.findall(detail.replace("pattern failed at path ", "", 1))] or [finding.path]
+        paths = ([_steps(a or b) for a, b in _AT_PATH.findall(detail.replace("pattern failed at path ", "", 1))]
+                 or [_display_steps(t) for t in _NATIVE_PATH.findall(detail)] or [finding.path])
         seen: list[str] = []
         for p in dict.fromkeys(paths):
             shown = _field(resource, p, tags) or "the resource"
