@@ -14,7 +14,16 @@ from typing import Any
 
 from guardrails.checks.base import Check, CheckFn
 from guardrails.errors import ParamError
-from guardrails.lang.pattern import Miss, Node, Outcome, compile_pattern, match, match_all, parse_anchor, path_text
+from guardrails.lang.pattern import (
+    Miss,
+    Node,
+    Outcome,
+    compile_pattern,
+    match,
+    match_all,
+    parse_anchor,
+    path_text,
+)
 from guardrails.model import FieldPath, Resource, Status, Violation
 
 __all__ = [
