@@ -4,13 +4,14 @@ problem, and the Markdown reference."""
 from __future__ import annotations
 
 import argparse
+import collections
 import dataclasses
 import pathlib
 from typing import Any
 
 from guardrails.commands import ruledocs
 from guardrails.config import Flags, merge
-from guardrails.errors import GuardrailsError, UsageError
+from guardrails.errors import GuardrailsError, RuleFileError, UsageError
 from guardrails.policy import lint
 from guardrails.policy.load import lint_rules, rule_walk
 
@@ -47,7 +48,7 @@ def add_parser(sub: Any) -> None:
             q.add_argument("name", metavar="NAME")
         if name == "lint":
             q.add_argument("paths", nargs="+", metavar="PATH")
-            q.add_argument("--strict", action="store_true", help="treat warnings (unknown kinds) as errors")
+            q.add_argument("--strict", action="store_true", help="treat warnings (unknown kinds) and skipped rules (kinds that cannot be evaluated) as errors")
         else:
             q.add_argument("--rules", "-r", action="append", default=[], metavar="PATH", help="rule file or folder (default: the built-in rules)")
             q.add_argument(
@@ -117,20 +118,33 @@ def _lint(args: argparse.Namespace, io: Any) -> int:
     files = [(f, _display(f)) for f in rule_walk(args.paths)[0]]  # lint_rules reports what cannot be read
     dead, warnings = lint.lint_paths(files)
     warnings = [*ruleset.warnings, *warnings]
+    # Rules we load and cannot evaluate (every match a SKIP), and documents we cannot apply.
+    skips = [f"{r.source}: {r.id}: {r.unsupported}" for r in ruleset.unsupported]
+    skips += [d.render() for d in ruleset.skipped if d.unsupported]
     if args.strict:
         dead, warnings = dead + warnings, []
+        dead += [RuleFileError(f"skipped: {s}") for s in skips]
     # Problems in file order; within a document the schema's most relevant one comes first.
     problems = sorted([lint.pinpoint(p) for p in [*problems, *dead]], key=_where)
     for p in problems:
         io.stdout.write(p.render() + "\n")
     for w in warnings:
         io.stdout.write(f"warning: {w.render()}\n")
+    if not args.strict:
+        for line in skips:
+            io.stdout.write(f"skip: {line}\n")
+    neighbours = collections.Counter(d.what for d in ruleset.skipped if not d.unsupported)
+    if neighbours:
+        total = sum(neighbours.values())
+        kinds = ", ".join(f"{n} × {what}" for what, n in sorted(neighbours.items()))
+        io.stdout.write(f"{total} other document{'s' if total != 1 else ''} skipped (not rules): {kinds}\n")
     n = len(ruleset.rules)
     nfiles = f"{len(ruleset.files)} file{'s' if len(ruleset.files) != 1 else ''}"
     if problems:
         io.stdout.write(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {nfiles}\n")
         return 2
-    io.stdout.write(f"{n} rule{'s' if n != 1 else ''} in {nfiles}: ok\n")
+    skipped = f" ({len(skips)} skipped: cannot be evaluated, --strict fails them)" if skips else ""
+    io.stdout.write(f"{n} rule{'s' if n != 1 else ''} in {nfiles}{skipped}: ok\n")
     return 0
 
 

@@ -3,6 +3,8 @@
 Each module has `compile_document(doc, *, source, locate, context) -> list[CompiledRule]`.
 A literal table, imported lazily: a scan with only native rules never loads the others.
 `kind` "*" matches any kind of that group (Gatekeeper constraints have user-defined kinds).
+Kinds no dialect takes are sorted out by `guardrails.policy.kinds`: a visible skip, a neighbour
+(tests, kustomizations) or an error with "did you mean".
 """
 
 from __future__ import annotations
@@ -21,8 +23,6 @@ DIALECTS: dict[tuple[str, str], str] = {
     ("kyverno.io", "ClusterPolicy"): "guardrails.dialects.kyverno.adapter",
     ("kyverno.io", "Policy"): "guardrails.dialects.kyverno.adapter",
     ("kyverno.io", "PolicyException"): "guardrails.dialects.kyverno.adapter",
-    ("kyverno.io", "*"): "guardrails.dialects.kyverno.adapter",  # other kinds: reported as unsupported
-    ("policies.kyverno.io", "*"): "guardrails.dialects.kyverno.adapter",  # CEL policies: likewise
 }
 
 

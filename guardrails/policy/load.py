@@ -7,9 +7,11 @@ collected with file:line:col; `load_rules` raises the most relevant one carrying
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import functools
+import importlib
 import importlib.resources
 import json
 import os
@@ -18,24 +20,21 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from guardrails import dialects
 from guardrails.dialects.context import LoadContext
 from guardrails.errors import GuardrailsError, RuleFileError, UsageError
-from guardrails.model import FieldPath, Location
+from guardrails.model import FieldPath, Location, Severity
+from guardrails.policy import kinds
 from guardrails.policy import profiles as profiles_
 from guardrails.policy.validate import best, openapi_problems, validate_native
 from guardrails.rule import CompiledRule
 from guardrails.sources import documents, walk
 from guardrails.waivers import Waiver
 
-__all__ = ["RuleSet", "builtin_root", "lint_rules", "load_rules", "rule_files", "rule_walk"]
+__all__ = ["RuleSet", "SkippedDocument", "builtin_root", "lint_rules", "load_rules", "rule_files", "rule_walk"]
 
 RULE_EXTENSIONS = (".yaml", ".yml", ".json")
 TEST_SUFFIXES = (".test.yaml", ".test.yml")
 NATIVE_GROUP = "guardrails.dev"
-NATIVE_KINDS = ("Rule", "Exception")
-# Documents of these kinds can sit beside rules (tests, values) and are not rules.
-_NOT_RULES = frozenset({"RuleTest"})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -44,6 +43,15 @@ class RuleSet:
     waivers: tuple[Waiver, ...] = ()
     files: tuple[str, ...] = ()
     warnings: tuple[GuardrailsError, ...] = ()
+    # Documents that are not rules (neighbours, bindings we cannot apply), each with why.
+    skipped: tuple[SkippedDocument, ...] = ()
+    # Where every document of the rules paths went: {"loaded": n, "error": n, "skip": n, "neighbour": n}.
+    documents: Mapping[str, int] = dataclasses.field(default_factory=dict)
+
+    @property
+    def unsupported(self) -> tuple[CompiledRule, ...]:
+        """Rules whose every match is a SKIP: kinds or rule types we cannot evaluate."""
+        return tuple(r for r in self.rules if r.unsupported)
 
     def only(self, names: Sequence[str] = (), skip: Sequence[str] = ()) -> RuleSet:
         """The rule set restricted by --only / --skip (rule names or globs)."""
@@ -171,8 +179,75 @@ def _cached(entries: list[Any], display: str) -> Iterator[tuple[Any, Locator]]:
         yield doc, locate
 
 
-def _group(api_version: str) -> str:
-    return api_version.rpartition("/")[0] if "/" in api_version else ""
+@dataclasses.dataclass(frozen=True, slots=True)
+class SkippedDocument:
+    """A document of a rules path that is not a rule: a neighbour (`unsupported=False`: a test, a
+    kustomization) or a kind we cannot apply and that is no rule by itself (a binding)."""
+
+    location: Location
+    what: str
+    unsupported: bool = False
+
+    def render(self) -> str:
+        return f"{self.location}: {self.what}"
+
+
+@dataclasses.dataclass(slots=True)
+class _Ledger:
+    """Where each document of the rules path went: loaded, error, skip (unsupported), neighbour."""
+
+    outcomes: list[str] = dataclasses.field(default_factory=list)
+    skipped: list[SkippedDocument] = dataclasses.field(default_factory=list)
+
+
+def _elements(doc: Any, locate: Locator) -> Iterator[tuple[Any, Locator]]:
+    """The documents a YAML document stands for: itself, each item of a `kind: List` (or any
+    `*List` kind), each element of a top-level YAML list."""
+    if isinstance(doc, list):
+        for i, item in enumerate(doc):
+            yield from _elements(item, _within(locate, (i,)))
+        return
+    if (
+        isinstance(doc, Mapping)
+        and isinstance(doc.get("kind"), str)
+        and str(doc["kind"]).endswith("List")
+        and isinstance(doc.get("items"), list)
+    ):
+        for i, item in enumerate(doc["items"]):
+            yield from _elements(item, _within(locate, ("items", i)))
+        return
+    yield doc, locate
+
+
+def _within(locate: Locator, prefix: FieldPath) -> Locator:
+    def inner(p: FieldPath) -> Location:
+        return locate((*prefix, *p))
+
+    return inner
+
+
+def _no_check(obj: Any, ctx: Any = None) -> Any:
+    return ()
+
+
+def _unsupported_rule(doc: Mapping[str, Any], how: kinds.Unsupported, source: Location) -> CompiledRule:
+    """A kind we know and cannot evaluate: a rule whose every match is a SKIP with the reason."""
+    kind = str(doc.get("kind"))
+    meta = doc.get("metadata")
+    name = str(meta.get("name") or kind) if isinstance(meta, Mapping) else kind
+    return CompiledRule(
+        name=name,
+        id=f"{kind}/{name}",
+        check=_no_check,
+        match=lambda r: True,
+        title=f"{kind} {name}",
+        source=source,
+        dialect=how.dialect,
+        policy=kind,
+        unsupported=how.reason,
+        check_key="unsupported",
+        severity=Severity.INFO,
+    )
 
 
 def _load_file(
@@ -183,44 +258,67 @@ def _load_file(
     *,
     validate: bool = True,
     cached: list[Any] | None = None,
+    ledger: _Ledger | None = None,
 ) -> list[CompiledRule]:
+    ledger = ledger if ledger is not None else _Ledger()
     rules: list[CompiledRule] = []
     items = _cached(cached, display) if cached is not None else _documents(path, display)
     for item in items:
         if isinstance(item, GuardrailsError):
             problems.append(item)
+            ledger.outcomes.append("error")
             continue
-        doc, locate = item
-        if not isinstance(doc, Mapping):
-            continue
-        api_version, kind = doc.get("apiVersion"), doc.get("kind")
-        if not isinstance(api_version, str) or not isinstance(kind, str):
-            if (isinstance(api_version, str) and _group(api_version) == NATIVE_GROUP) or kind in NATIVE_KINDS:
-                problems.append(RuleFileError("rule document needs both apiVersion and kind", location=locate(())))
-            continue
-        if kind in _NOT_RULES:
-            continue
-        module = dialects.find(api_version, kind)
-        if module is None:
-            if _group(api_version) == NATIVE_GROUP:
-                problems.append(
-                    RuleFileError(
-                        f"unknown kind {kind!r} for {api_version}",
-                        location=locate(("kind",)),
-                        hint="use Rule or Exception",
-                    )
-                )
-            continue
-        if validate and _group(api_version) == NATIVE_GROUP:
-            errors = validate_native(doc, locate=locate)
-            if errors:
-                problems.extend(errors)
-                continue
-        try:
-            rules.extend(module.compile_document(doc, source=locate(()), locate=locate, context=context))
-        except GuardrailsError as e:
-            problems.extend(e.all())
+        for doc, locate in _elements(*item):
+            if doc is None:
+                continue  # an empty document (`---` twice, a trailing `---`)
+            before = len(problems)
+            outcome = _load_document(doc, locate, context, problems, rules, ledger, validate=validate)
+            ledger.outcomes.append("error" if len(problems) > before else outcome)
     return rules
+
+
+def _load_document(
+    doc: Any,
+    locate: Locator,
+    context: LoadContext,
+    problems: list[GuardrailsError],
+    rules: list[CompiledRule],
+    ledger: _Ledger,
+    *,
+    validate: bool,
+) -> str:
+    if not isinstance(doc, Mapping):
+        ledger.skipped.append(SkippedDocument(locate(()), "not a Kubernetes object"))
+        return "neighbour"
+    how = kinds.classify(doc)
+    if isinstance(how, kinds.Problem):
+        problems.append(RuleFileError(how.message, location=locate((how.field,)), hint=how.hint))
+        return "error"
+    if isinstance(how, kinds.Neighbour):
+        ledger.skipped.append(SkippedDocument(locate(()), how.what))
+        return "neighbour"
+    if isinstance(how, kinds.Unsupported):
+        kind = doc.get("kind")
+        meta = doc.get("metadata")
+        name = meta.get("name") if isinstance(meta, Mapping) else None
+        if how.rule:
+            rules.append(_unsupported_rule(doc, how, locate(())))
+        else:
+            ledger.skipped.append(SkippedDocument(locate(()), f"{kind} {name!r}: {how.reason}", unsupported=True))
+        return "skip"
+    module = importlib.import_module(how.module)
+    if validate and kinds.group_of(str(doc.get("apiVersion"))) == NATIVE_GROUP:
+        errors = validate_native(doc, locate=locate)
+        if errors:
+            problems.extend(errors)
+            return "error"
+    try:
+        compiled = module.compile_document(doc, source=locate(()), locate=locate, context=context)
+    except GuardrailsError as e:
+        problems.extend(e.all())
+        return "error"
+    rules.extend(compiled)
+    return "skip" if compiled and all(r.unsupported for r in compiled) else "loaded"
 
 
 def _display(path: pathlib.Path) -> str:
@@ -260,6 +358,7 @@ def lint_rules(
     rules: list[CompiledRule] = []
     files: list[str] = []
     sources: list[tuple[pathlib.Path, bool]] = []
+    ledger = _Ledger()
     if builtin:
         # The library keeps each rule's tests beside it as NAME.test.yaml; skipping them by
         # name halves what every scan parses (tests/policy/test_builtin.py holds the convention).
@@ -283,6 +382,7 @@ def lint_rules(
             problems,
             validate=not (is_builtin and not validate_builtin),
             cached=cache.get(f) if cache is not None and is_builtin else None,
+            ledger=ledger,
         )
         if is_builtin:
             loaded = [r for r in loaded if _in_profiles(r, selected)]
@@ -309,7 +409,20 @@ def lint_rules(
             )
         else:
             seen[key] = r
-    ruleset = RuleSet(tuple(seen.values()), tuple(context.waivers), tuple(files), tuple(context.warnings))
+    if not seen and not context.waivers and not problems:
+        where = ", ".join(str(p) for p in paths) or "the built-in library (with these profiles)"
+        problems.append(
+            RuleFileError(
+                f"no rules found in {where}",
+                location=Location(str(paths[0])) if paths else None,
+                hint="a rules path holds guardrails Rule, Kyverno ClusterPolicy/Policy or Gatekeeper documents",
+            )
+        )
+    counts = collections.Counter(ledger.outcomes)
+    ruleset = RuleSet(
+        tuple(seen.values()), tuple(context.waivers), tuple(files), tuple(context.warnings),
+        tuple(ledger.skipped), dict(counts),
+    )
     return ruleset, problems
 
 

@@ -23,7 +23,7 @@ def test_the_scaffold_passes_its_own_test_and_lint(run_cli: CliRunner, tmp_path:
     assert "3 passed, 0 failed in 1 file" in tested.out
     linted = run_cli(["rules", "lint", "policies/"])
     assert linted.code == 0, linted
-    assert linted.out == "1 rule in 2 files: ok\n"
+    assert linted.out == "1 other document skipped (not rules): 1 × a rule test (guardrails test)\n1 rule in 2 files: ok\n"
 
 
 def test_scan_uses_the_scaffolded_settings(run_cli: CliRunner, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:

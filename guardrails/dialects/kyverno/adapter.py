@@ -140,10 +140,8 @@ def compile_document(
         raise RuleFileError(errors[0].message, location=errors[0].location, more=errors[1:])
     out = []
     for info in policy.rules:
+        # A rule we cannot evaluate compiles with `unsupported` set: every match is a SKIP with
+        # the reason, listed by `guardrails rules lint` and in every report.
         where = locate(("spec", "rules", info.index))
-        if info.rule.unsupported is not None:
-            context.warnings.append(RuleFileError(
-                f"{policy.kind} {policy.name!r} rule {info.rule.name!r} is unsupported and will be skipped: "
-                f"{info.rule.unsupported}", location=where))
         out.append(to_compiled(policy, info, source=where))
     return out

@@ -83,8 +83,8 @@ def test_loads_beside_native_rules(tmp_path: pathlib.Path) -> None:
     assert (rule.policy, rule.dialect, rule.severity, rule.action, rule.title, rule.category) == (
         "disallow-latest-tag", "kyverno", Severity.HIGH, Action.DENY, "Disallow Latest Tag", "Best Practices")
     assert rule.source is not None and rule.source.line == 12
-    warnings = [w.render() for w in ruleset.warnings]
-    assert any("mutate-it" in w and "unsupported" in w and "kyverno.yaml:23" in w for w in warnings), warnings
+    skipped = [f"{r.source}: {r.unsupported}" for r in ruleset.unsupported]
+    assert any("mutate" in w and "kyverno.yaml:23" in w for w in skipped), skipped
 
 
 def test_engine_verdicts(tmp_path: pathlib.Path) -> None:
@@ -158,22 +158,23 @@ def test_rules_lint_lists_unsupported_rules(tmp_path: pathlib.Path) -> None:
     out, err = io.StringIO(), io.StringIO()
     code = cli.run(["rules", "lint", str(tmp_path)], stdout=out, stderr=err)
     assert code == 0, err.getvalue()
-    lines = [line for line in out.getvalue().splitlines() if line.startswith("warning:")]
-    assert len(lines) == 3 and all("unsupported" in line and "mutate rules" in line for line in lines)
+    lines = [line for line in out.getvalue().splitlines() if line.startswith("skip:")]
+    assert len(lines) == 3 and all("mutate rules" in line for line in lines)
     assert "kyverno.yaml:23" in lines[0]
+    assert cli.run(["rules", "lint", "--strict", str(tmp_path)], stdout=io.StringIO(), stderr=err) == 2
 
 
 @pytest.mark.parametrize(
     ("api", "kind"),
     [("policies.kyverno.io/v1beta1", "ValidatingPolicy"), ("kyverno.io/v2", "ClusterCleanupPolicy")],
 )
-def test_other_kyverno_kinds_are_reported_not_dropped(tmp_path: pathlib.Path, api: str, kind: str) -> None:
+def test_other_kyverno_kinds_load_as_skips_not_dropped(tmp_path: pathlib.Path, api: str, kind: str) -> None:
     (tmp_path / "p.yaml").write_text(f"apiVersion: {api}\nkind: {kind}\nmetadata: {{name: x}}\nspec: {{}}\n")
     ruleset, problems = lint_rules([tmp_path])
-    assert problems == [] and ruleset.rules == ()
-    (warning,) = ruleset.warnings
-    assert kind in warning.message and "not supported" in warning.message
-    assert warning.location is not None and warning.location.line == 1
+    assert problems == []
+    (rule,) = ruleset.rules  # a rule whose every match is a SKIP with the reason
+    assert rule.unsupported and kind in rule.unsupported and rule.id == f"{kind}/x"
+    assert rule.source is not None and rule.source.line == 1
 
 
 def test_failure_action_overrides_by_namespace(tmp_path: pathlib.Path) -> None:
