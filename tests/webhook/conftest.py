@@ -95,6 +95,25 @@ class TLSFiles:
         return ssl.create_default_context(cafile=str(self.ca_file))
 
 
+# A rules folder that yields no rule is a start-up error; servers started as processes get this
+# one rule, which judges only ConfigMaps and so never changes the Pod decisions they assert.
+HARMLESS_RULE = """\
+apiVersion: guardrails.dev/v1
+kind: Rule
+metadata: {name: configmaps-are-labelled}
+spec:
+  severity: low
+  match: {kinds: [ConfigMap]}
+  requiredLabels: [team]
+"""
+
+
+def rules_folder(path: pathlib.Path) -> pathlib.Path:
+    path.mkdir(exist_ok=True)
+    (path / "configmaps.yaml").write_text(HARMLESS_RULE)
+    return path
+
+
 @pytest.fixture(scope="session")
 def ca() -> certs.KeyPair:
     return certs.generate_ca(lifetime=365 * DAY)

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.admission_samples import review
-from tests.webhook.conftest import TLSFiles
+from tests.webhook.conftest import TLSFiles, rules_folder
 
 DRAIN = 4.0  # long enough for the checks below on a loaded CI machine
 
@@ -23,7 +23,7 @@ DRAIN = 4.0  # long enough for the checks below on a loaded CI machine
 @pytest.fixture
 def served(tls_files: TLSFiles, tmp_path: pathlib.Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
     rules = tmp_path / "rules"
-    rules.mkdir()
+    rules_folder(rules)
     proc = subprocess.Popen(
         [sys.executable, "-m", "guardrails", "serve", "--host", "127.0.0.1", "--port", "0",
          "--tls-cert", str(tls_files.cert), "--tls-key", str(tls_files.key), "--rules", str(rules),

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from guardrails.commands.serve import INSTALL_HINT
+from tests.webhook.conftest import rules_folder
 
 
 def test_without_the_webhook_extra_it_says_how_to_install_it() -> None:
@@ -37,8 +38,7 @@ CASES = [
 
 @pytest.mark.parametrize(("args", "message"), CASES, ids=[c[1][:30] for c in CASES])
 def test_bad_flags_are_one_line_exit_2(run_cli: Any, tmp_path: Any, args: list[str], message: str) -> None:
-    rules = tmp_path / "rules"
-    rules.mkdir()
+    rules = rules_folder(tmp_path / "rules")
     result = run_cli([a.format(rules=rules) for a in args])
     assert result.code == 2, result
     assert message in result.err
@@ -68,7 +68,7 @@ def test_config_file_gives_rules_and_exceptions(tmp_path: Any) -> None:
 
 def test_in_cluster_outside_a_cluster_is_one_line(run_cli: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
-    (tmp_path / "rules").mkdir()
+    rules_folder(tmp_path / "rules")
     result = run_cli(["serve", "--in-cluster", "--port", "0", "--rules", str(tmp_path / "rules"),
                       "--cert-dir", str(tmp_path / "tls"), "--namespace", "guardrails"])
     assert result.code == 2
