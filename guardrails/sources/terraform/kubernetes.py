@@ -128,7 +128,9 @@ class _Mapper:
     """One resource's values and after_unknown tree, walked together."""
 
     def __init__(self) -> None:
-        self.unknown: set[FieldPath] = set()
+        # A list, in walk order: a block's unknowns are the tail added while walking it, so a
+        # MaxItems=1 block re-prefixes only those (a set would be rescanned for every block).
+        self.unknown: list[FieldPath] = []
 
     def block(self, value: Any, unk: Any, path: FieldPath, parent: str = "") -> dict[str, Any]:
         """A Terraform block (an object) -> a Kubernetes object, recording unknown fields."""
@@ -149,23 +151,24 @@ class _Mapper:
 
     def value(self, v: Any, u: Any, path: FieldPath, name: str, is_list: bool) -> Any:
         if u is True:
-            self.unknown.add(path)
+            self.unknown.append(path)
         if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
             us = u if isinstance(u, list) else []
+            mark = len(self.unknown)
             items = [self.block(x, us[i] if i < len(us) else None, (*path, i), name) for i, x in enumerate(v)]
             if is_list:
                 return items
             # Terraform's MaxItems=1 blocks: the object itself, and its unknowns without the index.
             if len(items) == 1:
-                first = (*path, 0)
-                moved = {p for p in self.unknown if p[: len(first)] == first}
-                self.unknown -= moved
-                self.unknown |= {(*path, *p[len(first) :]) for p in moved}
+                cut = len(path) + 1  # every unknown added since `mark` is under (*path, 0)
+                unknown = self.unknown
+                for i in range(mark, len(unknown)):
+                    unknown[i] = (*path, *unknown[i][cut:])
                 return items[0]
             return items
         if isinstance(v, dict):  # a map attribute: keys are data (label keys, resource names)
             if isinstance(u, dict):
-                self.unknown.update((*path, k) for k, x in u.items() if x is True)
+                self.unknown.extend((*path, k) for k, x in u.items() if x is True)
             return dict(v)
         if v is None or v == "" or v == []:
             return _DROP
@@ -195,7 +198,7 @@ def to_kubernetes(
         if sub is not _DROP:
             obj[top] = sub
     obj.setdefault("metadata", {})
-    return obj, m.unknown
+    return obj, set(m.unknown)
 
 
 def _manifest(values: Mapping[str, Any], unknown_tree: Any) -> tuple[dict[str, Any], set[FieldPath]] | None:
