@@ -20,6 +20,7 @@ Deletions, no-ops, reads and deposed objects are skipped unless `all_resources`.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -250,6 +251,7 @@ def _as_map(value: Any) -> dict[str, Any]:
     return {}
 
 
+@functools.lru_cache(maxsize=4096)  # a plan's modules repeat: one regex walk per module, not per resource
 def _module_of(address: str) -> str:
     """`module.a["x"].module.b.aws_s3_bucket.c` -> `module.a["x"].module.b`."""
     end = 0
@@ -258,6 +260,7 @@ def _module_of(address: str) -> str:
     return address[: end - 1] if end else ""
 
 
+@functools.lru_cache(maxsize=4096)
 def call_path(module: str) -> str:
     """A module instance address without instance keys: the path of module calls."""
     return ".".join(m.group(1) for m in _MODULE_STEP.finditer(module + "."))
