@@ -17,8 +17,6 @@ import re
 import sys
 from typing import Any
 
-import pytest
-
 from guardrails import cli
 from guardrails.sources.terraform import plan as terraform
 from tests import shared
