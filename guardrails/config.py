@@ -8,6 +8,8 @@ exceptions: [exceptions/]     # Exception documents (may also sit among the rule
 exclude: ["charts/**", "*.tpl.yaml"]
 fail-on: high
 fail-on-unknown: true         # Terraform: a value known only after apply fails the rules that read it
+namespaces:                   # labels of namespaces not scanned along, for namespaceSelector rules
+  sandbox: {labels: {tier: sandbox}}
 ```
 
 `merge` is the one place where command-line flags and these settings meet, for every command
@@ -32,7 +34,7 @@ from guardrails.sources import documents
 __all__ = ["CONFIG_NAME", "Config", "Flags", "RuleLoader", "Settings", "find_config", "load_config", "merge"]
 
 CONFIG_NAME = ".guardrails.yaml"
-_KEYS = {"rules", "builtin", "profiles", "exceptions", "exclude", "fail-on", "fail-on-unknown"}
+_KEYS = {"rules", "builtin", "profiles", "exceptions", "exclude", "fail-on", "fail-on-unknown", "namespaces"}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -45,6 +47,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     fail_on: Severity | None = None
     fail_on_unknown: bool | None = None
+    namespaces: Mapping[str, Mapping[str, str]] | None = None  # name -> labels
 
 
 def find_config(start: pathlib.Path | None = None) -> pathlib.Path | None:
@@ -62,6 +65,24 @@ def _strings(value: Any, key: str, loc: Location) -> tuple[str, ...]:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
     raise ConfigError(f"{key}: expected a list of strings, found {value!r}", location=loc)
+
+
+def _namespaces(value: Any, where: Location) -> dict[str, dict[str, str]]:
+    """`{name: {labels: {key: value}}}` -> name -> labels; anything else is an error."""
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"namespaces: expected a mapping of namespace names, found {value!r}", location=where)
+    out: dict[str, dict[str, str]] = {}
+    for name, entry in value.items():
+        labels = entry.get("labels") if isinstance(entry, Mapping) else None
+        if not isinstance(entry, Mapping) or set(entry) - {"labels"} or not isinstance(labels, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in labels.items()
+        ):
+            raise ConfigError(
+                f"namespaces.{name}: expected {{labels: {{key: value}}}} with string keys and values, found {entry!r}",
+                location=where,
+            )
+        out[str(name)] = dict(labels)
+    return out
 
 
 def load_config(path: pathlib.Path) -> Config:
@@ -114,6 +135,7 @@ def load_config(path: pathlib.Path) -> Config:
         )
     return Config(
         path=path,
+        namespaces=_namespaces(data.get("namespaces"), loc("namespaces")) if "namespaces" in data else None,
         rules=rel(_strings(data.get("rules", []), "rules", loc("rules"))),
         builtin=builtin,
         profiles=profile_names,
@@ -166,6 +188,7 @@ class Settings:
     exclude: tuple[str, ...]
     fail_on: Severity
     fail_on_unknown: bool = False
+    namespaces: Mapping[str, Mapping[str, str]] | None = None  # labels of namespaces, from the settings
 
 
 def merge(flags: Flags) -> Settings:
@@ -194,4 +217,5 @@ def merge(flags: Flags) -> Settings:
         exclude=flags.exclude + cfg.exclude,
         fail_on=fail_on,
         fail_on_unknown=flags.fail_on_unknown or bool(cfg.fail_on_unknown),
+        namespaces=cfg.namespaces,
     )

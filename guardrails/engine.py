@@ -188,6 +188,12 @@ class Engine:
             inline, note = waivers_mod.inline_waiver(
                 {rule.id, rule.name}, action is Action.DENY, resource.annotations, self.inline_waivers
             )
+            # Unknown namespace labels never exclude: the finding stands, and says why.
+            unknown_ns = (
+                f"labels of namespace {resource.namespace!r} unknown: its namespaceSelector did not exclude"
+                if rule.namespace_labels and resource.namespace_labels is None and resource.namespace
+                else None
+            )
             for v in result.violations:
                 if v.status in (Status.PASS, Status.SKIP):
                     continue
@@ -204,6 +210,8 @@ class Engine:
                     status, reason = Status.WAIVED, inline
                 elif note is not None and status is Status.FAIL:
                     message = f"{message} ({note})"
+                if unknown_ns is not None:
+                    message = f"{message} ({unknown_ns})"
                 yield Finding(
                     rule=rule.id,
                     rule_name=rule.name if rule.name != rule.id else "",

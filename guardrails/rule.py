@@ -68,6 +68,11 @@ class CompiledRule:
     # The check reads the context's inventory: a scan reads every file before judging any.
     needs_inventory: bool = False
 
+    # The rule's match, exclusion or action reads the labels of the object's namespace
+    # (`namespaceSelector`): the webhook must resolve them, and a finding made while they were
+    # unknown says so.
+    namespace_labels: bool = False
+
     def __post_init__(self) -> None:
         if not self.id:
             object.__setattr__(self, "id", self.name)

@@ -12,7 +12,7 @@ import datetime
 import os
 import pathlib
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 from guardrails.config import RuleLoader
@@ -186,6 +186,27 @@ def _load(
     return _parse(text, inp.display, all_resources=all_resources)
 
 
+def namespace_labels(
+    inputs: Sequence[walk.Input], streams: dict[str, str | GuardrailsError], settings: Mapping[str, Mapping[str, str]] | None
+) -> dict[str, Mapping[str, str]]:
+    """Labels of every Namespace object among the inputs, over those the settings give.
+
+    Only texts that mention `Namespace` are parsed, and only when a rule asks for labels.
+    """
+    out: dict[str, Mapping[str, str]] = dict(settings or {})
+    for inp in inputs:
+        try:
+            got = streams.get(inp.display) if inp.path is None or inp.stream else _read(inp, None)
+        except GuardrailsError:
+            continue  # reported when the file itself is scanned
+        if not isinstance(got, str) or "Namespace" not in got:
+            continue
+        for r in _resources(got, inp.display, all_resources=False)[0]:
+            if r.kind == "Namespace" and r.name:
+                out[r.name] = {str(k): str(v) for k, v in r.labels.items()}
+    return out
+
+
 def _scan_one(
     inp: walk.Input | _Parsed | FileResult,
     engine: Engine,
@@ -236,12 +257,15 @@ def scan(
     shard: tuple[int, int] | None = None,
     fail_on_unknown: bool = False,
     tf_dir: str | None = None,
+    namespaces: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ScanReport:
     """Scan files, folders and `-` with a rule set (or a loader, needed for `jobs > 1`).
 
     `fail_on_unknown`: a value known only after apply fails every rule that reads it.
     `tf_dir`: the Terraform root module of the plans scanned (default: beside each plan, else
-    the working directory), for findings at their .tf lines."""
+    the working directory), for findings at their .tf lines.
+    `namespaces`: labels of namespaces from the settings (name -> labels); Namespace objects
+    scanned in the same run add theirs, for rules and waivers with a namespace selector."""
     started = time.perf_counter()
     loader = loader or RuleLoader()
     ruleset = rules if rules is not None else loader()
@@ -260,6 +284,8 @@ def scan(
     # every file read first: each is read once, its objects go into the context, then judged.
     loaded: dict[str, _Parsed | FileResult] = {}
     context = Context(today=today)
+    if any(r.namespace_labels for r in ruleset.rules) or any(w.namespace_labels for w in ruleset.waivers):
+        context = context.replace(namespace_labels=namespace_labels(inputs, streams, namespaces))
     if any(r.needs_inventory for r in ruleset.rules):
         loaded = {i.display: _load(i, stdin, all_resources, streams.get(i.display)) for i in inputs}
         objects = (r.obj for p in loaded.values() if isinstance(p, _Parsed) for r in p.resources)

@@ -27,6 +27,7 @@ class Waiver:
     # True when `rules` names rules by their unique id only (Kyverno's PolicyException names a
     # policy and its rules); an Exception document may also use a rule's name.
     by_id: bool = False
+    namespace_labels: bool = False  # the match reads the namespace's labels (namespaceSelector)
 
     def expired(self, today: datetime.date) -> bool:
         return self.expires is not None and today > self.expires
@@ -52,9 +53,10 @@ def compile_waiver(name: str, spec: Mapping[str, Any], *, source: Location | Non
         name=name,
         reason=str(spec.get("reason", "")),
         rules=selectors.compile_globs(list(spec.get("rules", []))),
-        match=compile_match(spec.get("match"), empty=True),
+        match=compile_match(spec.get("match"), empty=True, unknown_labels=False),
         expires=expires,
         source=source,
+        namespace_labels="namespaceSelector" in (spec.get("match") or {}),
     )
 
 

@@ -133,6 +133,7 @@ def run(args: argparse.Namespace, io: Any) -> int:
         all_resources=args.all_resources,
         fail_on_unknown=merged.fail_on_unknown,
         tf_dir=args.tf_dir,
+        namespaces=merged.namespaces,
     )
     # A new baseline records every finding of today, those an old --baseline hid included.
     if args.write_baseline:

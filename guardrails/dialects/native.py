@@ -124,4 +124,5 @@ def compile_native(
         kinds=frozenset(plain) if plain and not any("*" in k or "?" in k for k in plain) else None,
         defaults=spec.get("defaults") or None,
         unknown=str(spec.get("unknown", "unknown")),
+        namespace_labels=bool(match_block.get("namespaceSelector") or (spec.get("exclude") or {}).get("namespaceSelector")),
     )

@@ -130,9 +130,16 @@ def kind_matcher(patterns: Sequence[str]) -> Callable[[str, str, str], bool]:
     return matches
 
 
-def compile_match(block: Mapping[str, Any] | None, *, empty: bool) -> Matcher:
-    """`match`/`exclude` block -> predicate over the resource's view. `empty` is the result for
-    an absent block."""
+def compile_match(block: Mapping[str, Any] | None, *, empty: bool, unknown_labels: bool | None = None) -> Matcher:
+    """`match`/`exclude` block -> predicate over the resource's view. `empty` is the result for an absent block.
+
+    `unknown_labels` is what a `namespaceSelector` answers when the namespace's labels are
+    unknown (a scan without the Namespace): by default `empty`, so a rule's match cannot be
+    ruled out and its exclusion does not apply. Waivers pass False: unknown labels never
+    exclude or waive, or a rule "except in namespaces labelled X" would fire nowhere.
+    """
+    if unknown_labels is None:
+        unknown_labels = empty
     if not block:
         return _always if empty else (lambda _: False)
     tests: list[Callable[[Resource, View], bool]] = []
@@ -179,9 +186,8 @@ def compile_match(block: Mapping[str, Any] | None, *, empty: bool) -> Matcher:
     nssel = block.get("namespaceSelector")
     if nssel:
         nssel_ok = selectors.compile_label_selector(nssel)
-        # Namespace labels are known at admission (and when the namespace is scanned along);
-        # otherwise the selector cannot rule the object out.
-        tests.append(lambda r, v: v.namespace_labels is None or nssel_ok(v.namespace_labels))
+        # Namespace labels are known at admission (and when the namespace is scanned along).
+        tests.append(lambda r, v: unknown_labels if v.namespace_labels is None else nssel_ok(v.namespace_labels))
     if not tests:
         return _always if empty else (lambda _: True)
 

@@ -2,8 +2,12 @@
 
 - A failing `deny` rule denies: code 403 and one message naming every failing deny rule, each
   entry starting with the rule name (users grep for it).
-- A `deny` rule that could not be evaluated (status ERROR) denies with code 500 when failing
-  closed (the default) or is allowed with a warning when failing open.
+- A `deny` rule that could not be evaluated on the object (status ERROR: a check raised, a cost
+  budget ran out, a native evaluator crashed) denies with code 500 whatever the fail mode: the
+  object's author can cause those errors, so they are the object's failure, never a way in.
+- An outage (`outages`: the decision's deadline passed, the namespace could not be resolved, the
+  webhook itself failed) denies with code 500 when failing closed (the default) or is allowed
+  with a warning when failing open.
 - `warn` rules become admission warnings: each kept to 120 characters where the first sentence
   allows, cut hard at 256, all of them within 4 KiB, the last one saying "…and N more".
 - `audit` rules and waived findings are never shown to the requester (the webhook counts and
@@ -142,18 +146,27 @@ def _cap(entries: Sequence[str]) -> str:
     return "; ".join(out)
 
 
-def judge(request: AdmissionRequest, findings: Sequence[Finding], *, fail_open: bool = False) -> Verdict:
-    """The admission decision for `findings` on `request`, answered in the review's version."""
+def judge(
+    request: AdmissionRequest,
+    findings: Sequence[Finding],
+    *,
+    fail_open: bool = False,
+    outages: Sequence[Finding] = (),
+) -> Verdict:
+    """The admission decision for `findings` on `request`, answered in the review's version.
+
+    `fail_open` applies to `outages` only; ERROR findings of rules always deny.
+    """
     failed: list[str] = []
     errored: list[str] = []
     warned: list[tuple[str, ...]] = []
-    for f in findings:
+    for f in (*findings, *outages):
         if f.action is Action.AUDIT or f.status is Status.WAIVED:
             continue
         if f.action is Action.DENY and f.status is Status.FAIL:
             failed.append(_entry(f))
         elif f.action is Action.DENY and f.status is Status.ERROR:
-            if fail_open:
+            if fail_open and any(f is o for o in outages):
                 warned.append((_who(f), f"not evaluated, allowed by the fail-open policy: {f.message}", f.dialect))
             else:
                 errored.append(_entry(f))

@@ -27,6 +27,7 @@ __all__ = [
     "RequestDict",
     "ReviewDict",
     "UserInfo",
+    "as_requested",
     "parse_review",
 ]
 
@@ -99,28 +100,55 @@ class AdmissionRequest:
     def resource(self) -> Resource | None:
         """The object to judge: `object`, or `oldObject` for DELETE. None when there is none.
 
-        The request's namespace is written into the object when the object lacks one (a Pod
-        created by a controller from `generateName` carries it only in the request), so that
-        namespace matching and exclusions see it.
+        The request's kind, namespace and name are the truth, written over the object's own
+        copy of them: the API server checks they agree, but a webhook that trusted the copy
+        could be told "I am in an excluded namespace" by the object it judges. A Pod created
+        by a controller from `generateName` carries its namespace only in the request.
         """
         obj = self.old_object if self.operation == "DELETE" else self.object
         if obj is None:
             return None
+        gvk = self.raw.get("kind")
         return Resource(
-            obj=_with_namespace(obj, self.namespace),
+            obj=as_requested(obj, gvk if isinstance(gvk, Mapping) else {}, self.namespace, self.name),
             origin=ORIGIN,
             old_obj=self.old_object,
             request=self.raw,
         )
 
 
-def _with_namespace(obj: Mapping[str, Any], namespace: str) -> Mapping[str, Any]:
+def as_requested(obj: Mapping[str, Any], gvk: Mapping[str, Any], namespace: str, name: str) -> Mapping[str, Any]:
+    """`obj` with apiVersion, kind, metadata.namespace and metadata.name as the request says.
+
+    A cluster-scoped request (no namespace; a Namespace itself) leaves the object no namespace
+    to claim; a request without a name (`generateName`) keeps the object's name fields.
+    """
+    kind = gvk.get("kind")
+    group, version = gvk.get("group") or "", gvk.get("version")
+    api_version = f"{group}/{version}" if group and version else version
     meta = obj.get("metadata")
-    if not namespace or (isinstance(meta, Mapping) and meta.get("namespace")):
+    meta = meta if isinstance(meta, Mapping) else {}
+    ns = "" if kind == "Namespace" else namespace
+    same = (
+        (not isinstance(kind, str) or obj.get("kind") == kind)
+        and (not isinstance(api_version, str) or not api_version or obj.get("apiVersion") == api_version)
+        and (meta.get("namespace") or "") == ns
+        and (not name or meta.get("name") == name)
+    )
+    if same:
         return obj
-    new_meta = dict(meta) if isinstance(meta, Mapping) else {}
-    new_meta["namespace"] = namespace
+    new_meta = dict(meta)
+    if ns:
+        new_meta["namespace"] = ns
+    else:
+        new_meta.pop("namespace", None)
+    if name:
+        new_meta["name"] = name
     out = dict(obj)
+    if isinstance(kind, str):
+        out["kind"] = kind
+    if isinstance(api_version, str) and api_version:
+        out["apiVersion"] = api_version
     out["metadata"] = new_meta
     return out
 

@@ -20,9 +20,9 @@ import orjson
 
 from guardrails import Action, Finding, ResourceRef, Severity, SourceError, Status
 from guardrails.reporters.admission import allow, judge
-from guardrails.sources.admission import ORIGIN, AdmissionRequest, parse_review
+from guardrails.sources.admission import AdmissionRequest, parse_review
 from guardrails.webhook import logs
-from guardrails.webhook.admit import decide
+from guardrails.webhook.admit import decide, outage
 from guardrails.webhook.state import State
 
 __all__ = ["WebhookApp", "create_app"]
@@ -146,17 +146,17 @@ class WebhookApp:
         """(review, decision, findings, why skipped) for a parsed request."""
         book = self.state.rules.book
         assert book is not None  # the server starts only after the first good load
+        ns = self.state.namespaces
         try:
-            outcome = decide(book, request, excluded=self.state.excluded, fail_open=self.fail_open)
-        except Exception:
-            # Our own bug, not the object's fault: answer by the fail mode rather than a 500.
-            logs.logger.exception("decision failed", extra={"fields": {"uid": request.uid}})
-            crash = Finding(
-                rule="guardrails", status=Status.ERROR, severity=Severity.CRITICAL, action=Action.DENY,
-                message="the webhook could not evaluate this request (see its logs)",
-                resource=ResourceRef("", request.kind, request.namespace, request.name), origin=ORIGIN,
+            outcome = decide(
+                book, request, excluded=self.state.excluded, fail_open=self.fail_open,
+                namespaces=ns.get if ns is not None else None,
             )
-            verdict = judge(request, [crash], fail_open=self.fail_open)
+        except Exception:
+            # Our own bug, not the object's fault (rule errors are findings): the fail mode decides.
+            logs.logger.exception("decision failed", extra={"fields": {"uid": request.uid}})
+            crash = outage(request, "the webhook could not evaluate this request (see its logs)")
+            verdict = judge(request, [], fail_open=self.fail_open, outages=[crash])
             return verdict.review, verdict.decision, (), ""
         if outcome.verdict is None:
             return allow(request), "allow", outcome.findings, outcome.skipped

@@ -24,7 +24,7 @@ from typing import Any
 from guardrails import ConfigError
 from guardrails.webhook import certs, logs
 
-__all__ = ["ClusterCA", "cluster_ca", "converge_ca", "patch_ca_bundle"]
+__all__ = ["ClusterCA", "cluster_ca", "converge_ca", "in_cluster_clients", "patch_ca_bundle"]
 
 CA_CERT, CA_KEY, BUNDLE = "ca.crt", "ca.key", "bundle.crt"
 _ATTEMPTS = 5
@@ -142,7 +142,7 @@ def patch_ca_bundle(admission: Any, name: str, bundle: bytes) -> int:
     raise ConfigError(f"could not patch the caBundle of {name!r} after {_ATTEMPTS} attempts")
 
 
-def _clients() -> tuple[Any, Any]:
+def in_cluster_clients() -> tuple[Any, Any]:
     from kubernetes import client, config
 
     try:
@@ -161,7 +161,7 @@ def cluster_ca(settings: Any, *, clients: tuple[Any, Any] | None = None) -> cert
     """
     from kubernetes.client.exceptions import ApiException
 
-    core, admission = clients or _clients()
+    core, admission = clients or in_cluster_clients()
     try:
         return _converge_and_patch(settings, core, admission)
     except ApiException as e:

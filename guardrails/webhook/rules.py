@@ -2,7 +2,8 @@
 
 Rules are compiled once per load, never per request. A `RuleBook` pre-sorts them by admission
 operation (a rule judges only the operations it asks for; DELETE only for rules with
-`on_delete`, on `oldObject`; sub-resources only for rules that name them). `RuleStore` keeps
+`on_delete`, on `oldObject`; sub-resources only for rules that name them, except the ones
+through which a Pod's containers change, which every rule judging Pods sees). `RuleStore` keeps
 the last good book: a reload that fails leaves it in place and records the error with its
 file and line.
 """
@@ -17,7 +18,7 @@ from typing import Any
 
 from guardrails import CompiledRule, Engine, GuardrailsError
 
-__all__ = ["Fingerprint", "RuleBook", "RuleStore", "fingerprint"]
+__all__ = ["POD_SPEC_SUBRESOURCES", "Fingerprint", "RuleBook", "RuleStore", "fingerprint"]
 
 Fingerprint = tuple[tuple[str, int, int, int], ...]
 Loader = Callable[..., Any]
@@ -25,6 +26,11 @@ _EXTENSIONS = (".yaml", ".yml", ".json")
 # Inline waiver annotations never waive a deny rule at admission: the object's author would
 # otherwise lift the very guardrail meant to stop them.
 INLINE = "admission"
+# Sub-resources through which a Pod's spec or containers change after creation: `kubectl debug`
+# adds containers through `ephemeralcontainers`, in-place resize rewrites their resources. A rule
+# that judges Pods judges these updates too (as Kyverno and Gatekeeper do), else they would walk
+# around every container rule. deploy/'s webhook configuration registers the same list.
+POD_SPEC_SUBRESOURCES = frozenset({"ephemeralcontainers", "resize"})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -62,7 +68,8 @@ class RuleBook:
             if engine is None:
                 chosen = [
                     r for r in self.rules
-                    if sub_resource in _subresources(r) and (operation in r.operations or (operation == "DELETE" and r.on_delete))
+                    if (sub_resource in _subresources(r) or (sub_resource in POD_SPEC_SUBRESOURCES and _judges_pods(r)))
+                    and (operation in r.operations or (operation == "DELETE" and r.on_delete))
                 ]
                 engine = Engine(chosen, self.waivers, today=self.today, inline_waivers=INLINE)
                 self.engines[key] = engine
@@ -73,6 +80,11 @@ class RuleBook:
 
 def _subresources(rule: CompiledRule) -> frozenset[str]:
     return rule.subresources
+
+
+def _judges_pods(rule: CompiledRule) -> bool:
+    """The rule may look at a Pod: it names Pod, or matches kinds it does not declare."""
+    return rule.kinds is None or "Pod" in rule.kinds
 
 
 def fingerprint(paths: Sequence[str]) -> Fingerprint:

@@ -20,6 +20,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from guardrails.webhook import certs, logs
 from guardrails.webhook.app import create_app
+from guardrails.webhook.namespaces import NamespaceLabels
 from guardrails.webhook.rules import RuleStore
 from guardrails.webhook.settings import Settings
 from guardrails.webhook.state import State
@@ -140,15 +141,31 @@ def make_tls(settings: Settings, *, clients: tuple[Any, Any] | None = None) -> t
     return tls, reconcile
 
 
-def build(settings: Settings, *, rules: RuleStore | None = None, tls: ServingTLS | None = None) -> WebhookServer:
-    """Load rules and certificate (raising GuardrailsError / OSError for bad ones) -> server."""
+def build(
+    settings: Settings,
+    *,
+    rules: RuleStore | None = None,
+    tls: ServingTLS | None = None,
+    namespaces: NamespaceLabels | None = None,
+) -> WebhookServer:
+    """Load rules and certificate (raising GuardrailsError / OSError for bad ones) -> server.
+
+    In a cluster the labels of Namespaces are watched (`namespaces`, made here unless given);
+    outside one they stay unknown, so namespace selectors never exclude.
+    """
     store = rules or RuleStore(settings.rules, builtin=settings.builtin, profiles=settings.profiles)
     if store.book is None:
         store.load()
     reconcile = None
     if tls is None:
         tls, reconcile = make_tls(settings)
-    state = State(settings, store, tls, reconcile=reconcile)
+    if namespaces is None and settings.in_cluster:
+        from guardrails.webhook.bootstrap import in_cluster_clients
+
+        namespaces = NamespaceLabels(in_cluster_clients()[0])
+    if namespaces is not None and namespaces._thread is None:
+        namespaces.start()
+    state = State(settings, store, tls, reconcile=reconcile, namespaces=namespaces)
     app = create_app(state)
     BoundedH11Protocol.header_timeout = settings.header_timeout
     config = uvicorn.Config(

@@ -14,6 +14,7 @@ from typing import Any
 
 from guardrails.webhook import logs
 from guardrails.webhook.metrics import Metrics
+from guardrails.webhook.namespaces import NamespaceLabels
 from guardrails.webhook.rules import RuleStore
 from guardrails.webhook.settings import Settings
 from guardrails.webhook.tls import ServingTLS
@@ -30,8 +31,10 @@ class State:
         metrics: Metrics | None = None,
         *,
         reconcile: Callable[[], None] | None = None,
+        namespaces: NamespaceLabels | None = None,
     ) -> None:
         self.settings = settings
+        self.namespaces = namespaces
         self.reconcile = reconcile
         self._reconciled = time.monotonic()
         self.rules = rules

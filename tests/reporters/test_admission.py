@@ -49,12 +49,32 @@ CASES = [
     ("audit never shown", [A1], False, (True, None, None, None)),
     ("waived deny allowed, not shown", [WV], False, (True, None, None, None)),
     ("error fails closed with 500", [E1], False, (False, 500, "crashy: rule could not be evaluated: KeyError: 'x'", None)),
-    ("error fails open with a warning", [E1], True,
-     (True, None, None, ["crashy: not evaluated, allowed by the fail-open policy: rule could not be evaluated: KeyError: 'x'"])),
+    # The object's author can make a rule raise: failing open must not turn that into a way in.
+    ("a rule's error denies even failing open", [E1], True,
+     (False, 500, "crashy: rule could not be evaluated: KeyError: 'x'", None)),
     ("fail and error: 403 names both", [D1, E1], False,
      (False, 403, "require-team: label 'team' is missing; crashy: rule could not be evaluated: KeyError: 'x'", None)),
     ("warn rule error is a warning", [finding("w", Action.WARN, "boom", Status.ERROR)], False, (True, None, None, ["w: boom"])),
 ]
+
+
+OUT = finding("guardrails", Action.DENY, "deadline of 2 s passed while 'slow' ran", Status.ERROR)
+
+
+@pytest.mark.parametrize(("fail_open", "allowed", "code", "warns"), [
+    (False, False, 500, []),
+    (True, True, None, ["guardrails: not evaluated, allowed by the fail-open policy: deadline of 2 s passed while 'slow' ran"]),
+])
+def test_outages_follow_the_fail_mode(fail_open: bool, allowed: bool, code: int | None, warns: list[str]) -> None:
+    resp = judge(REQUEST, [], fail_open=fail_open, outages=[OUT]).review["response"]
+    assert resp["allowed"] is allowed
+    assert resp.get("status", {}).get("code") == code
+    assert resp.get("warnings", []) == warns
+
+
+def test_an_outage_never_hides_a_deny() -> None:
+    resp = judge(REQUEST, [D1], fail_open=True, outages=[OUT]).review["response"]
+    assert resp["allowed"] is False and resp["status"]["code"] == 403
 
 
 @pytest.mark.parametrize(("findings", "fail_open", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])

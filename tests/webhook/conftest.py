@@ -17,15 +17,18 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
 from guardrails import CompiledRule, Resource, Violation
 from guardrails.dialects.native import compile_native
 from guardrails.policy.load import RuleSet
 from guardrails.webhook import certs
+from guardrails.webhook.namespaces import NamespaceLabels
 from guardrails.webhook.rules import RuleStore
 from guardrails.webhook.server import WebhookServer, build
 from guardrails.webhook.settings import Settings
 from guardrails.webhook.tls import ServingTLS
+from tests.webhook.fake_apiserver import FakeAPI
 
 DAY = datetime.timedelta(days=1)
 
@@ -178,6 +181,40 @@ class Running:
 
 
 ServerFactory = Callable[..., Running]
+Clients = tuple[Any, Any]
+
+
+class APIServer:
+    def __init__(self, api: FakeAPI, tls: TLSFiles) -> None:
+        config = uvicorn.Config(api.app, host="127.0.0.1", port=0, ssl_certfile=str(tls.cert), ssl_keyfile=str(tls.key),
+                                log_config=None, access_log=False, lifespan="off",
+                                timeout_graceful_shutdown=5)
+        self.api, self.tls = api, tls
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline and self.thread.is_alive()
+            time.sleep(0.01)
+        self.port = self.server.servers[0].sockets[0].getsockname()[1]
+
+    def clients(self) -> Clients:
+        from kubernetes import client
+
+        cfg = client.Configuration()
+        cfg.host = f"https://127.0.0.1:{self.port}"
+        cfg.ssl_ca_cert = str(self.tls.ca_file)
+        cfg.api_key = {"BearerToken": "sa-token"}
+        cfg.api_key_prefix = {"BearerToken": "Bearer"}
+        api = client.ApiClient(cfg)
+        return client.CoreV1Api(api), client.AdmissionregistrationV1Api(api)
+
+    def stop(self) -> None:
+        self.api.closing = True
+        self.server.should_exit = True
+        self.thread.join(10)
+
 
 
 @pytest.fixture
@@ -185,9 +222,12 @@ def start(tls_files: TLSFiles) -> Iterator[ServerFactory]:
     """start(store=..., **settings) -> a Running server (stopped at teardown)."""
     running: list[Running] = []
 
-    def factory(store: RuleStore | None = None, tls: ServingTLS | None = None, **overrides: Any) -> Running:
+    def factory(
+        store: RuleStore | None = None, tls: ServingTLS | None = None, namespaces: NamespaceLabels | None = None,
+        **overrides: Any,
+    ) -> Running:
         settings = make_settings(tls_cert=str(tls_files.cert), tls_key=str(tls_files.key), **overrides)
-        server = build(settings, rules=store or static_store(), tls=tls)
+        server = build(settings, rules=store or static_store(), tls=tls, namespaces=namespaces)
         r = Running(server, tls_files.ca_file).__enter__()
         running.append(r)
         return r

@@ -9,11 +9,24 @@ as the API reference documents them (a kube-apiserver cannot be installed here):
   PATCH  same path, Content-Type application/json-patch+json (RFC 6902 add/replace/test)
                                                                        200, 415 other types, 422 failed
                                                                        test op, 400 missing path
+  GET    /api/v1/namespaces                                            NamespaceList with
+                                                                       metadata.resourceVersion
+  GET    /api/v1/namespaces?watch=true&resourceVersion=N               newline-delimited watch events
+                                                                       {"type": ADDED|MODIFIED|DELETED|
+                                                                       BOOKMARK|ERROR, "object": ...}
+                                                                       after N, until timeoutSeconds; an
+                                                                       N older than the kept history gets
+                                                                       one ERROR event with a 410 Status;
+                                                                       BOOKMARKs when allowWatchBookmarks
+  GET    /api/v1/namespaces/{name}                                     200, or 404 NotFound
 
 Errors are `Status` objects. Every write bumps metadata.resourceVersion. Requests are recorded.
 `gate_reads=N` holds the first N Secret reads until N have arrived, to stage a creation race;
 `forbid_secrets` answers 403 Forbidden, as RBAC does for a service account without the Role;
-`edits_after_read=N` changes the webhook configuration behind the next N reads.
+`edits_after_read=N` changes the webhook configuration behind the next N reads;
+`set_namespace`/`delete_namespace` change Namespaces as a controller would, `compact()` drops the
+watch history (so a watch from an old resourceVersion gets 410 Gone), `forbid_namespaces` answers
+403 on every Namespace endpoint.
 """
 
 from __future__ import annotations
@@ -25,12 +38,14 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
 SECRET = "/api/v1/namespaces/{ns}/secrets/{name}"
 SECRETS = "/api/v1/namespaces/{ns}/secrets"
 VWC = "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/{name}"
+NAMESPACES = "/api/v1/namespaces"
+NAMESPACE = "/api/v1/namespaces/{name}"
 
 
 def status(code: int, reason: str, message: str) -> JSONResponse:
@@ -51,7 +66,14 @@ class FakeAPI:
         self._gate_reads = gate_reads
         self._reads = 0
         self._gate: asyncio.Event | None = None
+        self.namespaces: dict[str, dict[str, Any]] = {}
+        self.events: list[tuple[int, str, dict[str, Any]]] = []  # (resourceVersion, type, object)
+        self.compacted = 0  # watches from a resourceVersion below this get 410 Gone
+        self.forbid_namespaces = False
+        self.closing = False  # set on shutdown: open watches end
         self.app = Starlette(routes=[
+            Route(NAMESPACES, self.list_namespaces, methods=["GET"]),
+            Route(NAMESPACE, self.namespace, methods=["GET"]),
             Route(SECRET, self.secret, methods=["GET", "PUT"]),
             Route(SECRETS, self.create_secret, methods=["POST"]),
             Route(VWC, self.webhook_config, methods=["GET", "PATCH"]),
@@ -67,6 +89,66 @@ class FakeAPI:
             "apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
             "metadata": {"name": name}, "webhooks": hooks,
         })
+
+    def set_namespace(self, name: str, labels: dict[str, str]) -> None:
+        kind = "MODIFIED" if name in self.namespaces else "ADDED"
+        labels = {"kubernetes.io/metadata.name": name, **labels}
+        ns = self._bump({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels},
+                         "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}})
+        self.namespaces[name] = ns
+        self.events.append((self._version, kind, copy.deepcopy(ns)))
+
+    def delete_namespace(self, name: str) -> None:
+        ns = self._bump(self.namespaces.pop(name))
+        self.events.append((self._version, "DELETED", copy.deepcopy(ns)))
+
+    def compact(self) -> None:
+        self.compacted = self._version + 1
+        self.events.clear()
+
+    async def list_namespaces(self, request: Request) -> Any:
+        self._record(request)
+        if self.forbid_namespaces:
+            return status(403, "Forbidden", 'namespaces is forbidden: cannot list resource "namespaces"')
+        if request.query_params.get("watch") in ("true", "True", "1"):
+            return StreamingResponse(self._watch(request), media_type="application/json")
+        return JSONResponse({"kind": "NamespaceList", "apiVersion": "v1",
+                             "metadata": {"resourceVersion": str(self._version)},
+                             "items": list(self.namespaces.values())})
+
+    async def _watch(self, request: Request) -> Any:
+        since = int(request.query_params.get("resourceVersion") or 0)
+        timeout = float(request.query_params.get("timeoutSeconds") or 60)
+        allow_bookmarks = request.query_params.get("allowWatchBookmarks") in ("true", "True")
+        if since and since < self.compacted:
+            gone = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                    "message": f"too old resource version: {since} ({self.compacted})", "reason": "Expired", "code": 410}
+            yield json.dumps({"type": "ERROR", "object": gone}).encode() + b"\n"
+            return
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        sent = since
+        bookmarked = loop.time()
+        while loop.time() < end and not self.closing:
+            for version, kind, obj in list(self.events):
+                if version > sent:
+                    sent = version
+                    yield json.dumps({"type": kind, "object": obj}).encode() + b"\n"
+            if allow_bookmarks and loop.time() - bookmarked > 0.1:
+                # As kube-apiserver does now and then: only the resourceVersion, no object state.
+                bookmarked = loop.time()
+                mark = {"kind": "Namespace", "apiVersion": "v1", "metadata": {"resourceVersion": str(self._version)}}
+                yield json.dumps({"type": "BOOKMARK", "object": mark}).encode() + b"\n"
+            await asyncio.sleep(0.02)
+
+    async def namespace(self, request: Request) -> JSONResponse:
+        self._record(request)
+        if self.forbid_namespaces:
+            return status(403, "Forbidden", 'namespaces is forbidden: cannot get resource "namespaces"')
+        name = request.path_params["name"]
+        if name not in self.namespaces:
+            return status(404, "NotFound", f'namespaces "{name}" not found')
+        return JSONResponse(self.namespaces[name])
 
     def _record(self, request: Request) -> None:
         self.requests.append((request.method, request.url.path, request.headers.get("content-type", "")))

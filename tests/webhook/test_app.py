@@ -137,13 +137,14 @@ def test_a_rule_that_raises_fails_closed_with_500(webhook: Running) -> None:
     assert webhook.metric("guardrails_admission_requests_total", decision="error") == 1
 
 
-def test_a_rule_that_raises_fails_open_when_configured(start: ServerFactory) -> None:
+def test_a_rule_that_raises_denies_even_failing_open(start: ServerFactory) -> None:
+    # The object's author can make a check raise: --fail-mode open must not make that a way in.
     doc = review("kwctl__unprivileged-pod-admission-review.json")
     doc["request"]["kind"] = {"group": "", "version": "v1", "kind": "ConfigMap"}
     doc["request"]["object"] = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"x": "1"}}
     resp = start(fail_open=True).review(doc).json()["response"]
-    assert resp["allowed"] is True
-    assert resp["warnings"][0].startswith("crashy: not evaluated, allowed by the fail-open policy")
+    assert resp["allowed"] is False and resp["status"]["code"] == 500
+    assert resp["status"]["message"].startswith("crashy: rule could not be evaluated")
 
 
 def test_audit_counted_never_shown(webhook: Running) -> None:

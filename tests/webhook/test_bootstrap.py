@@ -6,22 +6,19 @@ from __future__ import annotations
 import base64
 import datetime
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from guardrails.webhook import bootstrap, certs
 from guardrails.webhook.server import make_tls
-from tests.webhook.conftest import DAY, TLSFiles, make_settings
+from tests.webhook.conftest import DAY, APIServer, TLSFiles, make_settings
 from tests.webhook.fake_apiserver import FakeAPI
 
 NS, SECRET, VWC = "guardrails", "guardrails-webhook-ca", "guardrails"
-Clients = tuple[Any, Any]
 
 
 def _hooks() -> list[dict[str, Any]]:
@@ -32,36 +29,6 @@ def _hooks() -> list[dict[str, Any]]:
         {"name": "validate-delete.guardrails.dev", "clientConfig": dict(svc, caBundle=base64.b64encode(b"stale").decode()),
          "sideEffects": "None", "admissionReviewVersions": ["v1"]},
     ]
-
-
-class APIServer:
-    def __init__(self, api: FakeAPI, tls: TLSFiles) -> None:
-        config = uvicorn.Config(api.app, host="127.0.0.1", port=0, ssl_certfile=str(tls.cert), ssl_keyfile=str(tls.key),
-                                log_config=None, access_log=False, lifespan="off")
-        self.api, self.tls = api, tls
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline and self.thread.is_alive()
-            time.sleep(0.01)
-        self.port = self.server.servers[0].sockets[0].getsockname()[1]
-
-    def clients(self) -> Clients:
-        from kubernetes import client
-
-        cfg = client.Configuration()
-        cfg.host = f"https://127.0.0.1:{self.port}"
-        cfg.ssl_ca_cert = str(self.tls.ca_file)
-        cfg.api_key = {"BearerToken": "sa-token"}
-        cfg.api_key_prefix = {"BearerToken": "Bearer"}
-        api = client.ApiClient(cfg)
-        return client.CoreV1Api(api), client.AdmissionregistrationV1Api(api)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
 
 
 @pytest.fixture

@@ -59,7 +59,10 @@ def test_webhook_configuration(objects: dict[tuple[str, str], Any]) -> None:
     assert "caBundle" not in hook["clientConfig"]  # the webhook patches it in
     [expr] = hook["namespaceSelector"]["matchExpressions"]
     assert expr == {"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["guardrails", "kube-system"]}
-    assert all("/" not in r for rule in hook["rules"] for r in rule["resources"])  # no sub-resources
+    # Sub-resources only those through which a Pod's containers change (UPDATE only).
+    subs = {r for rule in hook["rules"] for r in rule["resources"] if "/" in r}
+    assert subs == {"pods/ephemeralcontainers", "pods/resize"}
+    assert all(rule["operations"] == ["UPDATE"] for rule in hook["rules"] if any("/" in r for r in rule["resources"]))
 
 
 def test_deployment(objects: dict[tuple[str, str], Any]) -> None:
@@ -100,7 +103,8 @@ def test_rbac_is_least_privilege(objects: dict[tuple[str, str], Any]) -> None:
     ]
     cluster = objects[("ClusterRole", "guardrails-webhook")]["rules"]
     assert cluster == [{"apiGroups": ["admissionregistration.k8s.io"], "resources": ["validatingwebhookconfigurations"],
-                        "resourceNames": [args.webhook_config], "verbs": ["get", "patch"]}]
+                        "resourceNames": [args.webhook_config], "verbs": ["get", "patch"]},
+                       {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"]}]
     for kind in ("RoleBinding", "ClusterRoleBinding"):
         for binding in (o for (k, _), o in objects.items() if k == kind):
             assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "guardrails", "namespace": "guardrails"}]

@@ -164,6 +164,8 @@ def _compile(doc: Mapping[str, Any], source: Location, locate: Locate, state: _S
         # Referential templates read `data.inventory`: the objects the engine's context holds.
         check_in_context=check.in_context if check.referential else None,
         needs_inventory=check.referential,
+        namespace_labels=isinstance(spec, Mapping) and isinstance(spec.get("match"), Mapping)
+        and bool(spec["match"].get("namespaceSelector")),
     )
 
 

@@ -8,6 +8,7 @@ field path in words a Kyverno user knows: `spec.rules[0].validate.deny.condition
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -83,6 +84,7 @@ def to_compiled(policy: CompiledPolicy, info: RuleInfo, *, source: Location | No
         check_key=info.check_key,
         kinds=kr.kinds,
         action_for=_action_for(info) if info.overrides else None,
+        namespace_labels=kr.namespace_labels or any(o.selector is not None for o in info.overrides),
     )
 
 
@@ -102,7 +104,7 @@ def _exception(doc: Mapping[str, Any], source: Location) -> Waiver:
         policy = str(ex.get("policyName") or "*").rpartition("/")[2]
         for r in ex.get("ruleNames") or ():
             names.update({f"{policy}/{r}", f"{policy}/autogen-{r}", f"{policy}/autogen-cronjob-{r}"})
-    selects = match.compile_filters(spec.get("match"), None)
+    selects = match.compile_filters(spec.get("match"), None, strict=True)
     reason = f"Kyverno PolicyException {meta.get('name', '')}".strip()
     return Waiver(
         name=str(meta.get("name", "")),
@@ -111,6 +113,7 @@ def _exception(doc: Mapping[str, Any], source: Location) -> Waiver:
         match=lambda r: selects(target_of(r)),
         source=source,
         by_id=True,
+        namespace_labels="namespaceSelector" in json.dumps(spec.get("match"), default=str),
     )
 
 

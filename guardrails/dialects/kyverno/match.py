@@ -4,7 +4,8 @@ namespace selectors, operations, and subjects / roles / clusterRoles of the requ
 
 Within one filter every given attribute must hold; user-info criteria apply only when the
 request carries user info. A namespace selector needs the namespace's labels: when they are
-unknown (`None`, a scan without the namespace) it cannot rule the resource out.
+unknown (`None`, a scan without the namespace) it cannot rule the resource out of a match, and
+it never excludes it (nor selects it for a PolicyException).
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def _subjects_match(subjects: Sequence[Mapping[str, Any]], adm: Admission) -> bo
     return False
 
 
-def _filter(f: Mapping[str, Any], *, for_match: bool) -> Callable[[Target], bool | None]:
+def _filter(f: Mapping[str, Any], *, for_match: bool, strict: bool = False) -> Callable[[Target], bool | None]:
     """One resource filter -> True (every criterion holds), False, or None (an empty filter)."""
     res = f.get("resources") or {}
     ops = res.get("operations") or []
@@ -147,7 +148,12 @@ def _filter(f: Mapping[str, Any], *, for_match: bool) -> Callable[[Target], bool
         if nssel is not None:
             if t.kind == "Namespace":
                 return False
-            if t.namespace_labels is not None and not nssel(t.namespace_labels):
+            if t.namespace_labels is None:
+                # Unknown labels never exclude (nor waive, `strict`): only a rule's match
+                # cannot be ruled out by them.
+                if not for_match or strict:
+                    return False
+            elif not nssel(t.namespace_labels):
                 return False
         if user:
             adm = t.admission or Admission()
@@ -162,25 +168,28 @@ def _filter(f: Mapping[str, Any], *, for_match: bool) -> Callable[[Target], bool
     return check
 
 
-def _block(block: Mapping[str, Any] | None, *, for_match: bool) -> Callable[[Target], bool]:
+def _block(block: Mapping[str, Any] | None, *, for_match: bool, strict: bool = False) -> Callable[[Target], bool]:
     """A match block -> "selects the target"; an exclude block -> "excludes the target"."""
     # An empty filter never matches (Kyverno: "match cannot be empty") and never excludes.
     if not block:
         return lambda _: False
     if block.get("any"):
-        filters = [_filter(f, for_match=for_match) for f in block["any"]]
+        filters = [_filter(f, for_match=for_match, strict=strict) for f in block["any"]]
         return lambda t: any(f(t) is True for f in filters)
     if block.get("all"):
-        filters = [_filter(f, for_match=for_match) for f in block["all"]]
+        filters = [_filter(f, for_match=for_match, strict=strict) for f in block["all"]]
         return lambda t: all(f(t) is True for f in filters)
-    one = _filter(block, for_match=for_match)
+    one = _filter(block, for_match=for_match, strict=strict)
     return lambda t: one(t) is True
 
 
 def compile_filters(match: Mapping[str, Any] | None, exclude: Mapping[str, Any] | None,
-                    *, policy_namespace: str = "") -> Predicate:
-    """The rule selects the target: matched, not excluded, in the policy's namespace."""
-    inc = _block(match, for_match=True)
+                    *, policy_namespace: str = "", strict: bool = False) -> Predicate:
+    """The rule selects the target: matched, not excluded, in the policy's namespace.
+
+    `strict` (PolicyExceptions): a namespace selector over unknown labels does not match.
+    """
+    inc = _block(match, for_match=True, strict=strict)
     exc = _block(exclude, for_match=False) if exclude else None
 
     def selects(t: Target) -> bool:

@@ -219,6 +219,7 @@ def compile_policy(doc: Mapping[str, Any]) -> CompiledPolicy:
             unsupported=reason,
             kinds=match.kinds_of(rule.get("match")),
             reads_images="images" in json.dumps(rule, default=str),
+            namespace_labels="namespaceSelector" in json.dumps([rule.get("match"), rule.get("exclude")], default=str),
             fast=validator.static and not rule.get("context"),
         )
         overrides = _overrides(validate.get("failureActionOverrides") or spec.get("validationFailureActionOverrides"))

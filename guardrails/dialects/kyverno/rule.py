@@ -123,6 +123,7 @@ class KyvernoRule:
     kinds: frozenset[str] | None = None  # a quick first test on the kind, when the match allows it
     reads_images: bool = True  # the rule mentions the `images` variable somewhere
     fast: bool = False  # the validator needs no JSON context (set from Validator.static)
+    namespace_labels: bool = False  # match or exclude has a namespaceSelector
 
     def applies(self, resource: Resource, *, operation: str | None = None) -> bool:
         if self.kinds is not None:
