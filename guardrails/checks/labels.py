@@ -8,10 +8,10 @@ A present key with an empty (or null) value fails; a value that is not a string 
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from guardrails import regex as regex_
 from guardrails.checks.base import Check, CheckFn
 from guardrails.errors import ParamError
 from guardrails.kube import paths
@@ -41,7 +41,7 @@ SCHEMA: Mapping[str, Any] = {"type": "array", "minItems": 1, "items": _ITEM}
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Required:
     key: str
-    regex: re.Pattern[str] | None = None
+    regex: regex_.Regex | None = None
     values: tuple[str, ...] = ()
 
 
@@ -61,9 +61,9 @@ def _compile_items(params: Any) -> list[_Required]:
         regex = None
         if "allowedRegex" in item:
             try:
-                regex = re.compile(str(item["allowedRegex"]))
-            except re.error as e:
-                raise ParamError(f"invalid allowedRegex {item['allowedRegex']!r}: {e}", (i, "allowedRegex")) from None
+                regex = regex_.compile(str(item["allowedRegex"]))
+            except regex_.RegexError as e:
+                raise ParamError(f"invalid allowedRegex: {e}", (i, "allowedRegex")) from None
         values = item.get("allowedValues", [])
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise ParamError("allowedValues must be a list of strings", (i, "allowedValues"))

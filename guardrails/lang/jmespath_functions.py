@@ -23,6 +23,7 @@ from typing import Any, TypeVar, cast
 
 import jmespath.functions as jf
 
+from guardrails import regex as regex_
 from guardrails.kube import selectors
 from guardrails.lang import golang
 
@@ -87,11 +88,11 @@ def go_template(template: str) -> Any:
     return expand
 
 
-def _regex(name: str, pattern: str) -> re.Pattern[str]:
+def _regex(name: str, pattern: str) -> regex_.Regex:
     try:
-        return re.compile(pattern)
-    except re.error as e:
-        raise FunctionError(f"{name}: invalid regular expression {pattern!r}: {e}") from None
+        return regex_.compile(pattern)
+    except regex_.RegexError as e:
+        raise FunctionError(f"{name}: {e}") from None
 
 
 # --- arithmetic: scalars, quantities and durations, as Kyverno combines them -----------------

@@ -11,6 +11,8 @@ from collections.abc import Iterator, Mapping
 from fractions import Fraction
 from typing import Any
 
+from guardrails import regex as regex_
+
 __all__ = ["UNDEFINED", "canonify_cpu", "canonify_mem", "fmt", "get", "is_exempt", "items", "regex_match", "to_number"]
 
 
@@ -86,10 +88,10 @@ def fmt(v: Any) -> str:
 
 
 @functools.lru_cache(maxsize=512)
-def _regex(pattern: str) -> re.Pattern[str] | None:
+def _regex(pattern: str) -> regex_.Regex | None:
     try:
-        return re.compile(pattern)
-    except re.error:
+        return regex_.compile(pattern)
+    except regex_.RegexError:
         return None
 
 

@@ -19,8 +19,9 @@ EXPECTED = {
     "echo__create_accept.json": ("CREATE", "Deployment", "default", False, "Deployment"),
     "echo__delete_accept.json": ("DELETE", "Deployment", "default", False, "Deployment"),
     "echo__update_accept.json": ("UPDATE", "Deployment", "default", False, "Deployment"),
-    "kubernetes__admission.k8s.io.v1.AdmissionReview.json": ("operationValue", "kindValue", "namespaceValue", True, "CustomType"),
-    "kubernetes__admission.k8s.io.v1beta1.AdmissionReview.json": ("operationValue", "kindValue", "namespaceValue", True, "CustomType"),
+    # The object says CustomType; the request's kind is the truth.
+    "kubernetes__admission.k8s.io.v1.AdmissionReview.json": ("operationValue", "kindValue", "namespaceValue", True, "kindValue"),
+    "kubernetes__admission.k8s.io.v1beta1.AdmissionReview.json": ("operationValue", "kindValue", "namespaceValue", True, "kindValue"),
     "kwctl__privileged-pod-admission-review.json": ("CREATE", "Pod", "default", False, "Pod"),
     "kwctl__unprivileged-pod-admission-review.json": ("CREATE", "Pod", "default", False, "Pod"),
     "persistentvolumeclaim-storageclass-policy__pvc-fast-storage-class-request.json": ("CREATE", "PersistentVolumeClaim", "default", False, "PersistentVolumeClaim"),
@@ -49,9 +50,12 @@ def test_recorded_samples_decode(name: str) -> None:
     key = "oldObject" if op == "DELETE" else "object"
     assert res is not None and res.kind == judged
     assert res.request is doc["request"]
-    # The request's namespace reaches the object, even when the object has none of its own.
-    own = (doc["request"].get(key) or {}).get("metadata", {}).get("namespace")
-    assert res.namespace == (own or ns)
+    # The request's namespace, name and kind are written over the object's own copy of them.
+    assert res.namespace == ns
+    assert not doc["request"].get("name") or res.name == doc["request"]["name"]
+    gvk = doc["request"]["kind"]
+    assert res.api_version == (f"{gvk['group']}/{gvk['version']}" if gvk["group"] else gvk["version"])
+    assert key in doc["request"]
 
 
 def test_delete_judges_the_old_object() -> None:

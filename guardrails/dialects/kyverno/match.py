@@ -18,6 +18,7 @@ from typing import Any
 from guardrails.kube import selectors
 from guardrails.kube.match import View
 from guardrails.kube.selectors import wildcard
+from guardrails.regex import Regex
 
 __all__ = ["Admission", "Subject", "compile_filters", "kinds_of", "parse_kind"]
 
