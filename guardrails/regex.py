@@ -87,7 +87,11 @@ def compile(pattern: str, *, dotall: bool = False) -> Regex:
         compiled: Regex = re2.compile(text, options=_options())
     except re2.error as e:
         reason = e.args[0].decode(errors="replace") if e.args and isinstance(e.args[0], bytes) else str(e)
-        raise RegexError(pattern, reason) from None
+        # RE2 says "what: fragment"; the fragment's place in the pattern is the position that
+        # `rules lint` turns into a column.
+        what, _, fragment = reason.partition(": ")
+        at = pattern.find(fragment) if fragment else -1
+        raise RegexError(pattern, f"{what} at position {at}" if at >= 0 else reason) from None
     return compiled
 
 

@@ -16,7 +16,7 @@ CASES = [
     ("  severity: urgent\n  requiredLabels: [team]\n", "r.yaml:5:3: spec.severity: 'urgent' is not allowed — use one of info, low, medium, high, critical"),
     (
         "  requiredLabels:\n    - {key: team, allowedRegex: '^(dev|prod$'}\n",
-        "r.yaml:6:35: rule 'r': requiredLabels: invalid allowedRegex '^(dev|prod$': missing ), unterminated subpattern at position 1",
+        "r.yaml:6:34: rule 'r': requiredLabels: invalid allowedRegex: regular expression '^(dev|prod$' cannot be used: missing ) at position 0",
     ),
     (
         "  assert:\n    expression: \"spec.containers[?name == 'x'\"\n",
