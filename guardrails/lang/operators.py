@@ -30,7 +30,6 @@ from typing import Any
 from guardrails.kube import quantity
 from guardrails.kube.selectors import wildcard
 from guardrails.lang import golang, pattern_value
-from guardrails.regex import Regex
 
 __all__ = ["DEPRECATED", "OPERATORS", "compare", "resolve", "wildcard"]
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from guardrails import Action, Finding, ResourceRef, Severity, SourceError, Status
+from guardrails import Finding, SourceError
 from guardrails.reporters.admission import allow, judge
 from guardrails.sources.admission import AdmissionRequest, parse_review
 from guardrails.webhook import logs

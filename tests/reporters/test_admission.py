@@ -66,14 +66,14 @@ OUT = finding("guardrails", Action.DENY, "deadline of 2 s passed while 'slow' ra
     (True, True, None, ["guardrails: not evaluated, allowed by the fail-open policy: deadline of 2 s passed while 'slow' ran"]),
 ])
 def test_outages_follow_the_fail_mode(fail_open: bool, allowed: bool, code: int | None, warns: list[str]) -> None:
-    resp = judge(REQUEST, [], fail_open=fail_open, outages=[OUT]).review["response"]
+    resp = judge(request(), [], fail_open=fail_open, outages=[OUT]).review["response"]
     assert resp["allowed"] is allowed
     assert resp.get("status", {}).get("code") == code
     assert resp.get("warnings", []) == warns
 
 
 def test_an_outage_never_hides_a_deny() -> None:
-    resp = judge(REQUEST, [D1], fail_open=True, outages=[OUT]).review["response"]
+    resp = judge(request(), [D1], fail_open=True, outages=[OUT]).review["response"]
     assert resp["allowed"] is False and resp["status"]["code"] == 403
 
 

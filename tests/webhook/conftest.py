@@ -187,8 +187,7 @@ Clients = tuple[Any, Any]
 class APIServer:
     def __init__(self, api: FakeAPI, tls: TLSFiles) -> None:
         config = uvicorn.Config(api.app, host="127.0.0.1", port=0, ssl_certfile=str(tls.cert), ssl_keyfile=str(tls.key),
-                                log_config=None, access_log=False, lifespan="off",
-                                timeout_graceful_shutdown=5)
+                                log_config=None, access_log=False, lifespan="off")
         self.api, self.tls = api, tls
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

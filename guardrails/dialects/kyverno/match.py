@@ -18,7 +18,6 @@ from typing import Any
 from guardrails.kube import selectors
 from guardrails.kube.match import View
 from guardrails.kube.selectors import wildcard
-from guardrails.regex import Regex
 
 __all__ = ["Admission", "Subject", "compile_filters", "kinds_of", "parse_kind"]
 
