@@ -74,7 +74,7 @@ def test_restricted_includes_baseline_and_default_includes_the_seed_and_baseline
     baseline, restricted, default = names("baseline"), names("restricted"), names("default")
     assert baseline and baseline < restricted
     assert baseline < default
-    assert names("all") == names("default", "restricted", "best-practices")
+    assert names("all") == names("default", "restricted", "best-practices", "terraform")
     assert {r.name for r in load_rules(builtin=True).rules} == default
 
 

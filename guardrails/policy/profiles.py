@@ -45,7 +45,9 @@ PROFILES: dict[str, Profile] = {
         Profile(
             "terraform",
             "Cloud resources in Terraform plans: ownership tags, approved registries and sizes for "
-            "ECS and Batch containers, S3 public access, encryption at rest, SSH and RDP exposure.",
+            "ECS and Batch containers, S3 public access, encryption at rest and in transit, network "
+            "exposure, IMDSv2, audit logging, key rotation, IAM wildcards, managed Kubernetes, "
+            "registries, backups and deletion protection on AWS, Google Cloud and Azure.",
         ),
         Profile(
             "best-practices",

@@ -11,6 +11,8 @@ Container definitions that Terraform holds as JSON strings (`aws_ecs_task_defini
 `aws_batch_job_definition`) are decoded in place, and each container gains a Kubernetes-style
 `resources` view (see `_ecs_resources`) so the `images` and `resources` checks read them.
 Image-based Lambda functions and App Runner services get a `containers: [{name, image}]` view.
+IAM policy documents (`policy` of aws_iam_policy and the inline role/user/group policies) are
+decoded, with `Statement`, `Action` and `Resource` always lists.
 """
 
 from __future__ import annotations
@@ -222,12 +224,40 @@ def decode_embedded(rtype: str, values: Mapping[str, Any]) -> dict[str, Any]:
         container = _json(spec.get("container_properties"))
         if isinstance(container, Mapping):
             spec["container_properties"] = _with_resources(container, _batch_resources(container))
+    elif rtype in _IAM_POLICIES:
+        document = _policy_document(spec.get("policy"))
+        if document is not None:
+            spec["policy"] = document
     elif rtype in _IMAGE_ATTRIBUTES and "containers" not in spec:
         name_attr, image_path = _IMAGE_ATTRIBUTES[rtype]
         image = _at(spec, image_path)
         if isinstance(image, str) and image:
             spec["containers"] = [{"name": spec.get(name_attr) or rtype, "image": image}]
     return spec
+
+
+# IAM policy resources whose `policy` is a JSON document (as a string in the plan).
+_IAM_POLICIES = frozenset({"aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy"})
+# IAM's "one value or a list" elements, always lists in the view so rules read one shape.
+_IAM_LISTS = ("Action", "NotAction", "Resource", "NotResource")
+
+
+def _policy_document(text: Any) -> dict[str, Any] | None:
+    """An IAM policy JSON string -> the document, `Statement` and its Action/Resource as lists.
+
+    Not JSON (or not an object): None, and the string stays for rules that read it as text."""
+    document = _json(text)
+    if not isinstance(document, dict):
+        return None
+    statements = document.get("Statement")
+    if isinstance(statements, dict):
+        statements = [statements]
+    if isinstance(statements, list):
+        document["Statement"] = [
+            {k: [v] if k in _IAM_LISTS and isinstance(v, str) else v for k, v in st.items()} if isinstance(st, dict) else st
+            for st in statements
+        ]
+    return document
 
 
 # Services that run one image without container definitions: (name attribute, image path).
