@@ -20,9 +20,13 @@ DIALECTS: dict[tuple[str, str], str] = {
     ("guardrails.dev", "Exception"): "guardrails.dialects.native",
     ("templates.gatekeeper.sh", "ConstraintTemplate"): "guardrails.dialects.gatekeeper.adapter",
     ("constraints.gatekeeper.sh", "*"): "guardrails.dialects.gatekeeper.adapter",
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"): "guardrails.dialects.vap",
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"): "guardrails.dialects.vap",
     ("kyverno.io", "ClusterPolicy"): "guardrails.dialects.kyverno.adapter",
     ("kyverno.io", "Policy"): "guardrails.dialects.kyverno.adapter",
     ("kyverno.io", "PolicyException"): "guardrails.dialects.kyverno.adapter",
+    ("policies.kyverno.io", "ValidatingPolicy"): "guardrails.dialects.kyverno.adapter",
+    ("policies.kyverno.io", "NamespacedValidatingPolicy"): "guardrails.dialects.kyverno.adapter",
 }
 
 

@@ -26,3 +26,6 @@ class LoadContext:
     # How the loading edge checks a document part against an OpenAPI schema: (message, path)
     # of each problem. Given by policy/load, so jsonschema stays out of the dialects.
     schema_problems: Callable[[Mapping[str, Any], Any], list[tuple[str, tuple[str | int, ...]]]] | None = None
+    # Kubernetes objects in rule files that no dialect claims (ConfigMaps, CRDs, custom
+    # resources): a ValidatingAdmissionPolicy's params and CRDs for its resource names.
+    objects: list[Any] = dataclasses.field(default_factory=list)

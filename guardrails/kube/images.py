@@ -122,6 +122,10 @@ def _parse(text: str) -> ImageRef:
         raise ValueError("invalid reference format")
     name = _NAME.fullmatch(m[1])
     assert name is not None  # the reference grammar contains the name grammar
+    if (name[1] or "") != registry:
+        # The first component reads as a registry (a dot, a colon, localhost) that is not a
+        # valid host name: docker refuses it rather than taking it as a path.
+        raise ValueError("invalid reference format")
     if len(name[2]) > _MAX_NAME:
         raise ValueError(f"repository name must not be more than {_MAX_NAME} characters")
     if m[3] is not None:

@@ -54,7 +54,7 @@ class Problem:
 
 Outcome = Dialect | Unsupported | Neighbour | Problem
 
-_CEL = "not evaluated yet: guardrails evaluates Kyverno ClusterPolicy/Policy validate rules"
+_CEL = "not evaluated yet: it verifies image signatures and attestations, which needs a registry"
 _MUTATION = "mutates objects: guardrails judges objects and never changes them"
 
 # Kinds of the policy groups we know and cannot evaluate: (group, kind) -> (reason, dialect, is a rule)
@@ -66,7 +66,7 @@ UNSUPPORTED: dict[tuple[str, str], tuple[str, str, bool]] = {
     **{
         ("policies.kyverno.io", k): (f"Kyverno {k} is {_CEL}", "kyverno", True)
         for k in (
-            "ValidatingPolicy", "NamespacedValidatingPolicy", "ImageValidatingPolicy", "NamespacedImageValidatingPolicy",
+            "ImageValidatingPolicy", "NamespacedImageValidatingPolicy",
         )
     },
     **{
@@ -81,10 +81,6 @@ UNSUPPORTED: dict[tuple[str, str], tuple[str, str, bool]] = {
     },
     ("policies.kyverno.io", "PolicyException"): (
         "Kyverno's CEL PolicyException is not applied: the rules it names still judge every object", "kyverno", False),
-    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"): (
-        "ValidatingAdmissionPolicy is not evaluated yet", "vap", True),
-    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"): (
-        "a ValidatingAdmissionPolicyBinding takes effect with its policy, which is not evaluated yet", "vap", False),
     ("admissionregistration.k8s.io", "MutatingAdmissionPolicy"): (f"MutatingAdmissionPolicy {_MUTATION}", "vap", True),
     ("admissionregistration.k8s.io", "MutatingAdmissionPolicyBinding"): (
         "a MutatingAdmissionPolicyBinding takes effect with its policy, which is not evaluated", "vap", False),

@@ -296,6 +296,10 @@ def _load_document(
         return "error"
     if isinstance(how, kinds.Neighbour):
         ledger.skipped.append(SkippedDocument(locate(()), how.what))
+        if isinstance(doc.get("apiVersion"), str) and isinstance(doc.get("kind"), str):
+            # ConfigMaps, CRDs, custom resources beside the policies: a ValidatingAdmissionPolicy's
+            # params, the CRDs that name its resources, Kyverno CEL's resource library.
+            context.objects.append(doc)
         return "neighbour"
     if isinstance(how, kinds.Unsupported):
         kind = doc.get("kind")

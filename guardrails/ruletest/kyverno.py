@@ -19,9 +19,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from guardrails.context import Context
+from guardrails.dialects import vap
+from guardrails.dialects.kyverno import vpol
 from guardrails.dialects.kyverno.validate import Response
 from guardrails.engine import Engine
-from guardrails.errors import GuardrailsError, SourceError
+from guardrails.errors import GuardrailsError, RuleFileError, SourceError
+from guardrails.lang.cel import CelError
 from guardrails.model import Location, Origin, Resource, Status
 from guardrails.policy.load import load_rules
 from guardrails.rule import CompiledRule
@@ -56,6 +59,14 @@ class Suite:
     values: Mapping[str, Any]
     user_info: Mapping[str, Any] | None
     results: tuple[Mapping[str, Any], ...]
+    # ValidatingAdmissionPolicies with their bindings, and the objects their params come from.
+    vaps: tuple[tuple[vap.Policy, tuple[vap.Binding, ...]], ...] = ()
+    params: tuple[Mapping[str, Any], ...] = ()
+    # The resources as written (CEL sees integers; Kyverno's JMESPath sees float64).
+    raw: tuple[Mapping[str, Any], ...] = ()
+    vpols: tuple[vpol.ValidatingPolicy, ...] = ()
+    # Offline answers for Kyverno's CEL libraries (context file, clusterResources, ...).
+    hooks: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def _docs(path: pathlib.Path) -> list[Any]:
@@ -121,21 +132,44 @@ def load_suite(path: str, doc: Mapping[str, Any]) -> Suite:
     by_policy: dict[str, list[PolicyRule]] = {}
     for p in _list(doc, "policies"):
         for rule in load_rules([base / p]).rules:
-            if rule.dialect == "kyverno":
+            # ValidatingPolicies answer below, policy by policy, as Kyverno's CLI scores them.
+            if rule.dialect == "kyverno" and rule.check_key != "validations":
                 by_policy.setdefault(rule.policy, []).append(PolicyRule(rule))
     policies = [Policy(name, tuple(rules)) for name, rules in by_policy.items()]
+    vpols: list[vpol.ValidatingPolicy] = []
+    vap_docs: list[tuple[Mapping[str, Any], vap.Locate]] = []
+    binding_docs: list[tuple[Mapping[str, Any], vap.Locate]] = []
+    for p in _list(doc, "policies"):
+        for d in _docs(base / p):
+            where = Location(str(base / p))
+            if isinstance(d, Mapping) and d.get("kind") == "ValidatingAdmissionPolicy":
+                vap_docs.append((d, _fixed(where)))
+            elif isinstance(d, Mapping) and d.get("kind") == "ValidatingAdmissionPolicyBinding":
+                binding_docs.append((d, _fixed(where)))
+            if isinstance(d, Mapping) and d.get("kind") in ("ValidatingPolicy", "NamespacedValidatingPolicy"):
+                try:
+                    vpols.append(vpol.compile_validating_policy(d))
+                except CelError as e:
+                    raise RuleFileError(f"{d.get('kind')} {(d.get('metadata') or {}).get('name')!r}: "
+                                        f"{e.message}", location=where) from None
     seen: set[tuple[str, str, str]] = set()
     resources: list[Mapping[str, Any]] = []
+    raw: list[Mapping[str, Any]] = []
     for r in _list(doc, "resources"):
         for d in _docs(base / r):
             if not yamldocs.is_kubernetes_object(d):
                 continue
-            d = _as_cli_resource(d)
-            meta = d.get("metadata") or {}
-            key = (str(d.get("kind")), str(meta.get("namespace", "")), str(meta.get("name", "")))
+            cli = _as_cli_resource(d)
+            meta = cli.get("metadata") or {}
+            key = (str(cli.get("kind")), str(meta.get("namespace", "")), str(meta.get("name", "")))
             if key not in seen:  # Kyverno drops duplicates
                 seen.add(key)
-                resources.append(d)
+                resources.append(cli)
+                raw.append(_namespaced(d, str(meta.get("namespace") or "")))
+    params = [d for p in _list(doc, "paramResources") for d in _docs(base / p) if isinstance(d, Mapping)]
+    pairs, errors, _ = vap.build(vap_docs, binding_docs, params)
+    if errors:
+        raise errors[0]
     values: Mapping[str, Any] = {}
     vfile = doc.get("variables") or doc.get("values")
     if isinstance(vfile, str):
@@ -148,7 +182,53 @@ def load_suite(path: str, doc: Mapping[str, Any]) -> Suite:
         found = _docs(base / str(doc["userinfo"]))
         user = found[0] if found and isinstance(found[0], Mapping) else None
     results = tuple(r for r in doc.get("results") or () if isinstance(r, Mapping))
-    return Suite(path, tuple(policies), tuple(resources), values, user, results)
+    return Suite(path, tuple(policies), tuple(resources), values, user, results,
+                 tuple((p, tuple(b)) for p, b in pairs), tuple(params), tuple(raw), tuple(vpols),
+                 _hooks(base, doc))
+
+
+def _hooks(base: pathlib.Path, doc: Mapping[str, Any]) -> dict[str, Any]:
+    """What the test supplies for Kyverno's CEL libraries: the context file's objects and image
+    data, clusterResources, globalContextEntries and apiCallResponses."""
+    objects: list[Any] = []
+    images: list[Any] = []
+    if isinstance(doc.get("context"), str):
+        for d in _docs(base / str(doc["context"])):
+            spec = d.get("spec") if isinstance(d, Mapping) else None
+            if isinstance(spec, Mapping):
+                objects.extend(o for o in spec.get("resources") or () if isinstance(o, Mapping))
+                images.extend(i for i in spec.get("images") or () if isinstance(i, Mapping))
+    for f in _list(doc, "clusterResources"):
+        objects.extend(d for d in _docs(base / f) if isinstance(d, Mapping))
+    gctx: dict[str, Any] = {}
+    for entry in doc.get("globalContextEntries") or ():
+        if not isinstance(entry, Mapping) or not entry.get("name"):
+            continue
+        data: Any = entry.get("data")
+        if data is None and (entry.get("resources") or entry.get("resourceFiles")):
+            data = list(entry.get("resources") or [])
+            for f in entry.get("resourceFiles") or ():
+                data.extend(_docs(base / str(f)))
+        gctx[str(entry["name"])] = {"data": data, "projections": {
+            str(p.get("name")): p.get("data") for p in entry.get("projections") or () if isinstance(p, Mapping)}}
+    http = [r for r in doc.get("apiCallResponses") or () if isinstance(r, Mapping)]
+    return vpol.hooks_for(objects, images, gctx, http)
+
+
+def _fixed(where: Location) -> vap.Locate:
+    def locate(_path: Any) -> Location:
+        return where
+
+    return locate
+
+
+def _namespaced(obj: Mapping[str, Any], namespace: str) -> dict[str, Any]:
+    out = dict(obj)
+    meta = dict(out.get("metadata") or {})
+    if namespace and not meta.get("namespace"):
+        meta["namespace"] = namespace
+    out["metadata"] = meta
+    return out
 
 
 def _resource_values(values: Mapping[str, Any], policy: str, resource: Mapping[str, Any]) -> dict[str, Any]:
@@ -170,8 +250,8 @@ def _namespace_labels(values: Mapping[str, Any], namespace: str) -> dict[str, An
     return {}
 
 
-def _resource(suite: Suite, obj: Mapping[str, Any], vals: Mapping[str, Any]) -> Resource:
-    op = str(vals.get("request.operation") or "CREATE").upper()
+def _resource(suite: Suite, obj: Mapping[str, Any], vals: Mapping[str, Any], operation: str | None = None) -> Resource:
+    op = str(operation or vals.get("request.operation") or "CREATE").upper()
     request: dict[str, Any] = {"operation": op}
     if suite.user_info is not None:
         info = suite.user_info.get("userInfo") or suite.user_info.get("requestInfo", {}).get("userInfo") or {}
@@ -188,14 +268,20 @@ def _key(obj: Mapping[str, Any]) -> tuple[str, str, str, str]:
             str(meta.get("name") or ""))
 
 
-def responses(suite: Suite) -> dict[tuple[str, str, str, str], dict[str, dict[str, Response]]]:
-    """resource key -> policy -> rule -> response, for every rule that answered."""
+def responses(suite: Suite, operation: str | None = None) -> dict[tuple[str, str, str, str], dict[str, dict[str, Response]]]:
+    """resource key -> policy -> rule -> response, for every rule that answered; `operation`
+    overrides the values file's (a result row's `operation:`)."""
     out: dict[tuple[str, str, str, str], dict[str, dict[str, Response]]] = {}
     for obj in suite.resources:
         per_policy: dict[str, dict[str, Response]] = {}
         for pol in suite.policies:
             vals = _resource_values(suite.values, pol.name, obj)
-            res = _resource(suite, obj, vals)
+            # validate.cel reads the test's offline data and Namespaces (not JMESPath variables).
+            vals["__cel_hooks"] = suite.hooks
+            ns_obj = _namespace_object(suite.values, str((obj.get("metadata") or {}).get("namespace") or ""))
+            if ns_obj is not None:
+                vals["__namespace_object"] = ns_obj
+            res = _resource(suite, obj, vals, operation)
             engine = Engine([r.rule for r in pol.rules], context=Context(variables=vals))
             answers: dict[str, Response] = {}
             for result in engine.results(res):
@@ -205,7 +291,31 @@ def responses(suite: Suite) -> dict[tuple[str, str, str, str], dict[str, dict[st
                 answers[result.rule] = Response(result.status, first.message if first else "", first.path if first else ())
             per_policy[pol.name] = answers
         out[_key(obj)] = per_policy
+    for obj in suite.raw:
+        per_policy = out.setdefault(_key(obj), {})
+        for policy, bindings in suite.vaps:
+            vals = _resource_values(suite.values, policy.name, obj)
+            res = _resource(suite, obj, vals, operation)
+            vap_answers: dict[str, Response] = {}
+            for b in bindings or (None,):
+                for i, o in enumerate(vap.outcomes(policy, b, res, suite.params) or ()):
+                    name = f"{b.name if b else policy.name}#{i}"
+                    vap_answers[name] = Response(Status(o.status), "; ".join(o.messages))
+            per_policy[policy.name] = vap_answers
+        for vp in suite.vpols:
+            vals = _resource_values(suite.values, vp.name, obj)
+            res = _resource(suite, obj, vals, operation)
+            found = vp.outcome(res, suite.hooks, _namespace_object(suite.values, res.namespace))
+            per_policy[vp.name] = {} if found is None else {
+                vp.name: Response(Status(found.status), "; ".join(found.messages))}
     return out
+
+
+def _namespace_object(values: Mapping[str, Any], namespace: str) -> Mapping[str, Any] | None:
+    for ns in values.get("namespaces") or ():
+        if isinstance(ns, Mapping) and (ns.get("metadata") or {}).get("name") == namespace:
+            return ns
+    return None
 
 
 def _selected(name: str, keys: Sequence[tuple[str, str, str, str]]) -> list[tuple[str, str, str, str]]:
@@ -213,13 +323,21 @@ def _selected(name: str, keys: Sequence[tuple[str, str, str, str]]) -> list[tupl
     return [k for k in keys if k[3] == short and (not ns or k[2] == ns)]
 
 
-def score(suite: Suite, answers: Mapping[tuple[str, str, str, str], Mapping[str, Mapping[str, Response]]],
-          *, strict: bool) -> list[CaseResult]:
+Answers = Mapping[tuple[str, str, str, str], Mapping[str, Mapping[str, Response]]]
+
+
+def score(suite: Suite, answers: Answers, *, strict: bool,
+          by_operation: Mapping[str, Answers] | None = None) -> list[CaseResult]:
     cases: list[CaseResult] = []
-    keys = list(answers)
+    default = answers
     for row in suite.results:
+        op = str(row.get("operation") or "").upper()
+        answers = (by_operation or {}).get(op, default) if op else default
+        keys = list(answers)
         policy = str(row.get("policy", "")).rpartition("/")[2]
-        rule = str(row.get("rule", ""))
+        # Kyverno's runner checks every result of a ValidatingAdmissionPolicy or ValidatingPolicy.
+        cel_kind = row.get("isValidatingAdmissionPolicy") or row.get("isValidatingPolicy")
+        rule = "" if cel_kind else str(row.get("rule", ""))
         expected = str(row.get("result") or row.get("status") or "")  # `status`: the old field name
         names = [str(n) for n in row.get("resources") or ()]
         if not names and row.get("resource"):  # the old single `resource` field
@@ -249,4 +367,6 @@ def run_file(path: str, doc: Mapping[str, Any], *, strict: bool) -> FileResult:
         suite = load_suite(path, doc)
     except GuardrailsError as e:
         return FileResult(path, (), (e,))
-    return FileResult(path, tuple(score(suite, responses(suite), strict=strict)))
+    ops = {str(r.get("operation")).upper() for r in suite.results if r.get("operation")}
+    by_op = {op: responses(suite, op) for op in ops}
+    return FileResult(path, tuple(score(suite, responses(suite), strict=strict, by_operation=by_op)))

@@ -1,6 +1,6 @@
 """Every case of the gatekeeper-library suites in ../shared/conformance/gatekeeper, every
 assertion, through the engines `auto` picks (native fast path, else CEL where the template has
-it, as Gatekeeper does, else Rego), through every template's own Rego (regopy), and through the
+it, as Gatekeeper does, else Rego), through every template's own Rego (regorus), and through the
 CEL of every template that has some.
 Native and Rego are also compared message by message in tests/gatekeeper/test_native.py.
 """
@@ -19,23 +19,9 @@ from tests import shared
 
 ROOT = shared.require_module("conformance", "gatekeeper")
 
-# "<engine>:<template folder>/<test>/<case>" -> reason. The one place known gaps live.
-_SECCOMP_SPRINTF = (
-    "rego-cpp's sprintf quotes a string taken from an object a function returned "
-    "(`Found at: \"pod securityContext\"`), so the message differs from OPA's; the verdict is right, and "
-    "Gatekeeper itself runs this template's CEL, which passes (issue 9)"
-)
-SKIPS: dict[str, str] = {
-    **{
-        f"rego:pod-security-policy/seccomp/default-seccomp-required/{c}": _SECCOMP_SPRINTF
-        for c in ("example-disallowed-container", "disallowed-ephemeral", "example-disallowed-container-localhost-profile")
-    },
-    **{
-        f"rego:pod-security-policy/seccompv2/{t}/{c}": _SECCOMP_SPRINTF
-        for t in ("seccomp-baseline", "seccomp-restricted")
-        for c in ("example-disallowed-global", "example-disallowed-container")
-    },
-}
+# "<engine>:<template folder>/<test>/<case>" -> reason. The one place known gaps live (none
+# since the Rego engine is regorus: rego-cpp's quoting of strings inside sprintf'd values is gone).
+SKIPS: dict[str, str] = {}
 ENGINES = ("auto", "rego", "cel")  # cel: only the templates that have K8sNativeValidation code
 
 

@@ -48,6 +48,7 @@ INVALID = [
     ("nginx:", "invalid reference format"),
     ("nginx:latest:1", "invalid reference format"),
     ("-nginx", "invalid reference format"),
+    ("0.0_0/app", "invalid reference format"),  # a registry-looking first part that is no host name
     ("docker///app", "invalid reference format"),
     ("user/", "invalid reference format"),
     ("https://ghcr.io/app", "invalid reference format"),

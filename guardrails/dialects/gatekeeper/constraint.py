@@ -9,6 +9,7 @@ and shared by all its constraints.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -71,6 +72,8 @@ class GatekeeperCheck:
         self.programs = programs
         self.parameters = parameters
         self.constraint = constraint
+        self._params_json: str | None = None
+        self._cel_params: Mapping[str, Any] | None = None
         self._native = native.compile(programs.template, parameters) if engine == "native" else None
         # Compile now, at load, so a template that does not compile fails there, not mid-scan.
         if engine == "rego":
@@ -93,14 +96,29 @@ class GatekeeperCheck:
             yield Violation(message)
 
     def messages(self, resource: Resource, data: Mapping[str, Any] | None = None) -> list[str]:
+        shared = review.shared(resource)
         if self._native is not None:
-            return list(self._native(review.review(resource)))
-        rev = review.review(resource)
+            return list(self._native(shared.review))
+        rev = shared.review
         if self.engine == "cel":
-            out: list[str] = self.programs.cel_program().evaluate(rev, self.parameters, self.constraint)
+            if self._cel_params is None:
+                from guardrails.dialects.gatekeeper.cel import params_data
+
+                self._cel_params = params_data(self.parameters, self.constraint)
+            out: list[str] = self.programs.cel_program().evaluate(rev, self.parameters, self.constraint,
+                                                                  shared.cel(), self._cel_params)
             return out
         params = {} if self.parameters is None else self.parameters
-        results = self.programs.rego_program().evaluate({"review": rev, "parameters": params}, data)
+        program = self.programs.rego_program()
+        if getattr(program, "shares_input", False):
+            # The review's JSON text is made once per request; only the parameters are this
+            # constraint's own (encoded once, at load).
+            if self._params_json is None:
+                self._params_json = json.dumps(params, separators=(",", ":"), default=str)
+            encoded = f'{{"review":{shared.json()},"parameters":{self._params_json}}}'
+            results = program.evaluate(None, data, encoded=encoded)
+        else:
+            results = program.evaluate({"review": rev, "parameters": params}, data)
         return [r if isinstance(r, str) else str(r) for r in results]
 
 

@@ -7,12 +7,13 @@ operation, oldObject or userInfo. At admission the request itself is the review.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from guardrails.model import Resource
 
-__all__ = ["gvk", "inventory", "review"]
+__all__ = ["Shared", "gvk", "inventory", "review", "shared"]
 
 
 def gvk(obj: Mapping[str, Any]) -> dict[str, str]:
@@ -39,6 +40,45 @@ def review(resource: Resource) -> dict[str, Any]:
     if resource.namespace:
         out["namespace"] = resource.namespace
     return out
+
+
+class Shared:
+    """One request's review, built once and shared by every template: the review, its JSON text
+    (Rego's input) and its CEL form, each made on first use."""
+
+    __slots__ = ("_cel", "_json", "resource", "review")
+
+    def __init__(self, resource: Resource) -> None:
+        self.resource = resource
+        self.review = review(resource)
+        self._json: str | None = None
+        self._cel: dict[str, Any] | None = None
+
+    def json(self) -> str:
+        if self._json is None:
+            self._json = json.dumps(self.review, separators=(",", ":"), default=str)
+        return self._json
+
+    def cel(self) -> dict[str, Any]:
+        if self._cel is None:
+            from guardrails.dialects.gatekeeper import cel
+
+            self._cel = cel.review_data(self.review)
+        return self._cel
+
+
+# The last request: every constraint asks about the same resource in turn. Swapped whole, so
+# threads (the webhook) never see a torn value.
+_LAST: list[Shared | None] = [None]
+
+
+def shared(resource: Resource) -> Shared:
+    last = _LAST[0]
+    if last is not None and last.resource is resource:
+        return last
+    found = Shared(resource)
+    _LAST[0] = found
+    return found
 
 
 def inventory(objects: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

@@ -166,10 +166,19 @@ def _bind_negated_call_args(module: str, start: int) -> str:
 _EXTRA_BODY = re.compile(r"^(\s*)\}\s*\{\s*$")
 
 
+# `f(x) = v { a } { b }` / `r = v { a } { b }` on one line (a head with a value and no braces).
+_ONE_LINE_BODIES = re.compile(r"^([A-Za-z_][\w.]*(?:\([^{}()]*\))?\s*:?=\s*[^{}\s][^{}]*?)\s*((?:\{[^{}]*\}\s*){2,})$")
+
+
 def _split_bodies(module: str) -> str:
     out: list[str] = []
     head: str | None = None
     for line in module.split("\n"):
+        one = _ONE_LINE_BODIES.match(line)
+        if one:  # `head { a } { b }` on one line: one rule per body
+            out.extend(f"{one.group(1)} {{{b}}}" for b in re.findall(r"\{([^{}]*)\}", one.group(2)))
+            head = None
+            continue
         m = _EXTRA_BODY.match(line)
         if m and head is not None:
             out.append(f"{m.group(1)}}}")

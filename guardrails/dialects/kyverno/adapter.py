@@ -14,11 +14,20 @@ from typing import Any
 
 from guardrails.context import Context
 from guardrails.dialects.context import LoadContext
-from guardrails.dialects.kyverno import match
-from guardrails.dialects.kyverno.policy import CompiledPolicy, RuleInfo, compile_policy
+from guardrails.dialects.kyverno import match, vpol
+from guardrails.dialects.kyverno.policy import (
+    CATEGORY,
+    DESCRIPTION,
+    SEVERITY,
+    TITLE,
+    CompiledPolicy,
+    RuleInfo,
+    compile_policy,
+)
 from guardrails.dialects.kyverno.rule import KyvernoRule, target_of
 from guardrails.errors import RuleFileError
 from guardrails.kube import selectors
+from guardrails.lang import cel
 from guardrails.model import Action, FieldPath, Location, Resource, Severity, Status, Violation
 from guardrails.rule import CompiledRule
 from guardrails.waivers import Waiver
@@ -117,6 +126,40 @@ def _exception(doc: Mapping[str, Any], source: Location) -> Waiver:
     )
 
 
+def _validating_policy(doc: Mapping[str, Any], source: Location, locate: Callable[[FieldPath], Location],
+                       context: LoadContext) -> CompiledRule:
+    name = str((doc.get("metadata") or {}).get("name", ""))
+    try:
+        vp = vpol.compile_validating_policy(doc)
+    except cel.CelError as e:
+        raise RuleFileError(f"{doc.get('kind')} {name!r}: {field_text(e.path)}: {e.message}",
+                            location=locate(e.path)) from None
+    if vp.body.unsupported is not None:
+        context.warnings.append(RuleFileError(f"{vp.kind} {vp.name!r} is unsupported and will be skipped: "
+                                              f"{vp.body.unsupported}", location=source))
+    hooks = vpol.hooks_for([o for o in context.objects if isinstance(o, Mapping)])
+
+    def selects(resource: Resource) -> bool:
+        req, _, _ = vp.request(resource)
+        return bool(req.kind) and vp.selects(req) and (
+            vp.kind != "NamespacedValidatingPolicy" or req.namespace == vp.namespace)
+
+    def check(resource: Resource) -> list[Violation]:
+        o = vp.outcome(resource, hooks)
+        if o is None or o.status == "pass":
+            return []
+        status = {"fail": Status.FAIL, "error": Status.ERROR, "skip": Status.SKIP}[o.status]
+        return [Violation(m, (), status) for m in o.messages]
+
+    annotations = vp.annotations
+    return CompiledRule(
+        name=vp.name, check=check, match=selects, severity=_severity(str(annotations.get(SEVERITY, "") or "medium")),
+        action=vp.action, title=str(annotations.get(TITLE, "") or vp.name),
+        description=str(annotations.get(DESCRIPTION, "")), category=str(annotations.get(CATEGORY, "")),
+        source=source, operations=_ALL_OPERATIONS, on_delete=True, dialect="kyverno", policy=vp.name,
+        unsupported=vp.body.unsupported, check_key="validations", kinds=vp.kinds)
+
+
 def compile_document(
     doc: Mapping[str, Any],
     *,
@@ -128,6 +171,9 @@ def compile_document(
     if kind == "PolicyException":
         context.waivers.append(_exception(doc, source))
         return []
+    if kind in ("ValidatingPolicy", "NamespacedValidatingPolicy") and str(doc.get("apiVersion", "")).startswith(
+            "policies.kyverno.io/"):
+        return [_validating_policy(doc, source, locate, context)]
     if kind not in ("ClusterPolicy", "Policy"):
         name = (doc.get("metadata") or {}).get("name", "")
         context.warnings.append(RuleFileError(

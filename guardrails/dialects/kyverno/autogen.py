@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -158,11 +159,33 @@ def _for_controllers(rule: Mapping[str, Any], controllers: str) -> dict[str, Any
     return _generate(_name("autogen", name), rule, "template", sorted(controllers.split(",")), pod_only=True)
 
 
+_CEL_REF = re.compile(r"(?<![\w.])(object|oldObject)\.(spec|metadata)\b")
+
+
+def _cel_refs(node: Any, template: str) -> Any:
+    """CEL rules (validate.cel, celPreconditions): `object.spec` reads the template's spec."""
+    if isinstance(node, str):
+        return _CEL_REF.sub(lambda m: f"{m.group(1)}.{template}.{m.group(2)}", node)
+    if isinstance(node, list):
+        return [_cel_refs(x, template) for x in node]
+    if isinstance(node, dict):
+        return {k: _cel_refs(v, template) if k in ("expression", "messageExpression", "expressions",
+                                                   "variables", "cel") or isinstance(v, list) else v
+                for k, v in node.items()}
+    return node
+
+
 def _convert(rule: dict[str, Any], refs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     text = json.dumps(rule)
     for old, new in refs:
         text = text.replace(old, new)
     out: dict[str, Any] = json.loads(text)
+    template = "spec.jobTemplate.spec.template" if refs is _CRON_REFS else "spec.template"
+    validate = out.get("validate")
+    if isinstance(validate, dict) and isinstance(validate.get("cel"), dict):
+        validate["cel"] = _cel_refs(validate["cel"], template)
+    if isinstance(out.get("celPreconditions"), list):
+        out["celPreconditions"] = _cel_refs(out["celPreconditions"], template)
     return out
 
 

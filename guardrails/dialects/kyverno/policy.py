@@ -17,7 +17,7 @@ from guardrails.dialects.kyverno import autogen, match
 from guardrails.dialects.kyverno.rule import KyvernoRule
 from guardrails.dialects.kyverno.validate import Validator
 from guardrails.kube.selectors import wildcard
-from guardrails.lang import conditions
+from guardrails.lang import cel, conditions
 from guardrails.model import FieldPath
 
 __all__ = ["CompiledPolicy", "PolicyProblem", "RuleInfo", "compile_policy"]
@@ -94,8 +94,7 @@ class CompiledPolicy:
 def _unsupported(rule: Mapping[str, Any]) -> str | None:
     for key, why in (("mutate", "mutate rules change objects; guardrails only validates"),
                      ("generate", "generate rules create objects in a cluster"),
-                     ("verifyImages", "verifyImages needs registry access and signatures"),
-                     ("celPreconditions", "celPreconditions (CEL) are not evaluated in Kyverno policies here")):
+                     ("verifyImages", "verifyImages needs registry access and signatures")):
         if rule.get(key):
             return f"{why} (rule {rule.get('name')!r})"
     for entry in rule.get("context") or ():
@@ -106,11 +105,11 @@ def _unsupported(rule: Mapping[str, Any]) -> str | None:
     validate = rule.get("validate")
     if not isinstance(validate, Mapping):
         return "the rule has no validate block"
-    for key in ("cel", "manifests"):
+    for key in ("manifests",):
         if validate.get(key) is not None:
             return f"validate.{key} is not supported"
-    if not any(validate.get(k) is not None for k in ("pattern", "anyPattern", "deny", "foreach", "podSecurity")):
-        return "validate has none of pattern, anyPattern, deny, foreach, podSecurity"
+    if not any(validate.get(k) is not None for k in ("pattern", "anyPattern", "deny", "foreach", "podSecurity", "cel")):
+        return "validate has none of pattern, anyPattern, deny, foreach, podSecurity, cel"
     return None
 
 
@@ -166,7 +165,7 @@ def _check_rule(rule: Any, i: int, problems: list[PolicyProblem]) -> bool:
 
 
 def _check_key(validate: Mapping[str, Any]) -> str:
-    for k in ("deny", "pattern", "anyPattern", "foreach", "podSecurity"):
+    for k in ("deny", "pattern", "anyPattern", "foreach", "podSecurity", "cel"):
         if validate.get(k) is not None:
             return k
     return ""
@@ -205,8 +204,21 @@ def compile_policy(doc: Mapping[str, Any]) -> CompiledPolicy:
         action = str(validate.get("failureAction") or policy_action)
         enforce = action.lower() == "enforce"
         reason = _unsupported(rule)
-        validator = Validator.build(rname, str(validate.get("message") or ""), validate,
-                                    preconditions=rule.get("preconditions"))
+        if validate.get("cel") is not None and reason is None:
+            try:
+                validator = Validator.build_cel(rname, str(validate.get("message") or ""), validate,
+                                                preconditions=rule.get("preconditions"),
+                                                cel_preconditions=rule.get("celPreconditions"))
+            except cel.CelError as e:
+                section = {"matchConditions": ("celPreconditions",), "validations": ("validate", "cel", "expressions")}
+                where = ("spec", "rules", index.get(origin, 0),
+                         *section.get(str(e.path[1]) if len(e.path) > 1 else "", ("validate", "cel", *e.path[1:2])),
+                         *e.path[2:])
+                problems.append(PolicyProblem(e.message, where))
+                continue
+        else:
+            validator = Validator.build(rname, str(validate.get("message") or ""), validate,
+                                        preconditions=rule.get("preconditions"))
         kr = KyvernoRule(
             policy=name,
             name=rname,

@@ -59,6 +59,17 @@ class ForEach:
         return cls(expr, scope if isinstance(scope, bool) else None, Validator.build(rule, message, spec), base)
 
 
+def _ints(value: Any) -> Any:
+    """CEL sees a manifest's whole numbers as integers (the CLI's JSON context made them floats)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {k: _ints(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_ints(v) for v in value]
+    return value
+
+
 def _node(raw: Any) -> pattern.Node | None:
     return None if variables.has_variables(raw) else pattern.compile_pattern(raw)
 
@@ -75,6 +86,7 @@ class Validator:
     any_nodes: list[pattern.Node | None] | None = None
     foreach: list[ForEach] | None = None
     pod_security: PodSecurityRule | None = None
+    cel: Any = None  # a lang.cel_policy.CelPolicy for validate.cel (with celPreconditions)
 
     @property
     def static(self) -> bool:
@@ -110,6 +122,22 @@ class Validator:
             v.pod_security = PodSecurityRule.build(spec["podSecurity"])
         return v
 
+    @classmethod
+    def build_cel(cls, rule: str, message: str, spec: Mapping[str, Any], *, preconditions: Any,
+                  cel_preconditions: Any) -> Validator:
+        """`validate.cel` (expressions, variables) with the rule's celPreconditions; raises
+        cel.CelError with a path relative to the rule."""
+        from guardrails.dialects.kyverno import vpol
+        from guardrails.lang import cel_policy
+
+        block = spec.get("cel") if isinstance(spec.get("cel"), Mapping) else {}
+        assert isinstance(block, Mapping)
+        body = {"variables": block.get("variables") or [], "validations": block.get("expressions") or [],
+                "matchConditions": cel_preconditions or [], "auditAnnotations": block.get("auditAnnotations") or []}
+        v = cls(rule, message, preconditions)
+        v.cel = cel_policy.compile_policy_body(body, vpol.NAMES, libraries=("kyverno",))
+        return v
+
     # --- evaluation ---------------------------------------------------------------------------
 
     def run(self, ctx: Context, *, nesting: int = 0) -> Response | None:
@@ -119,6 +147,8 @@ class Validator:
             return Response(Status.ERROR, f"failed to evaluate preconditions: {e}")
         if not ok:
             return Response(Status.SKIP, conditions.join_non_empty(["preconditions not met", msg], "; "))
+        if self.cel is not None:
+            return self._cel(ctx)
         if self.deny is not None:
             return self._deny(ctx)
         if self.pattern is not None or self.any_pattern is not None or self.any_nodes is not None:
@@ -131,6 +161,30 @@ class Validator:
             status, text, path = self.pod_security.respond(ctx.target, self.rule)
             return Response(status, text, path)
         return None
+
+    def _cel(self, ctx: Context) -> Response:
+        from guardrails.lang import cel_policy
+
+        req = ctx.data.get("request") if isinstance(ctx.data.get("request"), Mapping) else {}
+        assert isinstance(req, Mapping)
+        obj, old = _ints(req.get("object")), _ints(req.get("oldObject"))
+        subject = obj or old or {}
+        api = str(subject.get("apiVersion", ""))
+        group, _, version = api.rpartition("/")
+        data = cel_policy.admission_data(obj, old, operation=str(req.get("operation") or "CREATE"), group=group,
+                                         version=version, kind=str(subject.get("kind", "")), resource="",
+                                         request=req, namespace_labels=ctx.data.get("__namespace_labels"),
+                                         namespace_object=ctx.data.get("__namespace_object"))
+        for name in ("resource", "image", "globalContext", "http"):
+            data[name] = {}
+        out = self.cel.evaluate(data, hooks=ctx.data.get("__cel_hooks") or {})
+        if out.status == "pass":
+            return Response(Status.PASS, f"validation rule '{self.rule}' passed.")
+        if out.status == "skip":
+            return Response(Status.SKIP, "; ".join(out.messages) or "celPreconditions not met")
+        if out.status == "error":
+            return Response(Status.ERROR, "; ".join(out.messages), ctx.base)
+        return Response(Status.FAIL, "; ".join(out.messages), ctx.base)
 
     def _substituted_message(self, data: Mapping[str, Any]) -> str:
         out = variables.substitute(self.message, data)

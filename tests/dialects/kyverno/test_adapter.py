@@ -166,7 +166,7 @@ def test_rules_lint_lists_unsupported_rules(tmp_path: pathlib.Path) -> None:
 
 @pytest.mark.parametrize(
     ("api", "kind"),
-    [("policies.kyverno.io/v1beta1", "ValidatingPolicy"), ("kyverno.io/v2", "ClusterCleanupPolicy")],
+    [("policies.kyverno.io/v1beta1", "MutatingPolicy"), ("kyverno.io/v2", "ClusterCleanupPolicy")],
 )
 def test_other_kyverno_kinds_load_as_skips_not_dropped(tmp_path: pathlib.Path, api: str, kind: str) -> None:
     (tmp_path / "p.yaml").write_text(f"apiVersion: {api}\nkind: {kind}\nmetadata: {{name: x}}\nspec: {{}}\n")

@@ -134,7 +134,7 @@ def test_values_and_service_account() -> None:
     [({"mutate": {"patchStrategicMerge": {}}}, "mutate"),
      ({"verifyImages": [{"imageReferences": ["*"]}]}, "verifyImages"),
      ({"context": [{"name": "cm", "configMap": {"name": "x", "namespace": "y"}}]}, "configMap"),
-     ({"validate": {"cel": {"expressions": []}}}, "cel")],
+     ({"validate": {"manifests": {"attestors": []}}}, "manifests")],
 )
 def test_unsupported_rules_skip_with_reason(extra: dict[str, Any], reason: str) -> None:
     p = policy({**rule(NO_LATEST), **extra})

@@ -1,0 +1,111 @@
+"""Kyverno's CEL libraries that can be answered offline, for ValidatingPolicy and `validate.cel`:
+`resource.Get/List` (the objects the evaluator was given: a test's context file or
+clusterResources, or the scanned set), `image.GetMetadata` (a test's image data),
+`globalContext.Get` (a test's globalContextEntries), `http.Get/Post` (a test's
+apiCallResponses) and `parseServiceAccount`. What was not given is an evaluation error naming
+the call, never an invented answer.
+
+The answers come through `cel_k8s.HOOKS`, set by the evaluator around one evaluation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from guardrails.kube import resources as kres
+from guardrails.lang import cel_k8s
+
+__all__ = ["NAMES"]
+
+# The variables Kyverno binds besides Kubernetes' own.
+NAMES = ("resource", "image", "globalContext", "http")
+
+
+def _hook(name: str) -> Any:
+    found = cel_k8s.HOOKS.get().get(name)
+    if found is None:
+        raise ValueError(f"{name} is not available offline: the test or scan supplies no data for it")
+    return found
+
+
+def _objects() -> list[Mapping[str, Any]]:
+    return list(_hook("resources"))
+
+
+def _matches(obj: Mapping[str, Any], api: str, resource: str, namespace: str) -> bool:
+    if obj.get("apiVersion") != api:
+        return False
+    group = api.rpartition("/")[0]
+    if kres.resource_of(group, str(obj.get("kind", "")))[0] != resource:
+        return False
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
+    assert isinstance(meta, Mapping)
+    return not namespace or str(meta.get("namespace") or "") == namespace
+
+
+def _get(_: Any, api: str, resource: str, namespace: str, name: str) -> Any:
+    for obj in _objects():
+        meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
+        assert isinstance(meta, Mapping)
+        if _matches(obj, api, resource, namespace) and meta.get("name") == name:
+            return obj
+    raise ValueError(f'{resource} "{name}" not found')
+
+
+def _list(_: Any, api: str, resource: str, namespace: str) -> Any:
+    return {"apiVersion": api, "kind": "List",
+            "items": [o for o in _objects() if _matches(o, api, resource, namespace)]}
+
+
+def _image_metadata(_: Any, ref: str) -> Any:
+    for entry in _hook("images"):
+        if isinstance(entry, Mapping) and entry.get("image") == ref:
+            return {k: v for k, v in entry.items() if k != "image"}
+    raise ValueError(f"no image data for {ref!r}")
+
+
+def _global(_: Any, name: str, projection: str = "") -> Any:
+    entries = _hook("globalContext")
+    if name not in entries:
+        raise ValueError(f"global context entry {name!r} not found")
+    entry = entries[name]
+    if projection:
+        projections = entry.get("projections") or {}
+        if projection not in projections:
+            raise ValueError(f"projection {projection!r} of global context entry {name!r} not found")
+        return projections[projection]
+    return entry.get("data")
+
+
+def _http(method: str) -> Any:
+    def call(_: Any, url: str, *rest: Any) -> Any:
+        for r in _hook("http"):
+            if str(r.get("method", "GET")).upper() == method and r.get("url") == url:
+                return r.get("response") or {}
+        raise ValueError(f"http.{method.title()}({url!r}) is not answered offline (no apiCallResponses entry)")
+
+    return call
+
+
+def _service_account(user: str) -> dict[str, str]:
+    prefix = "system:serviceaccount:"
+    if not user.startswith(prefix):
+        return {"Namespace": "", "Name": ""}
+    ns, _, name = user[len(prefix):].partition(":")
+    return {"Namespace": ns, "Name": name}
+
+
+cel_k8s.register("kyverno", [
+    ("Get", "resource_get", "dyn", ("dyn", "string", "string", "string", "string"), True, _get),
+    ("get", "resource_get_lower", "dyn", ("dyn", "string", "string", "string", "string"), True, _get),
+    ("List", "resource_list", "dyn", ("dyn", "string", "string", "string"), True, _list),
+    ("list", "resource_list_lower", "dyn", ("dyn", "string", "string", "string"), True, _list),
+    ("GetMetadata", "image_get_metadata", "dyn", ("dyn", "string"), True, _image_metadata),
+    ("Get", "global_context_get", "dyn", ("dyn", "string", "string"), True, _global),
+    ("Get", "http_get", "dyn", ("dyn", "string"), True, _http("GET")),
+    ("Get", "http_get_headers", "dyn", ("dyn", "string", "map"), True, _http("GET")),
+    ("Post", "http_post", "dyn", ("dyn", "string", "dyn"), True, _http("POST")),
+    ("Post", "http_post_headers", "dyn", ("dyn", "string", "dyn", "map"), True, _http("POST")),
+    ("parseServiceAccount", "parse_service_account", "dyn", ("string",), False, _service_account),
+])

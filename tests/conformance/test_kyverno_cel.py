@@ -1,0 +1,56 @@
+"""The Kyverno policy library's CEL suites (../shared/conformance/kyverno-cel): validate.cel,
+celPreconditions, ValidatingPolicy, offline context; every row strict."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests import shared
+from tests.conformance.cel_suites import run_suite
+
+ROOT = shared.require_module("conformance", "kyverno-cel")
+INDEX: dict[str, Any] = json.loads((ROOT / "index.json").read_text()) if (ROOT / "index.json").is_file() else {"suites": []}
+
+_VALUES = "context entries (apiCall/configMap/imageRegistry) answered by the values file are not read yet"
+_OR_VALUE = ("cel-go gives back a non-optional receiver of orValue (`list.orValue([])`); cel-cpp has no such "
+             "overload and a declared one is not dispatched")
+# "<suite folder>" -> reason. The one place known gaps of this folder live.
+SKIPS: dict[str, str] = {
+    **{s: _VALUES for s in (
+        "kasten/kasten-hourly-rpo", "openshift/unique-routes", "other/advanced-restrict-image-registries",
+        "other/allowed-pod-priorities", "other/block-large-images", "other/block-stale-images",
+        "other/exclude-namespaces-dynamically", "other/only-trustworthy-registries-set-root",
+        "other/pdb-minavailable", "other/require-netpol", "other/require-unique-external-dns",
+        "other/require-unique-uid-per-workload", "other/restrict-ingress-host",
+        "other/restrict-pod-count-per-node", "other/restrict-secrets-by-label",
+        "other/restrict-service-account", "other/block-images-with-volumes", "other/require-image-source",
+        "other/require-emptydir-requests-limits")},
+    **{s: _OR_VALUE for s in (
+        "other-cel/ensure-readonly-hostpath", "other-vpol/ensure-readonly-hostpath",
+        "other-vpol/require-qos-guaranteed", "other-vpol/check-hpa-exists",
+        "pod-security-vpol/restricted/disallow-capabilities-strict")},
+    "other-cel/memory-requests-equal-limits":
+        "an autogen-cronjob row for a CronJob whose template the CEL rule's match does not reach: not diagnosed yet",
+    "other-vpol/block-stale-images": "Kyverno's time library (time.now) is not declared (a clock is not offline data)",
+}
+
+
+def _suites() -> list[Any]:
+    return [pytest.param(s, id=s["suite"], marks=[pytest.mark.skip(reason=SKIPS[s["suite"]])] if s["suite"] in SKIPS else [])
+            for s in INDEX["suites"]]
+
+
+def test_the_data_is_there() -> None:
+    assert len(INDEX["suites"]) >= 150, f"conformance data missing under {ROOT}"
+
+
+def test_skips_name_real_suites() -> None:
+    assert set(SKIPS) <= {s["suite"] for s in INDEX["suites"]}
+
+
+@pytest.mark.parametrize("suite", _suites())
+def test_suite(suite: dict[str, Any]) -> None:
+    run_suite(ROOT, suite)

@@ -1,0 +1,49 @@
+"""Kyverno's own CLI tests of ValidatingAdmissionPolicy and ValidatingPolicy
+(../shared/conformance/vap), every row strict."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests import shared
+from tests.conformance.cel_suites import run_suite
+
+ROOT = shared.require_module("conformance", "vap")
+INDEX: dict[str, Any] = json.loads((ROOT / "index.json").read_text()) if (ROOT / "index.json").is_file() else {"suites": []}
+
+# "<suite folder>" -> reason. The one place known gaps of this folder live.
+_PAYLOAD = "evaluation.mode {} judges non-Kubernetes payloads ({} library): not implemented"
+SKIPS: dict[str, str] = {
+    "test/cli/test-validating-policy/envoy-deny": _PAYLOAD.format("Envoy", "envoy"),
+    "test/cli/test-validating-policy/envoy-jwt": _PAYLOAD.format("Envoy", "envoy, jwt"),
+    "test/cli/test-validating-policy/http-deny": _PAYLOAD.format("HTTP", "http.Allowed/Denied"),
+    "test/cli/test-validating-policy/json-with-exceptions": _PAYLOAD.format("JSON", "jsonPayloads")
+    + "; CEL PolicyExceptions too",
+    "test/cli/test-validating-policy/exceptions-check-deployment-labels":
+        "CEL PolicyExceptions (policies.kyverno.io, policyRefs + matchConditions) are not loaded yet",
+    "test/cli/test/mock-gce-resource-files":
+        "ClusterPolicy context entries of type globalReference (globalContextEntries) are not read yet",
+    "test/cli/test/mock-global-context":
+        "ClusterPolicy context entries of type globalReference (globalContextEntries) are not read yet",
+}
+
+
+def _suites() -> list[Any]:
+    return [pytest.param(s, id=s["suite"], marks=[pytest.mark.skip(reason=SKIPS[s["suite"]])] if s["suite"] in SKIPS else [])
+            for s in INDEX["suites"]]
+
+
+def test_the_data_is_there() -> None:
+    assert len(INDEX["suites"]) >= 20, f"conformance data missing under {ROOT}"
+
+
+def test_skips_name_real_suites() -> None:
+    assert set(SKIPS) <= {s["suite"] for s in INDEX["suites"]}
+
+
+@pytest.mark.parametrize("suite", _suites())
+def test_suite(suite: dict[str, Any]) -> None:
+    run_suite(ROOT, suite)
