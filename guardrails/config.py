@@ -10,6 +10,9 @@ fail-on: high
 fail-on-unknown: true         # Terraform: a value known only after apply fails the rules that read it
 namespaces:                   # labels of namespaces not scanned along, for namespaceSelector rules
   sandbox: {labels: {tier: sandbox}}
+helm:                         # render Helm charts with `helm template` (or `helm: true`)
+  values: [values-prod.yaml]  # --values files, relative to this file
+  set: [image.tag=1.2.3]      # --set pairs
 ```
 
 `merge` is the one place where command-line flags and these settings meet, for every command
@@ -30,11 +33,12 @@ from guardrails.model import Location, Severity
 from guardrails.policy import profiles
 from guardrails.policy.load import RuleSet, load_rules
 from guardrails.sources import documents
+from guardrails.sources.render.helm import HelmOptions
 
 __all__ = ["CONFIG_NAME", "Config", "Flags", "RuleLoader", "Settings", "find_config", "load_config", "merge"]
 
 CONFIG_NAME = ".guardrails.yaml"
-_KEYS = {"rules", "builtin", "profiles", "exceptions", "exclude", "fail-on", "fail-on-unknown", "namespaces"}
+_KEYS = {"rules", "builtin", "profiles", "exceptions", "exclude", "fail-on", "fail-on-unknown", "namespaces", "helm"}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -48,6 +52,21 @@ class Config:
     fail_on: Severity | None = None
     fail_on_unknown: bool | None = None
     namespaces: Mapping[str, Mapping[str, str]] | None = None  # name -> labels
+    helm: HelmOptions | None = None  # render charts (`helm:` set and not false)
+
+
+def _helm(value: Any, where: Location, rel: Any) -> HelmOptions | None:
+    """`helm: true|false` or `helm: {values: [...], set: [...]}`."""
+    if value is False or value is None:
+        return None
+    if value is True:
+        return HelmOptions()
+    if not isinstance(value, Mapping) or set(value) - {"values", "set"}:
+        raise ConfigError(f"helm: expected true, false or {{values: [...], set: [...]}}, found {value!r}", location=where)
+    return HelmOptions(
+        values=rel(_strings(value.get("values", []), "helm.values", where)),
+        set=_strings(value.get("set", []), "helm.set", where),
+    )
 
 
 def find_config(start: pathlib.Path | None = None) -> pathlib.Path | None:
@@ -143,6 +162,7 @@ def load_config(path: pathlib.Path) -> Config:
         exclude=_strings(data.get("exclude", []), "exclude", loc("exclude")),
         fail_on=fail_on,
         fail_on_unknown=fail_on_unknown,
+        helm=_helm(data.get("helm"), loc("helm"), rel) if "helm" in data else None,
     )
 
 
@@ -177,6 +197,9 @@ class Flags:
     exclude: tuple[str, ...] = ()
     fail_on: str | None = None
     fail_on_unknown: bool = False  # --fail-on-unknown: only ever turns the setting on
+    helm: bool = False  # --helm: render charts
+    helm_values: tuple[str, ...] = ()  # --helm-values (implies --helm), replace the setting's
+    helm_set: tuple[str, ...] = ()  # --helm-set (implies --helm), replace the setting's
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -189,6 +212,7 @@ class Settings:
     fail_on: Severity
     fail_on_unknown: bool = False
     namespaces: Mapping[str, Mapping[str, str]] | None = None  # labels of namespaces, from the settings
+    helm: HelmOptions | None = None  # render Helm charts with these options
 
 
 def merge(flags: Flags) -> Settings:
@@ -218,4 +242,12 @@ def merge(flags: Flags) -> Settings:
         fail_on=fail_on,
         fail_on_unknown=flags.fail_on_unknown or bool(cfg.fail_on_unknown),
         namespaces=cfg.namespaces,
+        helm=_merge_helm(flags, cfg.helm),
     )
+
+
+def _merge_helm(flags: Flags, setting: HelmOptions | None) -> HelmOptions | None:
+    if not (flags.helm or flags.helm_values or flags.helm_set):
+        return setting
+    base = setting or HelmOptions()
+    return HelmOptions(values=flags.helm_values or base.values, set=flags.helm_set or base.set)

@@ -31,6 +31,7 @@ class ScanReport:
     root: str = "."  # artifact paths are shown relative to this
     baselined: int = 0  # findings left out because a --baseline file already records them
     notices: tuple[str, ...] = ()  # inputs not read, with why ("x/fifo: a named pipe: skipped")
+    skipped_templates: int = 0  # Helm template files not scanned (charts not rendered)
 
     def rule(self, rule_id: str) -> RuleInfo | None:
         """The rule a finding names (Finding.rule is the rule's id)."""

@@ -24,6 +24,7 @@ from guardrails.policy.load import RuleSet
 from guardrails.report import ScanReport
 from guardrails.sources import documents as yamldocs
 from guardrails.sources import locate, walk
+from guardrails.sources.render import helm as helm_
 from guardrails.sources.terraform import findings as plan_findings
 from guardrails.sources.terraform import plan as terraform
 
@@ -258,12 +259,15 @@ def scan(
     fail_on_unknown: bool = False,
     tf_dir: str | None = None,
     namespaces: Mapping[str, Mapping[str, str]] | None = None,
+    helm: helm_.HelmOptions | None = None,
 ) -> ScanReport:
     """Scan files, folders and `-` with a rule set (or a loader, needed for `jobs > 1`).
 
     `fail_on_unknown`: a value known only after apply fails every rule that reads it.
     `tf_dir`: the Terraform root module of the plans scanned (default: beside each plan, else
     the working directory), for findings at their .tf lines.
+    `helm`: render the Helm charts found with `helm template` (without it their templates are
+    skipped and counted, never parsed as YAML).
     `namespaces`: labels of namespaces from the settings (name -> labels); Namespace objects
     scanned in the same run add theirs, for rules and waivers with a namespace selector."""
     started = time.perf_counter()
@@ -277,6 +281,7 @@ def scan(
         from guardrails.sources import shard as shard_  # hashlib: only when sharding
 
         inputs = shard_.select(inputs, shard)
+    inputs, charts = _charts(inputs, root)
     streams = _streams(inputs, stdin)
     files_ = [i for i in inputs if i.path is not None and not i.stream]
     jobs = max(1, min(jobs, len(files_) // 8 or 1, os.cpu_count() or 1))
@@ -315,6 +320,17 @@ def scan(
     else:
         # Parsed files are let go as soon as they are judged.
         results = [_scan_one(loaded.pop(i.display, i), engine, stdin, all_resources, streams.get(i.display), tf_dir) for i in inputs]
+    chart_notices: list[str] = []
+    templates = 0
+    for chart, files_in in charts.items():
+        if helm is None:
+            templates += len(files_in)
+            chart_notices.append(
+                f"{chart.display}: Helm chart, {len(files_in)} template file{'s' if len(files_in) != 1 else ''} not scanned "
+                f"(templates are not YAML until rendered): `{helm_.shell_command(chart.display)} | guardrails scan -`, or scan with --helm"
+            )
+        else:
+            results.extend(_scan_chart(chart, helm, engine))
     unread = tuple(UnreadableError(s.reason, location=Location(s.display)) for s in found.errors)
     return ScanReport(
         findings=tuple(f for r in results for f in r.findings),
@@ -326,8 +342,40 @@ def scan(
         expired_waivers=engine.expired_waivers,
         seconds=time.perf_counter() - started,
         root=str(root),
-        notices=tuple(n.render() for n in found.notices) + _empty(paths, inputs, found),
+        notices=tuple(n.render() for n in found.notices) + tuple(chart_notices) + _empty(paths, inputs or list(charts), found),
+        skipped_templates=templates,
     )
+
+
+def _charts(inputs: list[walk.Input], root: pathlib.Path) -> tuple[list[walk.Input], dict[helm_.Chart, list[walk.Input]]]:
+    """Inputs that are a Helm chart's templates, set apart by chart: never read as YAML."""
+    kept: list[walk.Input] = []
+    charts: dict[helm_.Chart, list[walk.Input]] = {}
+    for i in inputs:
+        folder = helm_.chart_of(i.path) if i.path is not None and not i.stream else None
+        if folder is None:
+            kept.append(i)
+        else:
+            charts.setdefault(helm_.Chart(folder, walk.display(folder, root)), []).append(i)
+    return kept, charts
+
+
+def _scan_chart(chart: helm_.Chart, options: helm_.HelmOptions, engine: Engine) -> list[FileResult]:
+    """A chart rendered by `helm template`, each template's documents judged as one file named by
+    the template (helm's `# Source:` comments). Lines point into the render, not the template, so
+    findings carry the template file without a line."""
+    try:
+        rendered = helm_.render(chart, options)
+    except GuardrailsError as e:
+        return [FileResult(chart.display, problems=(UnreadableError(e.message, location=e.location, hint=e.hint),))]
+    out: list[FileResult] = []
+    for display, text in helm_.split_sources(rendered, chart, helm_.chart_name(chart.folder)):
+        r = _judge(_parse(text, display, all_resources=False), engine)
+        unlined = tuple(f.with_location(Location(display)) for f in r.findings)
+        out.append(dataclasses.replace(r, findings=unlined))
+    if not out:
+        out.append(FileResult(chart.display, problems=(SourceError("helm template rendered no resources", location=Location(chart.display)),)))
+    return out
 
 
 def _empty(paths: Sequence[str], inputs: Sequence[walk.Input], found: walk.Walk) -> tuple[str, ...]:

@@ -22,6 +22,8 @@ EXAMPLES = """examples:
   guardrails scan k8s/                                  built-in rules, text report
   guardrails scan . --rules policies/ --fail-on high    your rules; fail on high and critical
   kustomize build overlays/prod | guardrails scan -     from standard input
+  guardrails scan charts/ --helm --helm-values prod.yaml    render Helm charts with helm template
+  helm template charts/app | guardrails scan -          or pipe a render in
   terraform show -json plan.out | guardrails scan -     a Terraform plan, by resource address
   guardrails scan . --format sarif --output guardrails.sarif --format text
   guardrails scan . --write-baseline .guardrails-baseline.json     adopt on an old repository
@@ -57,6 +59,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--fail-on-unknown", action="store_true", default=None, help="Terraform plans: a value known only after apply fails the rules that read it (default: each rule's own `unknown` mode)")
     p.add_argument("--tf-dir", metavar="DIR", help="Terraform plans: the root module's folder, to report findings at their .tf lines (default: beside the plan, else the working directory)")
     p.add_argument("--all-resources", action="store_true", help="Terraform plans: also judge resources being deleted, unchanged or read")
+    p.add_argument("--helm", action="store_true", help="render Helm charts (folders with a Chart.yaml) with `helm template` and judge the result (default: their templates are skipped and counted)")
+    p.add_argument("--helm-values", action="append", default=[], metavar="FILE", help="values file passed to helm template (repeatable; implies --helm)")
+    p.add_argument("--helm-set", action="append", default=[], metavar="KEY=VALUE", help="--set passed to helm template (repeatable; implies --helm)")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the text output")
     p.add_argument("--config", metavar="FILE", help="settings file (default: nearest .guardrails.yaml upwards)")
 
@@ -108,6 +113,9 @@ def settings(args: argparse.Namespace) -> Settings:
             exclude=tuple(args.exclude),
             fail_on=args.fail_on,
             fail_on_unknown=bool(args.fail_on_unknown),
+            helm=bool(getattr(args, "helm", False)),
+            helm_values=tuple(getattr(args, "helm_values", ())),
+            helm_set=tuple(getattr(args, "helm_set", ())),
         )
     )
 
@@ -134,6 +142,7 @@ def run(args: argparse.Namespace, io: Any) -> int:
         fail_on_unknown=merged.fail_on_unknown,
         tf_dir=args.tf_dir,
         namespaces=merged.namespaces,
+        helm=merged.helm,
     )
     # A new baseline records every finding of today, those an old --baseline hid included.
     if args.write_baseline:

@@ -58,6 +58,8 @@ def summary_line(report: ScanReport) -> str:
         extra.append(f"{report.baselined} baselined")
     if report.skipped_documents:
         extra.append(f"{report.skipped_documents} non-Kubernetes documents skipped")
+    if report.skipped_templates:
+        extra.append(f"{report.skipped_templates} Helm templates skipped (not rendered)")
     if report.problems:
         extra.append(f"{len(report.problems)} unreadable")
     extra.append(f"{report.seconds:.2f}s")

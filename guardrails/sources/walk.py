@@ -30,7 +30,7 @@ from typing import Any
 
 from guardrails.errors import SourceError
 
-__all__ = ["EXTENSIONS", "SKIP_DIRS", "Input", "Skipped", "Walk", "collect", "excluded"]
+__all__ = ["EXTENSIONS", "SKIP_DIRS", "Input", "Skipped", "Walk", "collect", "display", "excluded"]
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 # Version control, dependency trees, virtual environments and tool caches: never policy or
@@ -105,7 +105,7 @@ def collect(
     return Walk(tuple(w.inputs), tuple(w.skipped), w.ignored)
 
 
-def _display(path: pathlib.Path, root: pathlib.Path) -> str:
+def display(path: pathlib.Path, root: pathlib.Path) -> str:
     """The path as walked (symlinks kept), relative to `root` when it lies below it."""
     absolute = os.path.abspath(path)
     rel = os.path.relpath(absolute, root)
@@ -257,7 +257,7 @@ class _Walker:
             return
         self.seen.add(key)
         if stat.S_ISREG(st.st_mode):
-            self.inputs.append(Input(_display(p, self.root), p))
+            self.inputs.append(Input(display(p, self.root), p))
         elif stat.S_ISFIFO(st.st_mode):
             self.inputs.append(Input(raw, p, stream=True))
         else:
@@ -278,7 +278,7 @@ class _Walker:
         try:
             st = os.stat(top)
         except OSError as e:
-            self.skipped.append(Skipped(_display(top, self.root), f"cannot read folder: {_why(e)}", error=True))
+            self.skipped.append(Skipped(display(top, self.root), f"cannot read folder: {_why(e)}", error=True))
             return
         # An explicit stack, not recursion: a deep tree is not a RecursionError.
         stack: list[tuple[pathlib.Path, frozenset[tuple[int, int]], _Ignores]] = []
@@ -304,7 +304,7 @@ class _Walker:
             with os.scandir(d) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as e:
-            self.skipped.append(Skipped(_display(d, self.root), f"cannot read folder: {_why(e)}", error=True))
+            self.skipped.append(Skipped(display(d, self.root), f"cannot read folder: {_why(e)}", error=True))
             return []
         subs: list[tuple[pathlib.Path, frozenset[tuple[int, int]], _Ignores]] = []
         for entry in entries:
@@ -317,15 +317,15 @@ class _Walker:
             except OSError as e:
                 if self._wanted(name) or entry.is_symlink():
                     reason = "a broken symbolic link" if isinstance(e, FileNotFoundError) else f"cannot read: {_why(e)}"
-                    self.skipped.append(Skipped(_display(path, self.root), reason, error=not isinstance(e, FileNotFoundError)))
+                    self.skipped.append(Skipped(display(path, self.root), reason, error=not isinstance(e, FileNotFoundError)))
                 continue
             is_dir = stat.S_ISDIR(st.st_mode)
             if is_dir and name in SKIP_DIRS:
                 continue
             if not is_dir and not self._wanted(name):
                 continue
-            display = _display(path, self.root)
-            if self.exclude and excluded(display, self.exclude):
+            shown = display(path, self.root)
+            if self.exclude and excluded(shown, self.exclude):
                 continue
             if ignores.specs and ignores.ignored(pathlib.Path(os.path.abspath(path)), is_dir):
                 absolute = pathlib.Path(os.path.abspath(path))
@@ -335,19 +335,19 @@ class _Walker:
             key = (st.st_dev, st.st_ino)
             if is_dir:
                 if key in ancestry:
-                    self.skipped.append(Skipped(display, "a symbolic link loop: not followed"))
+                    self.skipped.append(Skipped(shown, "a symbolic link loop: not followed"))
                 elif key not in self.visited:  # a folder reached twice is read once
                     self.visited.add(key)
                     subs.append((path, ancestry | {key}, ignores))
                 continue
             why = _kind(st.st_mode)
             if why is not None:
-                self.skipped.append(Skipped(display, f"{why}: skipped (name it on the command line to read it)"))
+                self.skipped.append(Skipped(shown, f"{why}: skipped (name it on the command line to read it)"))
                 continue
             if key in self.seen:
                 continue
             self.seen.add(key)
-            self.inputs.append(Input(display, path))
+            self.inputs.append(Input(shown, path))
         return subs
 
     def _wanted(self, name: str) -> bool:
