@@ -342,7 +342,7 @@ def scan(
         expired_waivers=engine.expired_waivers,
         seconds=time.perf_counter() - started,
         root=str(root),
-        notices=tuple(n.render() for n in found.notices) + tuple(chart_notices) + _empty(paths, inputs or list(charts), found),
+        notices=tuple(n.render() for n in found.notices) + tuple(chart_notices) + _empty(paths, inputs or [i for c in charts.values() for i in c], found),
         skipped_templates=templates,
     )
 
