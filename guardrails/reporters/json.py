@@ -49,7 +49,7 @@ def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
             "findings": {str(s): n for s, n in report.counts_by_severity().items()},
             "statuses": {str(s): n for s, n in report.counts_by_status().items()},
             "skippedDocuments": report.skipped_documents,
-            "skippedTemplates": report.skipped_templates,
+            **({"skippedTemplates": report.skipped_templates} if report.skipped_templates else {}),
             "baselined": report.baselined,
             "seconds": round(report.seconds, 3),
         },
