@@ -13,6 +13,7 @@ namespaces:                   # labels of namespaces not scanned along, for name
 helm:                         # render Helm charts with `helm template` (or `helm: true`)
   values: [values-prod.yaml]  # --values files, relative to this file
   set: [image.tag=1.2.3]      # --set pairs
+fail-on-skip: true            # a rule that could not be evaluated where it matched fails the run
 ```
 
 `merge` is the one place where command-line flags and these settings meet, for every command
@@ -38,7 +39,9 @@ from guardrails.sources.render.helm import HelmOptions
 __all__ = ["CONFIG_NAME", "Config", "Flags", "RuleLoader", "Settings", "find_config", "load_config", "merge"]
 
 CONFIG_NAME = ".guardrails.yaml"
-_KEYS = {"rules", "builtin", "profiles", "exceptions", "exclude", "fail-on", "fail-on-unknown", "namespaces", "helm"}
+_KEYS = {
+    "rules", "builtin", "profiles", "exceptions", "exclude", "fail-on", "fail-on-unknown", "namespaces", "helm", "fail-on-skip",
+}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -53,6 +56,7 @@ class Config:
     fail_on_unknown: bool | None = None
     namespaces: Mapping[str, Mapping[str, str]] | None = None  # name -> labels
     helm: HelmOptions | None = None  # render charts (`helm:` set and not false)
+    fail_on_skip: bool | None = None
 
 
 def _helm(value: Any, where: Location, rel: Any) -> HelmOptions | None:
@@ -152,6 +156,9 @@ def load_config(path: pathlib.Path) -> Config:
         raise ConfigError(
             f"fail-on-unknown: expected true or false, found {fail_on_unknown!r}", location=loc("fail-on-unknown")
         )
+    fail_on_skip = data.get("fail-on-skip")
+    if fail_on_skip is not None and not isinstance(fail_on_skip, bool):
+        raise ConfigError(f"fail-on-skip: expected true or false, found {fail_on_skip!r}", location=loc("fail-on-skip"))
     return Config(
         path=path,
         namespaces=_namespaces(data.get("namespaces"), loc("namespaces")) if "namespaces" in data else None,
@@ -163,6 +170,7 @@ def load_config(path: pathlib.Path) -> Config:
         fail_on=fail_on,
         fail_on_unknown=fail_on_unknown,
         helm=_helm(data.get("helm"), loc("helm"), rel) if "helm" in data else None,
+        fail_on_skip=fail_on_skip,
     )
 
 
@@ -200,6 +208,7 @@ class Flags:
     helm: bool = False  # --helm: render charts
     helm_values: tuple[str, ...] = ()  # --helm-values (implies --helm), replace the setting's
     helm_set: tuple[str, ...] = ()  # --helm-set (implies --helm), replace the setting's
+    fail_on_skip: bool = False  # --fail-on-skip: only ever turns the setting on
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -213,6 +222,7 @@ class Settings:
     fail_on_unknown: bool = False
     namespaces: Mapping[str, Mapping[str, str]] | None = None  # labels of namespaces, from the settings
     helm: HelmOptions | None = None  # render Helm charts with these options
+    fail_on_skip: bool = False
 
 
 def merge(flags: Flags) -> Settings:
@@ -243,6 +253,7 @@ def merge(flags: Flags) -> Settings:
         fail_on_unknown=flags.fail_on_unknown or bool(cfg.fail_on_unknown),
         namespaces=cfg.namespaces,
         helm=_merge_helm(flags, cfg.helm),
+        fail_on_skip=flags.fail_on_skip or bool(cfg.fail_on_skip),
     )
 
 

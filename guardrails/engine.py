@@ -181,7 +181,9 @@ class Engine:
         views = _Views()
         for rule in self.candidates(resource.kind):
             result = self.judge(rule, resource, views)
-            if result is None or result.status in (Status.PASS, Status.SKIP):
+            # A rule we cannot evaluate reports its skip (with the reason) on every match; a rule
+            # that merely does not apply (preconditions) stays quiet.
+            if result is None or result.status is Status.PASS or (result.status is Status.SKIP and not rule.unsupported):
                 continue
             waiver = self.waiver_for(rule, resource)
             action = rule.action_for(resource) if rule.action_for is not None else rule.action
@@ -195,7 +197,7 @@ class Engine:
                 else None
             )
             for v in result.violations:
-                if v.status in (Status.PASS, Status.SKIP):
+                if v.status is Status.PASS or (v.status is Status.SKIP and not rule.unsupported):
                     continue
                 status, reason, message = v.status, None, v.message
                 severity = rule.severity

@@ -7,15 +7,44 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+from collections.abc import Iterable
 
 from guardrails.errors import GuardrailsError, UnreadableError
 from guardrails.model import Finding, RuleInfo, Severity, Status
 from guardrails.waivers import Waiver
 
-__all__ = ["ScanReport"]
+__all__ = ["RuleSkip", "ScanReport", "split_skips"]
 
 # Outcomes that make a scan fail when their severity reaches --fail-on.
 FAILING = frozenset({Status.FAIL, Status.ERROR})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RuleSkip:
+    """A rule that could not be evaluated where it matched (a kind or rule type we cannot
+    evaluate): shown once per rule by every reporter, never a pass; `--fail-on-skip` fails on it."""
+
+    rule: str  # the rule's id
+    resources: int  # how many resources it matched and did not judge
+    reason: str
+
+    def text(self) -> str:
+        n = self.resources
+        return f"rule {self.rule} was not evaluated on {n} matching resource{'s' if n != 1 else ''}: {self.reason}"
+
+
+def split_skips(findings: Iterable[Finding]) -> tuple[tuple[Finding, ...], tuple[RuleSkip, ...]]:
+    """The findings that judged something, and the SKIPs counted once per rule (by rule id)."""
+    judged: list[Finding] = []
+    counts: collections.Counter[str] = collections.Counter()
+    reasons: dict[str, str] = {}
+    for f in findings:
+        if f.status is Status.SKIP:
+            counts[f.rule] += 1
+            reasons.setdefault(f.rule, f.message)
+        else:
+            judged.append(f)
+    return tuple(judged), tuple(RuleSkip(r, n, reasons[r]) for r, n in sorted(counts.items()))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -32,6 +61,8 @@ class ScanReport:
     baselined: int = 0  # findings left out because a --baseline file already records them
     notices: tuple[str, ...] = ()  # inputs not read, with why ("x/fifo: a named pipe: skipped")
     skipped_templates: int = 0  # Helm template files not scanned (charts not rendered)
+    # Rules that matched and could not be evaluated: never among `findings` (see split_skips).
+    skipped_rules: tuple[RuleSkip, ...] = ()
 
     def rule(self, rule_id: str) -> RuleInfo | None:
         """The rule a finding names (Finding.rule is the rule's id)."""
@@ -51,11 +82,12 @@ class ScanReport:
     def failing(self, fail_on: Severity) -> list[Finding]:
         return [f for f in self.findings if f.status in FAILING and f.severity >= fail_on]
 
-    def exit_code(self, fail_on: Severity = Severity.INFO) -> int:
-        """0 nothing at or above `fail_on`; 1 findings (or inputs that could not be parsed);
-        2 an input could not be read at all (the README's exit-code table)."""
+    def exit_code(self, fail_on: Severity = Severity.INFO, *, fail_on_skip: bool = False) -> int:
+        """0 nothing at or above `fail_on`; 1 findings (or inputs that could not be parsed, or
+        with `fail_on_skip` a rule that could not be evaluated); 2 an input could not be read at
+        all (the README's exit-code table)."""
         if any(isinstance(p, UnreadableError) for p in self.problems):
             return 2
-        if self.problems or self.failing(fail_on):
+        if self.problems or self.failing(fail_on) or (fail_on_skip and self.skipped_rules):
             return 1
         return 0

@@ -21,7 +21,7 @@ from guardrails.engine import Engine
 from guardrails.errors import GuardrailsError, SourceError, UnreadableError
 from guardrails.model import Finding, Location, Resource
 from guardrails.policy.load import RuleSet
-from guardrails.report import ScanReport
+from guardrails.report import ScanReport, split_skips
 from guardrails.sources import documents as yamldocs
 from guardrails.sources import locate, walk
 from guardrails.sources.render import helm as helm_
@@ -332,8 +332,10 @@ def scan(
         else:
             results.extend(_scan_chart(chart, helm, engine))
     unread = tuple(UnreadableError(s.reason, location=Location(s.display)) for s in found.errors)
+    judged, skipped = split_skips(f for r in results for f in r.findings)
     return ScanReport(
-        findings=tuple(f for r in results for f in r.findings),
+        findings=judged,
+        skipped_rules=skipped,
         rules=tuple(r.info for r in ruleset.rules),
         files=len(results),
         resources=sum(r.resources for r in results),

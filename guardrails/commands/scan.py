@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime
+import os
 import pathlib
+import stat
 import sys
+import tempfile
+from collections.abc import Iterator
 from typing import IO, Any
 
 from guardrails import reporters
@@ -48,6 +53,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--format", "-f", action=_FormatAction, dest="reports", metavar="FORMAT", help=f"output format (repeatable): {fmts}")
     p.add_argument("--output", "-o", action=_OutputAction, dest="reports", metavar="FILE", help="write the --format just before it to FILE (repeatable)")
     p.add_argument("--fail-on", metavar="SEVERITY", help="exit 1 when a finding is at least this severe: info, low (default), medium, high, critical")
+    p.add_argument("--fail-on-skip", action="store_true", default=None, help="exit 1 when a rule could not be evaluated where it matched (a kind or rule type guardrails cannot evaluate)")
     p.add_argument("--fail-on-empty", action="store_true", help="exit 2 when no file is found to scan (without it: a notice)")
     p.add_argument("--only", action="append", default=[], metavar="RULE", help="run only these rules (names or globs; repeatable)")
     p.add_argument("--skip", action="append", default=[], metavar="RULE", help="do not run these rules (repeatable)")
@@ -116,6 +122,7 @@ def settings(args: argparse.Namespace) -> Settings:
             helm=bool(getattr(args, "helm", False)),
             helm_values=tuple(getattr(args, "helm_values", ())),
             helm_set=tuple(getattr(args, "helm_set", ())),
+            fail_on_skip=bool(args.fail_on_skip),
         )
     )
 
@@ -162,7 +169,7 @@ def run(args: argparse.Namespace, io: Any) -> int:
                 writer(report, fh, reporters.ReportOptions(fail_on=fail_on, category=category))
     if args.fail_on_empty and report.files == 0:
         raise UsageError(f"no files to scan under {', '.join(args.paths)}", hint="check the paths and --exclude (--fail-on-empty)")
-    return report.exit_code(fail_on)
+    return report.exit_code(fail_on, fail_on_skip=merged.fail_on_skip)
 
 
 def _check_tf_dir(path: str) -> None:
@@ -173,11 +180,34 @@ def _check_tf_dir(path: str) -> None:
         raise UsageError(f"--tf-dir {path}: no .tf files there", hint="give the folder of the root module the plan was made from")
 
 
-def _open_output(path: str) -> IO[str]:
+@contextlib.contextmanager
+def _open_output(path: str) -> Iterator[IO[str]]:
+    """Write to a temporary file beside `path`, renamed over it only when the report is whole:
+    a reader never sees half a report, and a failed run leaves the previous one in place."""
+    target = pathlib.Path(path)
     try:
-        return open(path, "w", encoding="utf-8")
+        fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.", suffix=".tmp")
     except OSError as e:
         raise UsageError(f"--output {path}: cannot write: {e.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            yield fh
+        try:
+            mode = stat.S_IMODE(os.stat(target).st_mode)
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise UsageError(f"--output {path}: cannot write: {e.strerror}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _parse_shard(text: str) -> tuple[int, int]:

@@ -58,6 +58,8 @@ def _command(report: ScanReport, f: Finding, options: ReportOptions) -> str:
 def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
     for f in common.sorted_findings(report):
         stream.write(_command(report, f, options) + "\n")
+    for skip in report.skipped_rules:  # one warning per rule, not one per resource
+        stream.write(f"::warning title=guardrails skipped a rule::{escape_data(skip.text())}\n")
     for p in report.problems:
         props = ""
         if p.location is not None:
@@ -74,5 +76,6 @@ def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
         f"guardrails: {failing} failing findings (--fail-on {options.fail_on}), "
         f"{len(report.findings)} findings in {report.resources} resources from {report.files} files"
         + (f", {report.baselined} baselined" if report.baselined else "")
+        + (f", {len(report.skipped_rules)} rules skipped" if report.skipped_rules else "")
         + "\n"
     )

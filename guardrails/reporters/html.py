@@ -126,6 +126,8 @@ def _problems(report: ScanReport) -> str:
         items.append(f"<li><code>{_e(where)}</code> {_e(p.message)}</li>")
     for w in report.expired_waivers:
         items.append(f"<li>exception <code>{_e(w.name)}</code> expired on {_e(w.expires)}</li>")
+    for skip in report.skipped_rules:
+        items.append(f"<li>skipped: {_e(skip.text())}</li>")
     if not items:
         return ""
     return f'<h2>Inputs and exceptions</h2><ul class="problems">{"".join(items)}</ul>'

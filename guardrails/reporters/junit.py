@@ -2,6 +2,8 @@
 
 One test suite per file, one test case per resource and rule: a FAIL is a <failure>, a rule that
 could not be evaluated an <error>, a waived or not-yet-known outcome a <skipped> that says why.
+A rule we cannot evaluate (a kind or rule type guardrails does not run) is one <skipped> case of
+the suite "rules not evaluated", with the resources it matched and why.
 Each failure lists every violation with its location. An unreadable input is an <error> case of
 its own file. A clean scan still has one passing case, so dashboards show a green run.
 """
@@ -85,6 +87,13 @@ def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
         for key in ("tests", "failures", "errors", "skipped"):
             suite.set(key, str(counts[key]))
         totals.update(counts)
+    if report.skipped_rules:  # one skipped case per rule that could not be evaluated
+        n = len(report.skipped_rules)
+        suite = ET.SubElement(root, "testsuite", name="rules not evaluated", tests=str(n), failures="0", errors="0", skipped=str(n))
+        for skip in report.skipped_rules:
+            case = ET.SubElement(suite, "testcase", name=skip.rule, classname="guardrails.skipped")
+            ET.SubElement(case, "skipped", message=skip.text())
+        totals.update({"tests": n, "skipped": n})
     if not totals["tests"]:
         suite = ET.SubElement(root, "testsuite", name="guardrails", tests="1", failures="0", errors="0", skipped="0")
         case = ET.SubElement(suite, "testcase", name="scan", classname="guardrails")

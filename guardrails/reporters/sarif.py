@@ -112,6 +112,8 @@ def _notifications(report: ScanReport) -> list[dict[str, Any]]:
     for w in report.expired_waivers:
         when = w.expires.isoformat() if w.expires else "?"
         out.append({"level": "warning", "message": {"text": f"exception {w.name!r} expired on {when} and no longer applies"}})
+    for skip in report.skipped_rules:  # a rule that judged nothing is no result: a notification
+        out.append({"level": "warning", "message": {"text": skip.text()}, "associatedRule": {"id": skip.rule}})
     return out
 
 

@@ -56,6 +56,9 @@ def summary_line(report: ScanReport) -> str:
             extra.append(f"{others[status]} {status}")
     if report.baselined:
         extra.append(f"{report.baselined} baselined")
+    skipped = report.skipped_rules
+    if skipped:
+        extra.append(f"{len(skipped)} rule{'s' if len(skipped) != 1 else ''} skipped")
     if report.skipped_documents:
         extra.append(f"{report.skipped_documents} non-Kubernetes documents skipped")
     if report.skipped_templates:
@@ -85,6 +88,10 @@ def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
         for f in findings:
             _write_finding(f, report, stream, color)
         stream.write("\n")
+    for skip in report.skipped_rules:
+        count = skip.resources
+        plural = "s" if count != 1 else ""
+        stream.write(f"{_c('skipped', _DIM, color)}  {skip.rule} on {count} resource{plural}: {skip.reason}\n")
     for n in report.notices:
         stream.write(f"notice: {n}\n")
     for w in report.expired_waivers:
