@@ -1,9 +1,10 @@
 """`guardrails test [PATH...]`: find rule test files, run each through its format, report like a test runner.
 
 Test files are recognised by content, not name: any YAML document whose apiVersion group and
-kind are in `ruletest.FORMATS` (our `RuleTest`, Kyverno's `Test`, gator's `Suite`).
-Exit 0 when every case passes, 1 on any mismatch, 2 when a test file itself is broken or no
-test file was found.
+kind are in `ruletest.FORMATS` (our `RuleTest`, Kyverno's `Test`, gator's `Suite`), and, as
+Kyverno's CLI reads them, a `kyverno-test.yaml` written before its format had an apiVersion.
+Exit 0 when every case passes, 1 on any mismatch (and, with --strict, on any skipped case), 2
+when a test file itself is broken or no test file was found.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 from guardrails import ruletest
 from guardrails.config import Flags, merge
 from guardrails.errors import GuardrailsError, SourceError, UnreadableError, UsageError
-from guardrails.model import Location
+from guardrails.model import FieldPath, Location
 from guardrails.sources import documents, walk
 
 __all__ = ["add_parser", "discover", "run"]
@@ -64,7 +65,7 @@ def _display(path: pathlib.Path) -> pathlib.Path:
         return path
 
 
-def discover(paths: list[str], exclude: Sequence[str] = ()) -> Iterator[tuple[pathlib.Path, list[Mapping[str, Any]] | GuardrailsError]]:
+def discover(paths: list[str], exclude: Sequence[str] = ()) -> Iterator[tuple[pathlib.Path, list[documents.Document] | GuardrailsError]]:
     """(file, its test documents) for every file holding at least one; unreadable ones as errors."""
     kinds = _kinds()
     for raw in paths:
@@ -89,31 +90,50 @@ def discover(paths: list[str], exclude: Sequence[str] = ()) -> Iterator[tuple[pa
                 if explicit:  # in a folder, a binary file with a YAML name is no test file
                     yield shown, e
                 continue
-            if not any(f"kind: {k}" in text or f'"kind": "{k}"' in text for k in kinds):
+            legacy = f.name == ruletest.LEGACY_KYVERNO_NAME
+            if not legacy and not any(f"kind: {k}" in text or f'"kind": "{k}"' in text for k in kinds):
                 continue
             docs = []
-            for d in documents.documents(text, shown.as_posix(), keep_nodes=False):
+            for d in documents.documents(text, shown.as_posix()):
                 if isinstance(d, GuardrailsError):
                     yield shown, d
                     break
-                if _format(d.data) is not None:
-                    docs.append(d.data)
+                if _format(d.data, f.name) is not None:
+                    docs.append(d)
             else:
                 if docs:
                     yield shown, docs
+                elif legacy and explicit:
+                    yield shown, SourceError(
+                        "no Kyverno test in this file", location=Location(shown.as_posix()),
+                        hint="a Kyverno test has policies, resources and results")
 
 
-def _format(doc: Any) -> str | None:
+def _format(doc: Any, filename: str = "") -> str | None:
     if not isinstance(doc, Mapping):
         return None
     api_version, kind = doc.get("apiVersion"), doc.get("kind")
+    if api_version is None and kind is None and filename == ruletest.LEGACY_KYVERNO_NAME:
+        # Kyverno's CLI reads any file of this name as its Test, apiVersion or not.
+        return "guardrails.ruletest.kyverno" if {"policies", "results"} <= set(doc) else None
     if not isinstance(api_version, str) or not isinstance(kind, str):
         return None
     group = api_version.rpartition("/")[0] if "/" in api_version else ""
     return ruletest.FORMATS.get((group, kind))
 
 
+def _locator(doc: documents.Document, path: pathlib.Path) -> ruletest.Locator:
+    def locate(field: FieldPath) -> Location:
+        return doc.locate(field, path.as_posix())
+
+    return locate
+
+
 def _case_line(c: ruletest.CaseResult, strict: bool) -> str:
+    if c.skipped:
+        if strict:
+            return f"  FAIL  {c.name}: not evaluated (--strict) — {c.detail}"
+        return f"  skip  {c.name}: {c.detail} (--strict fails this)"
     if c.ok and c.lenient:
         if strict:
             return f"  FAIL  {c.name}: expected {c.expected}, but the rule did not apply (--strict)"
@@ -126,7 +146,7 @@ def _case_line(c: ruletest.CaseResult, strict: bool) -> str:
 
 def run(args: argparse.Namespace, io: Any) -> int:
     start = time.perf_counter()
-    passed = failed = errors = files = 0
+    passed = failed = skipped = errors = files = 0
     # Test files name their own rules; of the settings only `exclude` applies here.
     exclude = merge(Flags(config=args.config, exclude=tuple(args.exclude))).exclude
     for path, found in discover(args.paths or ["."], exclude):
@@ -137,11 +157,19 @@ def run(args: argparse.Namespace, io: Any) -> int:
         else:
             results = []
             for doc in found:
-                module = importlib.import_module(_format(doc) or "")
-                results.append(module.run_file(path, doc, strict=args.strict))
+                module = importlib.import_module(_format(doc.data, path.name) or "")
+                results.append(module.run_file(path, doc.data, strict=args.strict, locate=_locator(doc, path)))
         lines: list[str] = []
         for fr in results:
+            if not fr.cases and not fr.errors:  # a test that checks nothing is no pass
+                fr = ruletest.FileResult(fr.path, errors=(SourceError(
+                    "this test has no cases: it checks nothing", location=Location(path.as_posix()),
+                    hint="add result rows (Kyverno), results (RuleTest) or cases (gator)"),))
             for c in fr.cases:
+                if c.skipped and not args.strict:
+                    skipped += 1
+                    lines.append(_case_line(c, args.strict))
+                    continue
                 ok = c.ok and not (args.strict and c.lenient)
                 passed += ok
                 failed += not ok
@@ -160,6 +188,8 @@ def run(args: argparse.Namespace, io: Any) -> int:
         )
     seconds = time.perf_counter() - start
     parts = [f"{passed} passed", f"{failed} failed"]
+    if skipped:
+        parts.append(f"{skipped} skipped")
     if errors:
         parts.append(f"{errors} error{'s' if errors != 1 else ''}")
     io.stdout.write(f"{', '.join(parts)} in {files} file{'s' if files != 1 else ''} ({seconds:.2f}s)\n")

@@ -24,7 +24,7 @@ from guardrails.errors import GuardrailsError, RuleFileError, SourceError
 from guardrails.model import FieldPath, Location, Origin, Resource, Status
 from guardrails.policy import load as policy_load
 from guardrails.rule import CompiledRule
-from guardrails.ruletest import CaseResult, FileResult
+from guardrails.ruletest import CaseResult, FileResult, Locator, locator
 from guardrails.sources import documents
 
 __all__ = ["Assertion", "CaseOutcome", "Context", "load_rules", "run_case", "run_file", "run_suite"]
@@ -53,6 +53,7 @@ class CaseOutcome:
     assertions: tuple[Assertion, ...]
     error: str | None = None
     seconds: float = 0.0
+    skipped: str | None = None  # the suite's `skip: true`, on the test or the case
 
     @property
     def ok(self) -> bool:
@@ -143,6 +144,9 @@ def _assert(spec: Mapping[str, Any], messages: Sequence[str]) -> Assertion:
 def run_case(rules: Sequence[CompiledRule], base: pathlib.Path, test: str, case: Mapping[str, Any]) -> CaseOutcome:
     name = str(case.get("name", "?"))
     start = time.perf_counter()
+    unsupported = next((r for r in rules if r.unsupported), None)
+    if unsupported is not None:  # its SKIPs would read as "no violation"
+        return CaseOutcome(test, name, (), (), error=f"{unsupported.id} cannot be evaluated: {unsupported.unsupported}")
     try:
         resource = _object(base / str(case["object"]))
         inventory = [obj for p in case.get("inventory") or [] for d in _read(base / str(p)) for obj in [d.data] if isinstance(obj, Mapping)]
@@ -157,13 +161,17 @@ def run_case(rules: Sequence[CompiledRule], base: pathlib.Path, test: str, case:
     return CaseOutcome(test, name, tuple(messages), assertions, seconds=time.perf_counter() - start)
 
 
-def run_suite(path: pathlib.Path, doc: Mapping[str, Any], *, engine: str = "auto") -> tuple[list[CaseOutcome], list[GuardrailsError]]:
+def run_suite(path: pathlib.Path, doc: Mapping[str, Any], *, engine: str = "auto",
+              locate: Locator | None = None) -> tuple[list[CaseOutcome], list[GuardrailsError]]:
     base = path.parent
     outcomes: list[CaseOutcome] = []
     errors: list[GuardrailsError] = []
-    for test in doc.get("tests") or []:
+    where = locate or (lambda _p: Location(str(path)))
+    for i, test in enumerate(doc.get("tests") or []):
         tname = str(test.get("name", "?"))
-        if test.get("skip"):
+        if test.get("skip"):  # gator skips it too; shown, never counted as passed
+            outcomes.extend(CaseOutcome(tname, str(c.get("name", "?")), (), (), skipped="the test is marked skip")
+                            for c in test.get("cases") or [{}])
             continue
         try:
             rules = load_rules([base / str(test["template"]), base / str(test["constraint"])], engine=engine)
@@ -171,20 +179,29 @@ def run_suite(path: pathlib.Path, doc: Mapping[str, Any], *, engine: str = "auto
             errors.append(e)
             continue
         except KeyError as e:
-            errors.append(RuleFileError(f"test {tname!r} has no {e.args[0]}", location=Location(str(path))))
+            errors.append(RuleFileError(f"test {tname!r} has no {e.args[0]}", location=where(("tests", i))))
+            continue
+        if not rules:  # every case would pass "no violations" without judging anything
+            errors.append(RuleFileError(f"test {tname!r}: its template and constraint load no Gatekeeper rule",
+                                        location=where(("tests", i, "constraint")),
+                                        hint="the constraint's kind must be the template's spec.crd.spec.names.kind"))
             continue
         for case in test.get("cases") or []:
             if case.get("skip"):
+                outcomes.append(CaseOutcome(tname, str(case.get("name", "?")), (), (), skipped="the case is marked skip"))
                 continue
             outcomes.append(run_case(rules, base, tname, case))
     return outcomes, errors
 
 
-def run_file(path: str | pathlib.Path, doc: Mapping[str, Any], *, strict: bool) -> FileResult:
+def run_file(path: str | pathlib.Path, doc: Mapping[str, Any], *, strict: bool, locate: Locator | None = None) -> FileResult:
     path = pathlib.Path(path)
-    outcomes, errors = run_suite(path, doc)
+    outcomes, errors = run_suite(path, doc, locate=locate or locator(path, str(path), doc))
     cases: list[CaseResult] = []
     for o in outcomes:
+        if o.skipped is not None:
+            cases.append(CaseResult(f"{o.test}/{o.case}", "not run", "skip", False, o.skipped, skipped=True))
+            continue
         expected = "; ".join(a.describe() for a in o.assertions) or "no assertions"
         if o.error is not None:
             actual, detail = "error", o.error

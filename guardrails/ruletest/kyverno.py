@@ -7,6 +7,12 @@ each answer of the named rule (or its `autogen-` / `autogen-cronjob-` copies) mu
 row's result. When the rule gave no answer for the resource, Kyverno's runner counts the row
 as passed ("excluded"); so do we, marked `lenient`, and `--strict` makes it a failure.
 
+A row that evaluated nothing is never a pass: a row naming a policy the test does not load, a
+rule the policy does not have or a resource the test does not list is an error at the row's
+line (Kyverno's runner: "Not found"); a row about a policy or rule we cannot evaluate (a
+MutatingPolicy, a `mutate` rule) fails with the reason; a row about a mutation's result
+(`patchedResources`, `generatedResource`, `cloneSourceResource`) is a visible skip.
+
 Policies load through `policy.load`, as `guardrails scan` loads them, and every answer comes
 from the Engine: this module only parses the test file and scores the engine's outcomes.
 """
@@ -14,6 +20,7 @@ from the Engine: this module only parses the test file and scores the engine's o
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import pathlib
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -25,13 +32,13 @@ from guardrails.dialects.kyverno.validate import Response
 from guardrails.engine import Engine
 from guardrails.errors import GuardrailsError, RuleFileError, SourceError
 from guardrails.lang.cel import CelError
-from guardrails.model import Location, Origin, Resource, Status
+from guardrails.model import FieldPath, Location, Origin, Resource, Status
 from guardrails.policy.load import load_rules
 from guardrails.rule import CompiledRule
-from guardrails.ruletest import CaseResult, FileResult
+from guardrails.ruletest import CaseResult, FileResult, Locator, locator
 from guardrails.sources import documents as yamldocs
 
-__all__ = ["Policy", "Response", "Suite", "load_suite", "responses", "run_file", "score"]
+__all__ = ["Policy", "Response", "RowError", "Suite", "load_suite", "responses", "run_file", "score"]
 
 # The engine's SKIP for a Kyverno rule that matched but had nothing to validate: Kyverno's
 # runner sees no answer from it at all.
@@ -67,6 +74,12 @@ class Suite:
     vpols: tuple[vpol.ValidatingPolicy, ...] = ()
     # Offline answers for Kyverno's CEL libraries (context file, clusterResources, ...).
     hooks: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    # Policies of the test that load as kinds we cannot evaluate: name -> why.
+    unsupported: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    def policy_names(self) -> list[str]:
+        return sorted({p.name for p in self.policies} | {p.name for p, _ in self.vaps}
+                      | {v.name for v in self.vpols} | set(self.unsupported))
 
 
 def _docs(path: pathlib.Path) -> list[Any]:
@@ -130,10 +143,13 @@ def load_suite(path: str, doc: Mapping[str, Any]) -> Suite:
     base = pathlib.Path(path).parent
     # The policies load as every command loads rules; only Kyverno's own count for its rows.
     by_policy: dict[str, list[PolicyRule]] = {}
+    unsupported: dict[str, str] = {}
     for p in _list(doc, "policies"):
         for rule in load_rules([base / p]).rules:
+            if rule.check_key == "unsupported":  # a whole kind we cannot evaluate (MutatingPolicy...)
+                unsupported[rule.name] = rule.unsupported or "not evaluated"
             # ValidatingPolicies answer below, policy by policy, as Kyverno's CLI scores them.
-            if rule.dialect == "kyverno" and rule.check_key != "validations":
+            elif rule.dialect == "kyverno" and rule.check_key != "validations":
                 by_policy.setdefault(rule.policy, []).append(PolicyRule(rule))
     policies = [Policy(name, tuple(rules)) for name, rules in by_policy.items()]
     vpols: list[vpol.ValidatingPolicy] = []
@@ -184,7 +200,7 @@ def load_suite(path: str, doc: Mapping[str, Any]) -> Suite:
     results = tuple(r for r in doc.get("results") or () if isinstance(r, Mapping))
     return Suite(path, tuple(policies), tuple(resources), values, user, results,
                  tuple((p, tuple(b)) for p, b in pairs), tuple(params), tuple(raw), tuple(vpols),
-                 _hooks(base, doc))
+                 _hooks(base, doc), unsupported)
 
 
 def _hooks(base: pathlib.Path, doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -325,12 +341,64 @@ def _selected(name: str, keys: Sequence[tuple[str, str, str, str]]) -> list[tupl
 
 Answers = Mapping[tuple[str, str, str, str], Mapping[str, Mapping[str, Response]]]
 
+# Row fields about a mutation's or a generation's result: guardrails never changes objects.
+_MUTATION_FIELDS = ("patchedResource", "patchedResources", "generatedResource", "cloneSourceResource")
+
+
+class RowError(GuardrailsError):
+    """A result row that names something the test does not have."""
+
+
+def _near(word: str, choices: Sequence[str], what: str) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return f"{what}: {', '.join(choices)}" if choices else f"the test has no {what}"
+
+
+def _rule_names(suite: Suite, policy: str) -> list[str] | None:
+    """The rule names a row may give for `policy` (None: any, for CEL kinds scored per policy)."""
+    for pol in suite.policies:
+        if pol.name == policy:
+            return sorted({r.rule.name for r in pol.rules})
+    return None
+
+
+def _unsupported_reason(suite: Suite, policy: str, rule: str) -> str | None:
+    for pol in suite.policies:
+        if pol.name == policy:
+            for r in pol.rules:
+                if r.rule.name == rule and r.rule.unsupported:
+                    return r.rule.unsupported
+    return None
+
+
+def _has_rule(names: Sequence[str], rule: str) -> bool:
+    return any(n in names for n in (rule, f"autogen-{rule}", f"autogen-cronjob-{rule}")) or (
+        rule.startswith("autogen-") and any(n.startswith("autogen") and n.endswith(rule.rpartition("autogen-")[2])
+                                            for n in names))
+
+
+def _row_problem(suite: Suite, row: Mapping[str, Any], policy: str, rule: str) -> tuple[str, str, str] | None:
+    """(message, field, hint) when the row names a policy or rule the test does not have."""
+    names = suite.policy_names()
+    if policy not in names:
+        return (f"no policy {policy!r} among the test's policies", "policy", _near(policy, names, "policies"))
+    rules = _rule_names(suite, policy)
+    if rule and rules is not None and not _has_rule(rules, rule):
+        return (f"policy {policy!r} has no rule {rule!r}", "rule", _near(rule, rules, "rules"))
+    return None
+
 
 def score(suite: Suite, answers: Answers, *, strict: bool,
-          by_operation: Mapping[str, Answers] | None = None) -> list[CaseResult]:
+          by_operation: Mapping[str, Answers] | None = None,
+          locate: Locator | None = None) -> tuple[list[CaseResult], list[GuardrailsError]]:
+    """The cases of the test's rows, and the errors of rows that name what the test lacks."""
+    at = locate or (lambda _p: Location(suite.path))
     cases: list[CaseResult] = []
+    errors: list[GuardrailsError] = []
     default = answers
-    for row in suite.results:
+    for index, row in enumerate(suite.results):
         op = str(row.get("operation") or "").upper()
         answers = (by_operation or {}).get(op, default) if op else default
         keys = list(answers)
@@ -340,13 +408,33 @@ def score(suite: Suite, answers: Answers, *, strict: bool,
         rule = "" if cel_kind else str(row.get("rule", ""))
         expected = str(row.get("result") or row.get("status") or "")  # `status`: the old field name
         names = [str(n) for n in row.get("resources") or ()]
+        field = "resources"
         if not names and row.get("resource"):  # the old single `resource` field
-            names = [str(row["resource"])]
-        for name in names or [""]:
+            names, field = [str(row["resource"])], "resource"
+        problem = _row_problem(suite, row, policy, rule)
+        if problem is not None:
+            message, where, hint = problem
+            errors.append(RowError(f"result row {index + 1}: {message}", location=at(("results", index, where)),
+                                   hint=hint))
+            continue
+        mutation = next((f for f in _MUTATION_FIELDS if row.get(f)), None)
+        if mutation is not None:
+            for name in names or [""]:
+                cases.append(CaseResult(f"{policy}/{rule} {name}".rstrip(), expected, "skip", False,
+                                        f"{mutation}: the row checks a mutated or generated object, and guardrails "
+                                        "never changes objects", skipped=True))
+            continue
+        if policy in suite.unsupported:
+            for name in names or [""]:
+                cases.append(CaseResult(f"{policy}/{rule} {name}".rstrip(), expected, "not evaluated", False,
+                                        f"the policy cannot be evaluated: {suite.unsupported[policy]}"))
+            continue
+        for j, name in enumerate(names or [""]):
             matched = _selected(name, keys) if name else keys
             if not matched:
-                cases.append(CaseResult(f"{policy}/{rule} {name}", expected, "not found", False,
-                                        "no resource with that name in the test's resources"))
+                spot: FieldPath = ("results", index, field, j) if field == "resources" else ("results", index, field)
+                errors.append(RowError(f"result row {index + 1}: no resource {name!r} among the test's resources",
+                                       location=at(spot), hint=_near(name, sorted({k[3] for k in keys}), "resources")))
                 continue
             for key in matched:
                 label = f"{policy}/{rule} {key[1]}/{key[2] + '/' if key[2] else ''}{key[3]}"
@@ -356,17 +444,27 @@ def score(suite: Suite, answers: Answers, *, strict: bool,
                     cases.append(CaseResult(label, expected, "excluded", not strict,
                                             "the rule gave no result for this resource", lenient=True))
                 for rname, resp in got.items():
+                    named = label.replace(f"/{rule} ", f"/{rname} ", 1) if rule else label
+                    reason = _unsupported_reason(suite, policy, rname)
+                    if reason is not None:  # its SKIP says nothing about the resource
+                        cases.append(CaseResult(named, expected, "not evaluated", False,
+                                                f"the rule cannot be evaluated: {reason}"))
+                        continue
                     actual = str(resp.status)
-                    cases.append(CaseResult(label.replace(f"/{rule} ", f"/{rname} ", 1) if rule else label,
-                                            expected, actual, actual == expected, resp.message))
-    return cases
+                    cases.append(CaseResult(named, expected, actual, actual == expected, resp.message))
+    return cases, errors
 
 
-def run_file(path: str, doc: Mapping[str, Any], *, strict: bool) -> FileResult:
+def run_file(path: str | pathlib.Path, doc: Mapping[str, Any], *, strict: bool, locate: Locator | None = None) -> FileResult:
+    """Run one Kyverno test document; `locate` places its fields (default: parse the file again
+    when a row needs its line)."""
+    path = str(path)
     try:
         suite = load_suite(path, doc)
     except GuardrailsError as e:
         return FileResult(path, (), (e,))
     ops = {str(r.get("operation")).upper() for r in suite.results if r.get("operation")}
     by_op = {op: responses(suite, op) for op in ops}
-    return FileResult(path, tuple(score(suite, responses(suite), strict=strict, by_operation=by_op)))
+    cases, errors = score(suite, responses(suite), strict=strict, by_operation=by_op,
+                          locate=locate or locator(pathlib.Path(path), path, doc))
+    return FileResult(path, tuple(cases), tuple(errors))

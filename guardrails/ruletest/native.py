@@ -29,15 +29,15 @@ where nobody said it would is a bug in the rule or in the test.
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from guardrails.engine import Engine
 from guardrails.errors import GuardrailsError, RuleFileError
-from guardrails.model import FieldPath, Location, Origin, Resource, RuleResult, Status, Violation
+from guardrails.model import FieldPath, Origin, Resource, RuleResult, Status, Violation
 from guardrails.policy.load import load_rules
 from guardrails.rule import CompiledRule
-from guardrails.ruletest import CaseResult, FileResult
+from guardrails.ruletest import CaseResult, FileResult, Locator, locator
 from guardrails.sources import documents as yamldocs
 from guardrails.sources.terraform import plan as terraform
 
@@ -47,25 +47,11 @@ EXPECTED = ("pass", "fail", "skip", "error", "unknown")
 _SPEC_KEYS = ("rules", "resources", "results")
 _RESULT_KEYS = ("rule", "resource", "resources", "result", "message")
 
-Locator = Callable[[FieldPath], Location]
-
 
 class _TestFileError(Exception):
     def __init__(self, message: str, path: FieldPath, hint: str | None = None) -> None:
         super().__init__(message)
         self.message, self.path, self.hint = message, path, hint
-
-
-def _locator(path: pathlib.Path, display: str, doc: Mapping[str, Any]) -> Locator:
-    """Positions inside this test document, composed only when an error needs one."""
-
-    def at(field: FieldPath) -> Location:
-        for d in yamldocs.read_documents(path, display):
-            if isinstance(d, yamldocs.Document) and d.data == doc:
-                return d.locate(field, display)
-        return Location(display)
-
-    return at
 
 
 def _strings(value: Any, where: FieldPath) -> list[str]:
@@ -211,6 +197,10 @@ def _run(path: pathlib.Path, doc: Mapping[str, Any], display: str, *, strict: bo
         for ref in _strings(exp.get(key), (*where, key)):
             resource = _find(ref, resources, (*where, key))
             covered.add((rule.name, id(resource)))
+            if rule.unsupported:  # its SKIP says nothing about the resource: never a pass
+                cases.append(CaseResult(f"{rule.name} {ref}", expected, "not evaluated", False,
+                                        f"the rule cannot be evaluated: {rule.unsupported}"))
+                continue
             cases.append(_case(rule.name, ref, expected, fragment, _outcome(engine, rule, resource)))
     if strict:
         for rule in ruleset.rules:
@@ -226,13 +216,14 @@ def _run(path: pathlib.Path, doc: Mapping[str, Any], display: str, *, strict: bo
     return FileResult(display, tuple(cases))
 
 
-def run_file(path: pathlib.Path, doc: Mapping[str, Any], *, strict: bool = False, display: str | None = None) -> FileResult:
+def run_file(path: pathlib.Path, doc: Mapping[str, Any], *, strict: bool = False, display: str | None = None,
+             locate: Locator | None = None) -> FileResult:
     """Run one RuleTest document; problems with the test file itself come back as errors."""
     shown = display or path.as_posix()
     try:
         return _run(path, doc, shown, strict=strict)
     except _TestFileError as e:
-        where = _locator(path, shown, doc)(e.path)
+        where = (locate or locator(path, shown, doc))(e.path)
         return FileResult(shown, errors=(RuleFileError(e.message, location=where, hint=e.hint),))
     except GuardrailsError as e:
         return FileResult(shown, errors=e.all())

@@ -131,3 +131,103 @@ def test_every_format_in_one_run(run_cli: CliRunner, shared: pathlib.Path, tmp_p
     assert "  ok    deny-privileged-profile/check-privileged Namespace/deny-privileged-bad-ns01: fail" in r.out
     assert "  ok    host-process-disallowed/example-allowed: no violation" in r.out
     assert _normalise(r.out).endswith("10 passed, 0 failed in 3 files (0.00s)\n")
+
+
+KYVERNO_POLICY = """\
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: require-team}
+spec:
+  rules:
+  - name: check-team
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      message: label team is required
+      pattern: {metadata: {labels: {team: "?*"}}}
+"""
+KYVERNO_RESOURCES = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: good, labels: {team: a}}
+spec: {containers: [{name: c, image: x}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: bad}
+spec: {containers: [{name: c, image: x}]}
+"""
+KYVERNO_ROWS = """\
+policies: [policy.yaml]
+resources: [resources.yaml]
+results:
+- {policy: require-team, rule: check-team, resources: [good], kind: Pod, result: pass}
+- {policy: require-team, rule: check-team, resources: [bad], kind: Pod, result: fail}
+"""
+
+
+def _kyverno(root: pathlib.Path, head: str, rows: str = KYVERNO_ROWS, name: str = "kyverno-test.yaml") -> pathlib.Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "policy.yaml").write_text(KYVERNO_POLICY)
+    (root / "resources.yaml").write_text(KYVERNO_RESOURCES)
+    (root / name).write_text(head + rows)
+    return root / name
+
+
+# Every Kyverno CLI test format Kyverno's own CLI reads.
+KYVERNO_HEADS = {
+    "cli.kyverno.io/v1alpha1": "apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: t}\n",
+    "kyverno.io/v1": "apiVersion: kyverno.io/v1\nkind: Test\nmetadata: {name: t}\n",
+    "no apiVersion (before 1.11)": "name: t\n",
+}
+
+
+@pytest.mark.parametrize("head", list(KYVERNO_HEADS.values()), ids=list(KYVERNO_HEADS))
+def test_every_kyverno_test_format_is_read(run_cli: CliRunner, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, head: str) -> None:
+    _kyverno(tmp_path / "p", head)
+    monkeypatch.chdir(tmp_path)
+    r = run_cli(["test"])
+    assert r.code == 0, r
+    assert _normalise(r.out).endswith("2 passed, 0 failed in 1 file (0.00s)\n"), r.out
+
+
+def test_a_file_without_apiversion_is_a_kyverno_test_only_under_kyvernos_name(
+        run_cli: CliRunner, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _kyverno(tmp_path / "p", "name: t\n", name="other.yaml")
+    monkeypatch.chdir(tmp_path)
+    r = run_cli(["test"])
+    assert r.code == 2 and "no rule test files found" in r.err
+
+
+def test_a_kyverno_row_naming_a_missing_rule_is_an_error_at_its_line(
+        run_cli: CliRunner, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = KYVERNO_ROWS.replace("rule: check-team, resources: [bad]", "rule: check-tema, resources: [bad]")
+    _kyverno(tmp_path / "p", KYVERNO_HEADS["cli.kyverno.io/v1alpha1"], rows)
+    monkeypatch.chdir(tmp_path)
+    for strict in ([], ["--strict"]):
+        r = run_cli(["test", *strict])
+        assert r.code == 2, r
+        assert "  ERROR p/kyverno-test.yaml:8:" in r.out
+        assert "result row 2: policy 'require-team' has no rule 'check-tema' — did you mean 'check-team'?" in r.out
+        assert _normalise(r.out).endswith("1 passed, 0 failed, 1 error in 1 file (0.00s)\n"), r.out
+
+
+def test_skipped_rows_show_never_pass_and_strict_fails_them(run_cli: CliRunner, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = KYVERNO_ROWS + "- {policy: require-team, rule: check-team, resources: [good], kind: Pod, result: pass, patchedResources: p.yaml}\n"
+    _kyverno(tmp_path / "p", KYVERNO_HEADS["cli.kyverno.io/v1alpha1"], rows)
+    monkeypatch.chdir(tmp_path)
+    r = run_cli(["test"])
+    assert r.code == 0, r
+    assert "  skip  require-team/check-team good: patchedResources:" in r.out
+    assert _normalise(r.out).endswith("2 passed, 0 failed, 1 skipped in 1 file (0.00s)\n"), r.out
+    r = run_cli(["test", "--strict"])
+    assert r.code == 1, r
+    assert "  FAIL  require-team/check-team good: not evaluated (--strict)" in r.out
+    assert _normalise(r.out).endswith("2 passed, 1 failed in 1 file (0.00s)\n"), r.out
+
+
+def test_a_test_without_cases_is_an_error(run_cli: CliRunner, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _kyverno(tmp_path / "p", KYVERNO_HEADS["cli.kyverno.io/v1alpha1"], "policies: [policy.yaml]\nresources: [resources.yaml]\nresults: []\n")
+    monkeypatch.chdir(tmp_path)
+    r = run_cli(["test"])
+    assert r.code == 2, r
+    assert "this test has no cases: it checks nothing" in r.out

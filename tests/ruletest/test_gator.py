@@ -69,3 +69,41 @@ def test_a_null_document_keeps_documents_and_their_node_trees_paired(tmp_path: p
     docs = gator._read(f)
     assert [d.data["kind"] for d in docs] == ["A", "B"]
     assert gator._locator(str(f), docs[1])(("spec", "x")).line == 9
+
+
+def _absolute(src: pathlib.Path) -> dict[str, object]:
+    suite = yaml.safe_load((src / "suite.yaml").read_text())
+    for test in suite["tests"]:
+        test["template"] = str(src / test["template"])
+        test["constraint"] = str(src / test["constraint"])
+        for case in test["cases"]:
+            case["object"] = str(src / case["object"])
+    return suite
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_skipped_tests_and_cases_show_and_never_pass(tmp_path: pathlib.Path, strict: bool) -> None:
+    suite = _absolute(ROOT / "general" / "requiredlabels")
+    tests = suite["tests"]
+    assert isinstance(tests, list)
+    tests[0]["skip"] = True
+    tests[1]["cases"][0]["skip"] = True
+    result = gator.run_file(tmp_path / "suite.yaml", suite, strict=strict)
+    skipped = [c.name for c in result.cases if c.skipped]
+    assert skipped == ["must-have-owner/example-allowed", "must-have-owner/example-disallowed",
+                       "must-have-owner/example-disallowed-label-value", "must-have-key/label-present"]
+    assert not any(c.ok for c in result.cases if c.skipped)
+
+
+def test_a_test_whose_files_load_no_rule_is_an_error(tmp_path: pathlib.Path) -> None:
+    """Every `violations: no` case would pass without anything judged."""
+    suite = _absolute(ROOT / "general" / "requiredlabels")
+    tests = suite["tests"]
+    assert isinstance(tests, list)
+    other = tmp_path / "constraint.yaml"
+    other.write_text("apiVersion: guardrails.dev/v1\nkind: Rule\nmetadata: {name: not-a-constraint}\n"
+                     "spec: {match: {kinds: [Pod]}, requiredLabels: [team]}\n")
+    tests[0]["constraint"] = str(other)
+    result = gator.run_file(tmp_path / "suite.yaml", suite, strict=False)
+    assert any("load no Gatekeeper rule" in e.message for e in result.errors)
+    assert not any(c.name.startswith("must-have-owner/") for c in result.cases)

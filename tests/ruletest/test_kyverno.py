@@ -6,6 +6,7 @@ import pathlib
 import textwrap
 from typing import Any
 
+import pytest
 import yaml
 
 from guardrails.ruletest import FORMATS, kyverno
@@ -119,10 +120,73 @@ def test_no_answer_is_lenient_and_strict_fails_it(tmp_path: pathlib.Path) -> Non
     assert (case.ok, case.lenient) == (False, True)
 
 
-def test_unknown_resource_name_fails(tmp_path: pathlib.Path) -> None:
-    path, doc = write(tmp_path, [row("check-team", "pass", "nope")])
+MUTATING = """\
+apiVersion: policies.kyverno.io/v1alpha1
+kind: MutatingPolicy
+metadata: {name: add-team}
+spec:
+  matchConstraints:
+    resourceRules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}]
+  mutations: []
+---
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: defaults}
+spec:
+  rules:
+  - name: add-label
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    mutate: {patchStrategicMerge: {metadata: {labels: {team: a}}}}
+"""
+
+# A row that names what the test lacks: an error at the row's own line, with did-you-mean.
+ROW_ERRORS = [
+    ({"policy": "require-tema", "rule": "check-team", "resources": ["good"], "result": "pass"},
+     "no policy 'require-tema' among the test's policies", "policy", "did you mean 'require-team'?"),
+    ({"policy": "require-team", "rule": "check-teams", "resources": ["good"], "result": "pass"},
+     "policy 'require-team' has no rule 'check-teams'", "rule", "did you mean 'check-team'?"),
+    ({"policy": "require-team", "rule": "check-team", "resources": ["good", "nope"], "result": "pass"},
+     "no resource 'nope' among the test's resources", "- nope", None),
+]
+
+
+@pytest.mark.parametrize(("bad", "message", "line_has", "hint"), ROW_ERRORS, ids=["policy", "rule", "resource"])
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_row_naming_what_the_test_lacks_is_an_error_at_its_line(
+        tmp_path: pathlib.Path, bad: dict[str, Any], message: str, line_has: str, hint: str | None, strict: bool) -> None:
+    path, doc = write(tmp_path, [row("check-team", "pass", "good"), bad])
+    result = kyverno.run_file(path, doc, strict=strict)
+    (error,) = result.errors
+    assert message in error.message and "result row 2" in error.message
+    assert error.location is not None and error.location.path == path
+    text = pathlib.Path(path).read_text().splitlines()
+    assert error.location.line is not None and line_has in text[error.location.line - 1]
+    assert hint is None or error.hint == hint
+    # the other rows still ran, and nothing of the bad row passed
+    assert [c.name for c in result.cases if c.ok][:1] == ["require-team/check-team Pod/default/good"]
+    assert not result.ok
+
+
+@pytest.mark.parametrize("strict", [False, True])
+@pytest.mark.parametrize("expected", ["pass", "skip", "fail"])
+def test_rows_about_what_we_cannot_evaluate_fail_with_the_reason(tmp_path: pathlib.Path, strict: bool, expected: str) -> None:
+    path, doc = write(tmp_path, [
+        {"policy": "add-team", "resources": ["good"], "result": expected},
+        {"policy": "defaults", "rule": "add-label", "resources": ["good"], "result": expected},
+    ])
+    (tmp_path / "mutating.yaml").write_text(MUTATING)
+    doc["policies"] = ["policy.yaml", "mutating.yaml"]
+    result = kyverno.run_file(path, doc, strict=strict)
+    assert not result.errors, [e.render() for e in result.errors]
+    assert [(c.ok, c.actual) for c in result.cases] == [(False, "not evaluated")] * 2
+    assert "MutatingPolicy" in result.cases[0].detail and "mutate" in result.cases[1].detail.lower()
+
+
+@pytest.mark.parametrize("field", ["patchedResources", "patchedResource", "generatedResource"])
+def test_rows_about_mutated_objects_are_visible_skips(tmp_path: pathlib.Path, field: str) -> None:
+    path, doc = write(tmp_path, [dict(row("check-team", "pass", "good"), **{field: "patched.yaml"})])
     (case,) = kyverno.run_file(path, doc, strict=False).cases
-    assert (case.ok, case.actual) == (False, "not found")
+    assert (case.ok, case.skipped, case.actual) == (False, True, "skip") and field in case.detail
 
 
 def test_values_update_allows_existing_violations(tmp_path: pathlib.Path) -> None:
