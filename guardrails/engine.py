@@ -102,7 +102,7 @@ class Engine:
         target = self._target(rule, resource, views or _Views())
         if target is None:
             return None
-        if rule.unsupported:
+        if rule.unsupported and not (rule.supplied_by is not None and rule.supplied_by(self.context)):
             return RuleResult(rule.name, Status.SKIP, (Violation(rule.unsupported, (), Status.SKIP),), rule.id)
         try:
             if rule.check_in_context is not None:

@@ -67,6 +67,10 @@ class CompiledRule:
     check_in_context: Callable[[Resource, Context], Iterable[Violation]] | None = None
     # The check reads the context's inventory: a scan reads every file before judging any.
     needs_inventory: bool = False
+    # For an `unsupported` rule whose gap an evaluation context can fill (a Kyverno rule's
+    # cluster context, supplied by a rule test's values file): True when this one does, and the
+    # engine then runs the check instead of reporting the SKIP.
+    supplied_by: Callable[[Context], bool] | None = None
 
     # The rule's match, exclusion or action reads the labels of the object's namespace
     # (`namespaceSelector`): the webhook must resolve them, and a finding made while they were

@@ -162,6 +162,12 @@ def _sig(*args: dict[str, Any]) -> Callable[[_F], _F]:
 
 
 class KyvernoFunctions(jf.Functions):  # type: ignore[misc]
+    @_sig({"types": []})
+    def _func_to_string(self, arg: Any) -> str:
+        """go-jmespath's to_string: strings as they are, the rest as Go's json.Marshal writes
+        them (a float64 1337 is "1337", never Python's "1337.0")."""
+        return arg if isinstance(arg, str) else golang.json_text(arg)
+
     @_sig({"types": ["string"]}, {"types": ["string"]})
     def _func_compare(self, a: str, b: str) -> int:
         return (a > b) - (a < b)

@@ -28,6 +28,7 @@ from typing import Any
 from guardrails.context import Context
 from guardrails.dialects import vap
 from guardrails.dialects.kyverno import vpol
+from guardrails.dialects.kyverno.rule import RULE_VALUES
 from guardrails.dialects.kyverno.validate import Response
 from guardrails.engine import Engine
 from guardrails.errors import GuardrailsError, RuleFileError, SourceError
@@ -248,14 +249,22 @@ def _namespaced(obj: Mapping[str, Any], namespace: str) -> dict[str, Any]:
 
 
 def _resource_values(values: Mapping[str, Any], policy: str, resource: Mapping[str, Any]) -> dict[str, Any]:
+    """The values file's globalValues and the policy's values for this resource, and (under
+    RULE_VALUES, for the rule that reads them) its per-rule values."""
     out: dict[str, Any] = dict(values.get("globalValues") or {})
     name = (resource.get("metadata") or {}).get("name")
+    by_rule: dict[str, Any] = {}
     for p in values.get("policies") or ():
-        if p.get("name") != policy:
+        if not isinstance(p, Mapping) or p.get("name") != policy:
             continue
         for r in p.get("resources") or ():
-            if r.get("name") == name:
+            if isinstance(r, Mapping) and r.get("name") == name:
                 out.update(r.get("values") or {})
+        for rule in p.get("rules") or ():
+            if isinstance(rule, Mapping) and isinstance(rule.get("values"), Mapping):
+                by_rule.setdefault(str(rule.get("name")), {}).update(rule["values"])
+    if by_rule:
+        out[RULE_VALUES] = by_rule
     return out
 
 
@@ -364,11 +373,15 @@ def _rule_names(suite: Suite, policy: str) -> list[str] | None:
     return None
 
 
-def _unsupported_reason(suite: Suite, policy: str, rule: str) -> str | None:
+def _unsupported_reason(suite: Suite, policy: str, rule: str, resp: Response) -> str | None:
+    """The reason when the rule's answer is its "cannot evaluate" SKIP (a rule whose cluster
+    context the values supplied runs, and answers for itself)."""
+    if resp.status is not Status.SKIP:
+        return None
     for pol in suite.policies:
         if pol.name == policy:
             for r in pol.rules:
-                if r.rule.name == rule and r.rule.unsupported:
+                if r.rule.name == rule and r.rule.unsupported and resp.message == r.rule.unsupported:
                     return r.rule.unsupported
     return None
 
@@ -445,7 +458,7 @@ def score(suite: Suite, answers: Answers, *, strict: bool,
                                             "the rule gave no result for this resource", lenient=True))
                 for rname, resp in got.items():
                     named = label.replace(f"/{rule} ", f"/{rname} ", 1) if rule else label
-                    reason = _unsupported_reason(suite, policy, rname)
+                    reason = _unsupported_reason(suite, policy, rname, resp)
                     if reason is not None:  # its SKIP says nothing about the resource
                         cases.append(CaseResult(named, expected, "not evaluated", False,
                                                 f"the rule cannot be evaluated: {reason}"))

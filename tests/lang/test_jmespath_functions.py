@@ -10,6 +10,11 @@ from guardrails.lang import jmespath as query
 
 CASES: list[tuple[str, Any]] = [
     ("to_upper('abc')", "ABC"),
+    # go-jmespath's to_string is Go's json.Marshal: whole floats lose ".0", keys sort
+    ("to_string(`1337.0`)", "1337"),
+    ("to_string(`1.5`)", "1.5"),
+    ("to_string(`{\"b\": 1, \"a\": [true, null]}`)", '{"a":[true,null],"b":1}'),
+    ("to_string('x')", "x"),
     ("to_lower('AbC')", "abc"),
     ("split('a/b/c', '/')", ["a", "b", "c"]),
     ("split('ghcr.io/x', '/') | [0]", "ghcr.io"),

@@ -239,3 +239,62 @@ def test_answers_come_from_the_engine_rule_ids_and_all(tmp_path: pathlib.Path) -
     (policy,) = suite.policies
     assert policy.name == "require-team"
     assert all(isinstance(r.rule, CompiledRule) and r.rule.id == f"require-team/{r.rule.name}" for r in policy.rules)
+
+
+CONFIGMAP_POLICY = """\
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: allowed-teams}
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: check-team
+    context:
+    - name: teams
+      configMap: {name: teams, namespace: default}
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      message: "team {{ request.object.metadata.labels.team || '' }} is not allowed"
+      deny:
+        conditions:
+          any:
+          - key: "{{ request.object.metadata.labels.team || '' }}"
+            operator: AnyNotIn
+            value: "{{ teams.data.allowed }}"
+"""
+
+# Where the values file supplies the configMap entry -> the rows' outcomes.
+CLUSTER_CONTEXT = {
+    "rule values": ("policies:\n- name: allowed-teams\n  rules:\n  - name: check-team\n"
+                    "    values: {teams.data.allowed: '[\"a\"]'}\n", [(True, "pass"), (True, "fail")]),
+    "resource values": ("policies:\n- name: allowed-teams\n  resources:\n"
+                        "  - {name: good, values: {teams.data.allowed: '[\"a\"]'}}\n"
+                        "  - {name: bad, values: {teams.data.allowed: '[\"a\"]'}}\n", [(True, "pass"), (True, "fail")]),
+    "globalValues": ("globalValues: {teams.data.allowed: '[\"a\"]'}\n", [(True, "pass"), (True, "fail")]),
+    "nothing": ("policies: []\n", [(False, "not evaluated"), (False, "not evaluated")]),
+}
+
+
+@pytest.mark.parametrize(("values", "want"), list(CLUSTER_CONTEXT.values()), ids=list(CLUSTER_CONTEXT))
+def test_values_supply_cluster_context_entries(tmp_path: pathlib.Path, values: str, want: list[tuple[bool, str]]) -> None:
+    """As Kyverno's CLI: a configMap/apiCall entry loads nothing offline; the values stand in."""
+    path, doc = write(tmp_path, [
+        {"policy": "allowed-teams", "rule": "check-team", "resources": ["good"], "result": "pass"},
+        {"policy": "allowed-teams", "rule": "check-team", "resources": ["prod/bad"], "result": "fail"},
+    ], "apiVersion: cli.kyverno.io/v1alpha1\nkind: Values\n" + values)
+    (tmp_path / "policy.yaml").write_text(CONFIGMAP_POLICY)
+    result = kyverno.run_file(path, doc, strict=True)
+    assert not result.errors, [e.render() for e in result.errors]
+    assert [(c.ok, c.actual) for c in result.cases] == want, result.cases
+
+
+def test_a_scan_still_skips_a_rule_whose_cluster_context_nobody_supplied(tmp_path: pathlib.Path) -> None:
+    from guardrails.engine import Engine
+    from guardrails.model import Origin, Resource, Status
+    from guardrails.policy.load import load_rules
+
+    (tmp_path / "policy.yaml").write_text(CONFIGMAP_POLICY)
+    (rule,) = [r for r in load_rules([tmp_path / "policy.yaml"]).rules if r.name == "check-team"]
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "x"}, "spec": {"containers": []}}
+    (result,) = Engine([rule]).results(Resource(obj=pod, origin=Origin("m.yaml")))
+    assert result.status is Status.SKIP and "configMap" in result.violations[0].message

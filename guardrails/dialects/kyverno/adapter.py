@@ -57,8 +57,9 @@ def _check(kr: KyvernoRule) -> Callable[[Resource, Context], Iterable[Violation]
     """The rule's answer; a rule test's variables (Kyverno's values file) come from the context."""
 
     def check(resource: Resource, context: Context) -> Iterable[Violation]:
-        if kr.unsupported is not None:
-            return (Violation(kr.unsupported, (), Status.SKIP),)
+        reason = kr.skip_reason(context.variables or None)
+        if reason is not None:
+            return (Violation(reason, (), Status.SKIP),)
         resp = kr.respond(resource, context.variables or None, matched=True)
         if resp is None:
             return (Violation(f"rule {kr.name} gave no result (nothing to validate)", (), Status.SKIP),)
@@ -90,6 +91,7 @@ def to_compiled(policy: CompiledPolicy, info: RuleInfo, *, source: Location | No
         dialect="kyverno",
         policy=policy.name,
         unsupported=kr.unsupported,
+        supplied_by=(lambda ctx: kr.skip_reason(ctx.variables or None) is None) if kr.cluster_context else None,
         check_key=info.check_key,
         kinds=kr.kinds,
         action_for=_action_for(info) if info.overrides else None,

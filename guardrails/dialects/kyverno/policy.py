@@ -91,13 +91,33 @@ class CompiledPolicy:
     problems: tuple[PolicyProblem, ...]
 
 
-def _unsupported(rule: Mapping[str, Any]) -> str | None:
+# Context entries that read a cluster or a registry. A rule test's values file may supply them
+# (Kyverno's CLI then loads nothing and the values stand in); `globalReference` reads the
+# test's globalContextEntries instead, not read yet.
+_SUPPLIABLE = ("apiCall", "configMap", "imageRegistry")
+
+
+def cluster_context(rule: Mapping[str, Any]) -> tuple[str, ...]:
+    """The names of the rule's context entries that a values file may supply (an empty tuple
+    when any cluster entry cannot be supplied so)."""
+    names: list[str] = []
+    for entry in rule.get("context") or ():
+        if not isinstance(entry, Mapping):
+            continue
+        if "globalReference" in entry:
+            return ()
+        if any(k in entry for k in _SUPPLIABLE):
+            names.append(str(entry.get("name", "")))
+    return tuple(names)
+
+
+def _unsupported(rule: Mapping[str, Any], *, context: bool = True) -> str | None:
     for key, why in (("mutate", "mutate rules change objects; guardrails only validates"),
                      ("generate", "generate rules create objects in a cluster"),
                      ("verifyImages", "verifyImages needs registry access and signatures")):
         if rule.get(key):
             return f"{why} (rule {rule.get('name')!r})"
-    for entry in rule.get("context") or ():
+    for entry in rule.get("context") or () if context else ():
         kinds = [k for k in ("apiCall", "configMap", "globalReference", "imageRegistry") if k in entry]
         if kinds:
             return (f"context entry {entry.get('name')!r} uses {kinds[0]}, which needs a cluster or a registry "
@@ -204,7 +224,9 @@ def compile_policy(doc: Mapping[str, Any]) -> CompiledPolicy:
         action = str(validate.get("failureAction") or policy_action)
         enforce = action.lower() == "enforce"
         reason = _unsupported(rule)
-        if validate.get("cel") is not None and reason is None:
+        # A rule whose only gap is cluster context still compiles: a test's values may supply it.
+        cluster = cluster_context(rule) if reason is not None and _unsupported(rule, context=False) is None else ()
+        if validate.get("cel") is not None and (reason is None or cluster):
             try:
                 validator = Validator.build_cel(rname, str(validate.get("message") or ""), validate,
                                                 preconditions=rule.get("preconditions"),
@@ -229,6 +251,7 @@ def compile_policy(doc: Mapping[str, Any]) -> CompiledPolicy:
             allow_existing=validate.get("allowExistingViolations") is not False,
             context=tuple(e for e in rule.get("context") or () if isinstance(e, Mapping)),
             unsupported=reason,
+            cluster_context=cluster,
             kinds=match.kinds_of(rule.get("match")),
             reads_images="images" in json.dumps(rule, default=str),
             namespace_labels="namespaceSelector" in json.dumps([rule.get("match"), rule.get("exclude")], default=str),

@@ -20,7 +20,7 @@ from guardrails.lang import jmespath as query
 from guardrails.lang import templates as variables
 from guardrails.model import Resource, Status
 
-__all__ = ["KyvernoRule", "context_data", "target_of"]
+__all__ = ["RULE_VALUES", "KyvernoRule", "context_data", "target_of"]
 
 
 def _set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
@@ -46,6 +46,16 @@ def admission_of(resource: Resource) -> match.Admission | None:
         roles=tuple(str(r) for r in (req or {}).get("roles") or ()),
         cluster_roles=tuple(str(r) for r in (req or {}).get("clusterRoles") or ()),
     )
+
+
+# The key under which a rule test passes the values file's per-rule values ({rule: {key: value}}).
+RULE_VALUES = "__rule_values"
+
+
+def _rule_values(values: Mapping[str, Any] | None, rule: str) -> Mapping[str, Any]:
+    by_rule = (values or {}).get(RULE_VALUES)
+    found = by_rule.get(rule) if isinstance(by_rule, Mapping) else None
+    return found if isinstance(found, Mapping) else {}
 
 
 def context_data(resource: Resource, values: Mapping[str, Any] | None = None, *,
@@ -78,7 +88,8 @@ def context_data(resource: Resource, values: Mapping[str, Any] | None = None, *,
         data["serviceAccountName"] = parts[1] if len(parts) >= 2 else ""
         data["serviceAccountNamespace"] = parts[0] if len(parts) >= 2 else ""
     for key, value in (values or {}).items():
-        _set_path(data, str(key), value)
+        if key != RULE_VALUES:
+            _set_path(data, str(key), value)
     return data
 
 
@@ -124,6 +135,20 @@ class KyvernoRule:
     reads_images: bool = True  # the rule mentions the `images` variable somewhere
     fast: bool = False  # the validator needs no JSON context (set from Validator.static)
     namespace_labels: bool = False  # match or exclude has a namespaceSelector
+    # With `unsupported` set by cluster context alone: the entries' names, which a rule test's
+    # values (Kyverno's values file) may supply; the rule then runs on them.
+    cluster_context: tuple[str, ...] = ()
+
+    def skip_reason(self, values: Mapping[str, Any] | None) -> str | None:
+        """Why the rule is a SKIP here (None: it runs)."""
+        if self.unsupported is None:
+            return None
+        if self.cluster_context and values:
+            supplied = {str(k).split(".", 1)[0] for k in values}
+            supplied.update(str(k).split(".", 1)[0] for k in _rule_values(values, self.name))
+            if all(n in supplied for n in self.cluster_context):
+                return None
+        return self.unsupported
 
     def applies(self, resource: Resource, *, operation: str | None = None) -> bool:
         if self.kinds is not None:
@@ -133,8 +158,11 @@ class KyvernoRule:
         return self.selects(target_of(resource, operation=operation))
 
     def _load_context(self, data: dict[str, Any]) -> str | None:
-        """Context `variable` entries (the only kind that needs no cluster). An error text or None."""
+        """Context `variable` entries (the only kind that needs no cluster; the others were
+        supplied by the test's values, as Kyverno's CLI has them). An error text or None."""
         for entry in self.context:
+            if "variable" not in entry:
+                continue
             var = entry.get("variable") or {}
             name = str(entry.get("name", ""))
             try:
@@ -158,6 +186,8 @@ class KyvernoRule:
             op = str((values or {}).get("request.operation") or resource.operation)
             return self.validator.run(Context({}, None if op == "DELETE" else resource.obj))
         data = context_data(resource, values, with_images=self.reads_images)
+        for key, value in _rule_values(values, self.name).items():  # before the entries, as Kyverno's CLI
+            _set_path(data, str(key), value)
         problem = self._load_context(data)
         if problem is not None:
             return Response(Status.ERROR, problem)
@@ -169,8 +199,9 @@ class KyvernoRule:
         """`matched`: the caller has already checked that the rule selects the resource."""
         if not matched and not self.applies(resource):
             return None
-        if self.unsupported is not None:
-            return Response(Status.SKIP, self.unsupported)
+        reason = self.skip_reason(values)
+        if reason is not None:
+            return Response(Status.SKIP, reason)
         resp = self.run(resource, values)
         op = str((values or {}).get("request.operation") or resource.operation)
         if self.enforce and self.allow_existing and op == "UPDATE" and resp is not None and resp.status is Status.FAIL:

@@ -267,7 +267,8 @@ class Validator:
         if applied == 0:
             if list_error is not None:
                 return Response(Status.ERROR, f"failed to evaluate list: {list_error}")
-            return None
+            # Kyverno: a foreach that applied to no element is the rule's skip.
+            return Response(Status.SKIP, "rule skipped")
         return Response(Status.PASS, "rule passed")
 
     def _elements(self, ctx: Context, fe: ForEach, elements: list[Any], nesting: int) -> tuple[Response, int]:
