@@ -63,6 +63,7 @@ class ScanReport:
     skipped_templates: int = 0  # Helm template files not scanned (charts not rendered)
     # Rules that matched and could not be evaluated: never among `findings` (see split_skips).
     skipped_rules: tuple[RuleSkip, ...] = ()
+    rule_sets: tuple[str, ...] = ()  # where the rules came from: "built-in default, baseline", rules paths
 
     def rule(self, rule_id: str) -> RuleInfo | None:
         """The rule a finding names (Finding.rule is the rule's id)."""

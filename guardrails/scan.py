@@ -337,6 +337,7 @@ def scan(
         findings=judged,
         skipped_rules=skipped,
         rules=tuple(r.info for r in ruleset.rules),
+        rule_sets=ruleset.sets,
         files=len(results),
         resources=sum(r.resources for r in results),
         skipped_documents=sum(r.skipped for r in results),

@@ -26,12 +26,11 @@ CONFIG = """\
 # Flags on the command line override them.
 rules:
   - policies/              # your rules; RuleTest files beside them are ignored by scans
-builtin: true              # also use the built-in library, limited to the profiles below
+builtin: true              # also use the built-in library: its default set, plus the profiles below
 profiles:
-  - baseline               # baseline | restricted | best-practices (guardrails rules list --profile NAME)
+  - default                # add: restricted | best-practices | terraform | all (guardrails rules list --profile NAME)
 fail-on: medium            # exit 1 when a finding is at least this severe
-exclude:
-  - "**/charts/**/templates/**"   # Helm templates are not manifests until rendered
+exclude: []                # globs not to scan; .gitignore is honoured and Helm charts are found on their own
 """
 
 RULE = """\

@@ -12,7 +12,7 @@ from typing import Any
 from guardrails.commands import ruledocs
 from guardrails.config import Flags, merge
 from guardrails.errors import GuardrailsError, RuleFileError, UsageError
-from guardrails.policy import lint
+from guardrails.policy import lint, profiles
 from guardrails.policy.load import lint_rules, rule_walk
 
 __all__ = ["add_parser", "run"]
@@ -53,7 +53,7 @@ def add_parser(sub: Any) -> None:
             q.add_argument("--rules", "-r", action="append", default=[], metavar="PATH", help="rule file or folder (default: the built-in rules)")
             q.add_argument(
                 "--profile", action="append", default=[], metavar="NAME",
-                help="built-in profile: default, baseline, restricted, best-practices, all"
+                help=profiles.flag_help()
                 + (" (default: all)" if name == "docs" else ""),
             )
         if name == "list":

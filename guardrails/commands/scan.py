@@ -18,6 +18,7 @@ from guardrails import reporters
 from guardrails.config import Flags, Settings, merge
 from guardrails.errors import SourceError, UsageError
 from guardrails.model import Location
+from guardrails.policy import profiles
 from guardrails.report import ScanReport
 from guardrails.scan import scan
 
@@ -49,7 +50,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders, or - for standard input")
     p.add_argument("--rules", "-r", action="append", default=[], metavar="PATH", help="rule file or folder (repeatable); default: the built-in rules")
     p.add_argument("--builtin", action="store_true", help="also use the built-in rules when --rules is given")
-    p.add_argument("--profile", action="append", default=[], metavar="NAME", help="built-in profile (repeatable): default, baseline, restricted (includes baseline), best-practices, all")
+    p.add_argument("--profile", action="append", default=[], metavar="NAME", help=profiles.flag_help())
     p.add_argument("--format", "-f", action=_FormatAction, dest="reports", metavar="FORMAT", help=f"output format (repeatable): {fmts}")
     p.add_argument("--output", "-o", action=_OutputAction, dest="reports", metavar="FILE", help="write the --format just before it to FILE (repeatable)")
     p.add_argument("--fail-on", metavar="SEVERITY", help="exit 1 when a finding is at least this severe: info, low (default), medium, high, critical")

@@ -7,6 +7,7 @@ from typing import Any
 
 from guardrails.config import Flags, merge
 from guardrails.errors import UsageError
+from guardrails.policy import profiles
 
 __all__ = ["INSTALL_HINT", "add_parser", "run"]
 
@@ -38,7 +39,7 @@ def add_parser(sub: Any) -> None:
                    help="rule file or folder, repeatable; folders are watched and reloaded")
     p.add_argument("--builtin", action="store_true", help="also use the built-in rules when --rules is given")
     p.add_argument("--profile", action="append", default=[], metavar="NAME",
-                   help="built-in profile (repeatable): default, baseline, restricted, best-practices, all")
+                   help=profiles.flag_help())
     p.add_argument("--config", metavar="FILE",
                    help="a .guardrails.yaml for rules, profiles and exceptions, read as `scan` reads it")
     p.add_argument("--fail-mode", choices=("closed", "open"), default="closed",

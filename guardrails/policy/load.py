@@ -47,6 +47,8 @@ class RuleSet:
     skipped: tuple[SkippedDocument, ...] = ()
     # Where every document of the rules paths went: {"loaded": n, "error": n, "skip": n, "neighbour": n}.
     documents: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    # The rule sets loaded, for a summary: "built-in default, baseline", then each rules path.
+    sets: tuple[str, ...] = ()
 
     @property
     def unsupported(self) -> tuple[CompiledRule, ...]:
@@ -354,7 +356,7 @@ def lint_rules(
     bad = profiles_.unknown(profiles or ())
     if bad is not None:
         raise UsageError(f"unknown profile {bad[0]!r}", hint=bad[1])
-    selected = profiles_.expand(profiles if profiles is not None else ("default",))
+    selected = profiles_.selected(profiles or ())
     context = context if context is not None else LoadContext()
     if context.schema_problems is None:
         context.schema_problems = openapi_problems
@@ -426,6 +428,7 @@ def lint_rules(
     ruleset = RuleSet(
         tuple(seen.values()), tuple(context.waivers), tuple(files), tuple(context.warnings),
         tuple(ledger.skipped), dict(counts),
+        ((f"built-in {profiles_.describe(selected)}",) if builtin else ()) + tuple(str(p) for p in paths),
     )
     return ruleset, problems
 

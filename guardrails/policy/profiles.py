@@ -3,7 +3,9 @@
 A built-in rule lists its profiles in `spec.profiles`; a profile named here also selects every
 rule of the profiles it includes, so `restricted` is the Pod Security Standards' restricted
 level on top of baseline without every baseline rule having to say so. `default` is the set a
-scan uses when neither `--profile` nor a configuration names one.
+scan always runs: profiles named by `--profile` or the settings add to it (`--profile restricted`
+is the default set plus the restricted level, never the restricted rules alone, so a scan never
+silently drops the seed or Terraform rules because a profile was named).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import dataclasses
 import difflib
 from collections.abc import Iterable, Sequence
 
-__all__ = ["ALL", "PROFILES", "Profile", "expand", "unknown"]
+__all__ = ["ALL", "PROFILES", "Profile", "describe", "expand", "flag_help", "selected", "unknown"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -75,6 +77,23 @@ def expand(names: Iterable[str]) -> frozenset[str]:
         elif name in PROFILES:
             todo.extend(PROFILES[name].includes)
     return frozenset(out)
+
+
+def selected(names: Iterable[str] = ()) -> frozenset[str]:
+    """The profiles a scan runs when `names` are asked for: the default set, plus `names`."""
+    return expand(("default", *names))
+
+
+def describe(chosen: frozenset[str]) -> str:
+    """The profiles of `chosen` in the table's order, for a summary: "default, baseline, restricted"."""
+    if ALL in chosen:
+        return ALL
+    return ", ".join(name for name in PROFILES if name in chosen)
+
+
+def flag_help() -> str:
+    """--profile's help, from the table: every profile is named, none left out."""
+    return f"built-in profile added to the default set (repeatable): {', '.join([*PROFILES, ALL])}"
 
 
 def unknown(names: Sequence[str]) -> tuple[str, str] | None:

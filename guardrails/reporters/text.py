@@ -49,7 +49,8 @@ def summary_line(report: ScanReport) -> str:
         f"in {files_hit} of {report.files} file{'s' if report.files != 1 else ''}",
     ]
     line = " ".join(parts)
-    extra = [f"{report.resources} resources", f"{len(report.rules)} rules"]
+    sets = f" ({'; '.join(report.rule_sets)})" if report.rule_sets else ""
+    extra = [f"{report.resources} resources", f"{len(report.rules)} rules{sets}"]
     others = report.counts_by_status()
     for status in (Status.WAIVED, Status.UNKNOWN):
         if others.get(status):

