@@ -14,6 +14,7 @@ helm:                         # render Helm charts with `helm template` (or `hel
   values: [values-prod.yaml]  # --values files, relative to this file
   set: [image.tag=1.2.3]      # --set pairs
 fail-on-skip: true            # a rule that could not be evaluated where it matched fails the run
+kustomize: true               # render kustomizations with `kubectl kustomize`
 ```
 
 `merge` is the one place where command-line flags and these settings meet, for every command
@@ -40,7 +41,7 @@ __all__ = ["CONFIG_NAME", "Config", "Flags", "RuleLoader", "Settings", "find_con
 
 CONFIG_NAME = ".guardrails.yaml"
 _KEYS = {
-    "rules", "builtin", "profiles", "exceptions", "exclude", "fail-on", "fail-on-unknown", "namespaces", "helm", "fail-on-skip",
+    "rules", "builtin", "profiles", "exceptions", "exclude", "fail-on", "fail-on-unknown", "namespaces", "helm", "fail-on-skip", "kustomize",
 }
 
 
@@ -56,6 +57,7 @@ class Config:
     fail_on_unknown: bool | None = None
     namespaces: Mapping[str, Mapping[str, str]] | None = None  # name -> labels
     helm: HelmOptions | None = None  # render charts (`helm:` set and not false)
+    kustomize: bool | None = None
     fail_on_skip: bool | None = None
 
 
@@ -159,6 +161,9 @@ def load_config(path: pathlib.Path) -> Config:
     fail_on_skip = data.get("fail-on-skip")
     if fail_on_skip is not None and not isinstance(fail_on_skip, bool):
         raise ConfigError(f"fail-on-skip: expected true or false, found {fail_on_skip!r}", location=loc("fail-on-skip"))
+    kustomize = data.get("kustomize")
+    if kustomize is not None and not isinstance(kustomize, bool):
+        raise ConfigError(f"kustomize: expected true or false, found {kustomize!r}", location=loc("kustomize"))
     return Config(
         path=path,
         namespaces=_namespaces(data.get("namespaces"), loc("namespaces")) if "namespaces" in data else None,
@@ -171,6 +176,7 @@ def load_config(path: pathlib.Path) -> Config:
         fail_on_unknown=fail_on_unknown,
         helm=_helm(data.get("helm"), loc("helm"), rel) if "helm" in data else None,
         fail_on_skip=fail_on_skip,
+        kustomize=kustomize,
     )
 
 
@@ -208,6 +214,7 @@ class Flags:
     helm: bool = False  # --helm: render charts
     helm_values: tuple[str, ...] = ()  # --helm-values (implies --helm), replace the setting's
     helm_set: tuple[str, ...] = ()  # --helm-set (implies --helm), replace the setting's
+    kustomize: bool = False  # --kustomize: only ever turns the setting on
     fail_on_skip: bool = False  # --fail-on-skip: only ever turns the setting on
 
 
@@ -222,6 +229,7 @@ class Settings:
     fail_on_unknown: bool = False
     namespaces: Mapping[str, Mapping[str, str]] | None = None  # labels of namespaces, from the settings
     helm: HelmOptions | None = None  # render Helm charts with these options
+    kustomize: bool = False  # render kustomizations with kubectl kustomize
     fail_on_skip: bool = False
 
 
@@ -253,6 +261,7 @@ def merge(flags: Flags) -> Settings:
         fail_on_unknown=flags.fail_on_unknown or bool(cfg.fail_on_unknown),
         namespaces=cfg.namespaces,
         helm=_merge_helm(flags, cfg.helm),
+        kustomize=flags.kustomize or bool(cfg.kustomize),
         fail_on_skip=flags.fail_on_skip or bool(cfg.fail_on_skip),
     )
 

@@ -61,6 +61,7 @@ class ScanReport:
     baselined: int = 0  # findings left out because a --baseline file already records them
     notices: tuple[str, ...] = ()  # inputs not read, with why ("x/fifo: a named pipe: skipped")
     skipped_templates: int = 0  # Helm template files not scanned (charts not rendered)
+    skipped_patches: int = 0  # files a kustomization names as patches or configurations (not rendered)
     # Rules that matched and could not be evaluated: never among `findings` (see split_skips).
     skipped_rules: tuple[RuleSkip, ...] = ()
     rule_sets: tuple[str, ...] = ()  # where the rules came from: "built-in default, baseline", rules paths

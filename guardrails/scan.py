@@ -25,6 +25,7 @@ from guardrails.report import ScanReport, split_skips
 from guardrails.sources import documents as yamldocs
 from guardrails.sources import locate, walk
 from guardrails.sources.render import helm as helm_
+from guardrails.sources.render import kustomize as kz
 from guardrails.sources.terraform import findings as plan_findings
 from guardrails.sources.terraform import plan as terraform
 
@@ -260,6 +261,7 @@ def scan(
     tf_dir: str | None = None,
     namespaces: Mapping[str, Mapping[str, str]] | None = None,
     helm: helm_.HelmOptions | None = None,
+    kustomize: bool = False,
 ) -> ScanReport:
     """Scan files, folders and `-` with a rule set (or a loader, needed for `jobs > 1`).
 
@@ -268,6 +270,9 @@ def scan(
     the working directory), for findings at their .tf lines.
     `helm`: render the Helm charts found with `helm template` (without it their templates are
     skipped and counted, never parsed as YAML).
+    `kustomize`: render each root kustomization with `kubectl kustomize` (without it, the files a
+    kustomization names as patches or configurations are skipped and counted, never judged as
+    whole resources).
     `namespaces`: labels of namespaces from the settings (name -> labels); Namespace objects
     scanned in the same run add theirs, for rules and waivers with a namespace selector."""
     started = time.perf_counter()
@@ -282,6 +287,7 @@ def scan(
 
         inputs = shard_.select(inputs, shard)
     inputs, charts = _charts(inputs, root)
+    inputs, kustomizations, kz_skipped, kz_notices, kz_problems = _kustomizations(inputs, root, kustomize)
     streams = _streams(inputs, stdin)
     files_ = [i for i in inputs if i.path is not None and not i.stream]
     jobs = max(1, min(jobs, len(files_) // 8 or 1, os.cpu_count() or 1))
@@ -331,6 +337,9 @@ def scan(
             )
         else:
             results.extend(_scan_chart(chart, helm, engine))
+    for k in kustomizations:
+        results.extend(_scan_kustomization(k, engine, root))
+    results.extend(kz_problems)
     unread = tuple(UnreadableError(s.reason, location=Location(s.display)) for s in found.errors)
     judged, skipped = split_skips(f for r in results for f in r.findings)
     return ScanReport(
@@ -345,8 +354,10 @@ def scan(
         expired_waivers=engine.expired_waivers,
         seconds=time.perf_counter() - started,
         root=str(root),
-        notices=tuple(n.render() for n in found.notices) + tuple(chart_notices) + _empty(paths, inputs or [i for c in charts.values() for i in c], found),
+        notices=tuple(n.render() for n in found.notices) + tuple(chart_notices) + tuple(kz_notices)
+        + (_empty(paths, inputs or [i for c in charts.values() for i in c], found) if not kustomizations else ()),
         skipped_templates=templates,
+        skipped_patches=kz_skipped,
     )
 
 
@@ -361,6 +372,72 @@ def _charts(inputs: list[walk.Input], root: pathlib.Path) -> tuple[list[walk.Inp
         else:
             charts.setdefault(helm_.Chart(folder, walk.display(folder, root)), []).append(i)
     return kept, charts
+
+
+def _kustomizations(
+    inputs: list[walk.Input], root: pathlib.Path, rendering: bool
+) -> tuple[list[walk.Input], list[kz.Kustomization], int, list[str], list[FileResult]]:
+    """Kustomizations among the inputs: the files they name as patches or configurations are set
+    apart (never judged as whole resources); rendering, the root kustomizations are returned to be
+    rendered and every file their renders read leaves the inputs."""
+    folders = {
+        i.path.parent.resolve(): i.path.parent
+        for i in inputs
+        if i.path is not None and not i.stream and i.path.name in kz.FILES
+    }
+    if not folders:
+        return inputs, [], 0, [], []
+    found: list[kz.Kustomization] = []
+    problems: list[FileResult] = []
+    for folder in folders.values():
+        display = walk.display(folder, root)
+        try:
+            found.append(kz.read(folder, display))
+        except GuardrailsError as e:
+            problems.append(FileResult(display, problems=(UnreadableError(e.message, location=e.location, hint=e.hint),)))
+    parts = {p for k in found for p in k.parts}
+
+    def real(i: walk.Input) -> pathlib.Path | None:
+        return i.path.resolve() if i.path is not None and not i.stream else None
+
+    if rendering:
+        by_folder = {k.folder: k for k in found}
+        chosen = kz.roots(found)
+        read = set().union(*(kz.closure(k, by_folder) for k in chosen)) | parts
+        return [i for i in inputs if real(i) not in read], chosen, 0, [], problems
+    kept: list[walk.Input] = []
+    skipped: set[pathlib.Path] = set()
+    for i in inputs:
+        r = real(i)
+        if r is not None and r in parts:
+            skipped.add(r)
+        else:
+            kept.append(i)
+    notices = []
+    for k in found:
+        mine = [p for p in k.parts if p in skipped]
+        if mine:
+            notices.append(
+                f"{k.display}: kustomization, {len(mine)} patch or configuration file{'s' if len(mine) != 1 else ''} "
+                f"not judged as resources (parts of a render): `{kz.shell_command(k.display)} | guardrails scan -`, or scan with --kustomize"
+            )
+    return kept, [], len(skipped), notices, problems
+
+
+def _scan_kustomization(k: kz.Kustomization, engine: Engine, root: pathlib.Path) -> list[FileResult]:
+    """A root kustomization rendered by `kubectl kustomize`, each origin file's documents judged as
+    one file named by that file. Lines point into the render, so findings carry the file alone."""
+    try:
+        rendered, wrapper = kz.render(k)
+    except GuardrailsError as e:
+        return [FileResult(k.display, problems=(UnreadableError(e.message, location=e.location, hint=e.hint),))]
+    out: list[FileResult] = []
+    for display, text in kz.split_origins(rendered, k, wrapper, lambda p: walk.display(p, root)):
+        r = _judge(_parse(text, display, all_resources=False), engine)
+        out.append(dataclasses.replace(r, findings=tuple(f.with_location(Location(display)) for f in r.findings)))
+    if not out:
+        out.append(FileResult(k.display, problems=(SourceError("kubectl kustomize rendered no resources", location=Location(k.display)),)))
+    return out
 
 
 def _scan_chart(chart: helm_.Chart, options: helm_.HelmOptions, engine: Engine) -> list[FileResult]:

@@ -30,6 +30,7 @@ EXAMPLES = """examples:
   kustomize build overlays/prod | guardrails scan -     from standard input
   guardrails scan charts/ --helm --helm-values prod.yaml    render Helm charts with helm template
   helm template charts/app | guardrails scan -          or pipe a render in
+  guardrails scan overlays/ --kustomize                render kustomizations with kubectl kustomize
   terraform show -json plan.out | guardrails scan -     a Terraform plan, by resource address
   guardrails scan . --format sarif --output guardrails.sarif --format text
   guardrails scan . --write-baseline .guardrails-baseline.json     adopt on an old repository
@@ -68,6 +69,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--all-resources", action="store_true", help="Terraform plans: also judge resources being deleted, unchanged or read")
     p.add_argument("--helm", action="store_true", help="render Helm charts (folders with a Chart.yaml) with `helm template` and judge the result (default: their templates are skipped and counted)")
     p.add_argument("--helm-values", action="append", default=[], metavar="FILE", help="values file passed to helm template (repeatable; implies --helm)")
+    p.add_argument("--kustomize", action="store_true", help="render kustomizations (folders with a kustomization.yaml) with `kubectl kustomize` and judge the result, findings named by the file each resource came from (default: patches are skipped and counted)")
     p.add_argument("--helm-set", action="append", default=[], metavar="KEY=VALUE", help="--set passed to helm template (repeatable; implies --helm)")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the text output")
     p.add_argument("--config", metavar="FILE", help="settings file (default: nearest .guardrails.yaml upwards)")
@@ -123,6 +125,7 @@ def settings(args: argparse.Namespace) -> Settings:
             helm=bool(getattr(args, "helm", False)),
             helm_values=tuple(getattr(args, "helm_values", ())),
             helm_set=tuple(getattr(args, "helm_set", ())),
+            kustomize=bool(getattr(args, "kustomize", False)),
             fail_on_skip=bool(args.fail_on_skip),
         )
     )
@@ -151,6 +154,7 @@ def run(args: argparse.Namespace, io: Any) -> int:
         tf_dir=args.tf_dir,
         namespaces=merged.namespaces,
         helm=merged.helm,
+        kustomize=merged.kustomize,
     )
     # A new baseline records every finding of today, those an old --baseline hid included.
     if args.write_baseline:

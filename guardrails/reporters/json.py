@@ -50,6 +50,7 @@ def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
             "statuses": {str(s): n for s, n in report.counts_by_status().items()},
             "skippedDocuments": report.skipped_documents,
             **({"skippedTemplates": report.skipped_templates} if report.skipped_templates else {}),
+            **({"skippedPatches": report.skipped_patches} if report.skipped_patches else {}),
             "skippedRules": [{"rule": s.rule, "resources": s.resources, "reason": s.reason} for s in report.skipped_rules],
             "baselined": report.baselined,
             "seconds": round(report.seconds, 3),

@@ -64,6 +64,8 @@ def summary_line(report: ScanReport) -> str:
         extra.append(f"{report.skipped_documents} non-Kubernetes documents skipped")
     if report.skipped_templates:
         extra.append(f"{report.skipped_templates} Helm templates skipped (not rendered)")
+    if report.skipped_patches:
+        extra.append(f"{report.skipped_patches} kustomize patches skipped (not rendered)")
     if report.problems:
         extra.append(f"{len(report.problems)} unreadable")
     extra.append(f"{report.seconds:.2f}s")
