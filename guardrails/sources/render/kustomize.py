@@ -12,6 +12,7 @@ set up: rendering never runs code a repository ships."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import pathlib
 import shutil
@@ -20,10 +21,9 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-import yaml
-
 from guardrails.errors import SourceError
 from guardrails.model import Location
+from guardrails.sources import documents
 
 __all__ = [
     "FILES", "ORIGIN", "Kustomization", "command", "file_of", "read", "render", "roots", "shell_command", "split_origins",
@@ -76,13 +76,10 @@ def read(folder: pathlib.Path, display: str) -> Kustomization:
     try:
         if file.stat().st_size > MAX_FILE:
             raise SourceError(f"kustomization file over {MAX_FILE // 1024} KiB", location=where)
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        at = Location(where.path, mark.line + 1, mark.column + 1) if mark is not None else where
-        raise SourceError(f"malformed kustomization: {getattr(e, 'problem', None) or e}", location=at) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise SourceError(f"cannot read the kustomization: {e}", location=where) from None
+        doc = documents.single_document(documents.read_text(file, where.path), where.path)
+    except OSError as e:
+        raise SourceError(f"cannot read the kustomization: {e.strerror or e}", location=where) from None
+    data = doc.data if doc is not None else None
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
@@ -186,7 +183,7 @@ def render(k: Kustomization, *, timeout: float | None = None) -> tuple[str, path
         # A base outside the wrapper's folder is allowed only as a relative path.
         rel = os.path.relpath(k.folder, wrapper)
         (wrapper / "kustomization.yaml").write_text(
-            yaml.safe_dump({"resources": [rel], "buildMetadata": ["originAnnotations"]}), encoding="utf-8"
+            json.dumps({"resources": [rel], "buildMetadata": ["originAnnotations"]}), encoding="utf-8"
         )
         try:
             done = subprocess.run(
@@ -212,20 +209,37 @@ def split_origins(rendered: str, k: Kustomization, wrapper: pathlib.Path, displa
     (ours, not the author's) is removed before judging. `display(path)` shows a path as the scan does.
     Documents without an origin (generated ConfigMaps) are named by the kustomization."""
     by: dict[str, list[Any]] = {}
-    for doc in yaml.safe_load_all(rendered):
+    for read in documents.documents(rendered, f"{k.display}/(kustomize)", keep_nodes=False):
+        if isinstance(read, SourceError):
+            raise read
+        doc = read.data
         if not isinstance(doc, dict):
             continue
         name = f"{k.display}/(kustomize)"
         meta = doc.get("metadata")
         annotations = meta.get("annotations") if isinstance(meta, dict) else None
         if isinstance(meta, dict) and isinstance(annotations, dict) and isinstance(annotations.get(ORIGIN), str):
-            origin = yaml.safe_load(annotations.pop(ORIGIN))
+            origin = _origin(annotations.pop(ORIGIN))
             if not annotations:
                 del meta["annotations"]
-            path = origin.get("path") if isinstance(origin, dict) else None
-            if isinstance(path, str) and not origin.get("repo"):
+            path, repo = origin.get("path"), origin.get("repo")
+            if path and not repo:
                 name = display(pathlib.Path(os.path.normpath(wrapper / path)))
-            elif isinstance(path, str):
-                name = f"{origin['repo']}/{path}"
+            elif path:
+                name = f"{repo}/{path}"
         by.setdefault(name, []).append(doc)
-    return [(name, yaml.safe_dump_all(docs, sort_keys=False)) for name, docs in by.items()]
+    # JSON is YAML: the reader reads each document back as it reads any file.
+    return [(name, "---\n".join(json.dumps(d) for d in docs)) for name, docs in by.items()]
+
+
+def _origin(text: str) -> dict[str, str]:
+    """kustomize's origin annotation: a few `key: value` lines (path, repo, ref, configuredIn)."""
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and not line.startswith((" ", "\t")):
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]  # a quoted scalar (a path with a colon or a leading symbol)
+            out[key.strip()] = value
+    return out

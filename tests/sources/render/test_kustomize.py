@@ -129,7 +129,7 @@ def test_the_origin_annotation_is_ours_and_never_judged(tmp_path: pathlib.Path, 
     ("kustomization", "says"),
     [
         ("resources: [missing.yaml]\n", "kubectl kustomize failed"),
-        ("resources: [deployment.yaml\n", "malformed kustomization"),
+        ("resources: [deployment.yaml\n", "malformed YAML"),
         ("- just a list\n", "a kustomization is a mapping"),
     ],
 )
