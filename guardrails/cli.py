@@ -36,10 +36,54 @@ class IO_:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that raises UsageError instead of printing and exiting."""
+    """argparse that raises UsageError instead of printing and exiting, with a did-you-mean."""
+
+    argv: Sequence[str] = ()  # the command line being parsed (set by `run`)
 
     def error(self, message: str) -> Any:
-        raise UsageError(f"{self.prog}: {message}", hint=f"run '{self.prog} --help'")
+        # The top-level parser reports its subcommands' unknown flags too: look them up there.
+        command = self._command(_Parser.argv)
+        hint = _suggest(message, self._choices(), command._options() if command else self._options())
+        where = command.prog if command is not None else self.prog
+        prefix = "" if where == "guardrails" else f"{where.removeprefix('guardrails ')}: "
+        raise UsageError(f"{prefix}{message}", hint=(f"{hint} (see '{where} --help')" if hint else f"run '{where} --help'"))
+
+    def _choices(self) -> list[str]:
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return list(action.choices)
+        return []
+
+    def _options(self) -> list[str]:
+        return [o for action in self._actions for o in action.option_strings if o.startswith("--")]
+
+    def _command(self, argv: Sequence[str]) -> _Parser | None:
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for arg in argv:
+                    if arg in action.choices:
+                        sub = action.choices[arg]
+                        return sub if isinstance(sub, _Parser) else None
+        return None
+
+
+def _suggest(message: str, commands: Sequence[str], options: Sequence[str]) -> str:
+    """'did you mean ...?' for an unknown subcommand or flag in argparse's message."""
+    import difflib
+    import re
+
+    m = re.search(r"invalid choice: '([^']*)'", message)
+    if m and commands:
+        close = difflib.get_close_matches(m.group(1), commands, n=1, cutoff=0.5)
+        return f"did you mean '{close[0]}'?" if close else ""
+    m = re.search(r"unrecognized arguments: (.*)", message)
+    if m:
+        for word in m.group(1).split():
+            if word.startswith("--"):
+                close = difflib.get_close_matches(word.split("=", 1)[0], options, n=1, cutoff=0.6)
+                if close:
+                    return f"did you mean {close[0]}?"
+    return ""
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -68,6 +112,7 @@ def run(
 ) -> int:
     io = IO_(stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr)
     args_list = list(sys.argv[1:] if argv is None else argv)
+    _Parser.argv = args_list
     try:
         parser = build_parser(args_list[0] if args_list else None)
         if not args_list:

@@ -71,7 +71,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--helm-values", action="append", default=[], metavar="FILE", help="values file passed to helm template (repeatable; implies --helm)")
     p.add_argument("--kustomize", action="store_true", help="render kustomizations (folders with a kustomization.yaml) with `kubectl kustomize` and judge the result, findings named by the file each resource came from (default: patches are skipped and counted)")
     p.add_argument("--helm-set", action="append", default=[], metavar="KEY=VALUE", help="--set passed to helm template (repeatable; implies --helm)")
-    p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the text output")
+    p.add_argument("--quiet", "-q", action="store_true", help="text output: findings and errors only (no notices or summary); the exit code is unchanged")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the text output (auto: on a terminal, unless NO_COLOR is set; FORCE_COLOR forces it)")
     p.add_argument("--config", metavar="FILE", help="settings file (default: nearest .guardrails.yaml upwards)")
 
 
@@ -88,7 +89,7 @@ class _OutputAction(argparse.Action):
     def __call__(self, parser: Any, ns: argparse.Namespace, value: Any, option: str | None = None) -> None:
         reports = list(ns.reports or [])
         if not reports:
-            reports = [["text", None]]  # `--output FILE` alone: the default format, to FILE
+            reports = [[_format_of(value), None]]  # `--output FILE` alone: the format its name says
         if reports[-1][1] is not None:
             raise UsageError(f"--output {value}: the --format before it already goes to {reports[-1][1]}",
                              hint="give each --output its own --format")
@@ -96,12 +97,33 @@ class _OutputAction(argparse.Action):
         ns.reports = reports
 
 
+# A file name's ending -> the format `--output FILE` writes without a `--format` before it.
+EXTENSIONS = {".sarif": "sarif", ".sarif.json": "sarif", ".json": "json", ".xml": "junit", ".html": "html", ".htm": "html", ".txt": "text", ".log": "text"}
+
+
+def _format_of(path: str) -> str:
+    name = pathlib.Path(path).name.lower()
+    for ending in sorted(EXTENSIONS, key=len, reverse=True):
+        if name.endswith(ending):
+            return EXTENSIONS[ending]
+    raise UsageError(
+        f"--output {path}: cannot tell the format from the file name",
+        hint=f"put --format F before it, or use a name ending in {', '.join(EXTENSIONS)}",
+    )
+
+
 def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
     """Each --format with the --output that follows it; formats without one go to stdout."""
     pairs: list[tuple[str, str | None]] = [(f, o) for f, o in (args.reports or [["text", None]])]
     for f, _ in pairs:
         if f not in reporters.FORMATS:
-            raise UsageError(f"unknown format {f!r}", hint=f"use one of {', '.join(reporters.FORMATS)}")
+            import difflib
+
+            close = difflib.get_close_matches(f, list(reporters.FORMATS), n=1, cutoff=0.5)
+            raise UsageError(
+                f"unknown format {f!r}",
+                hint=(f"did you mean {close[0]!r}? " if close else "") + f"use one of {', '.join(reporters.FORMATS)}",
+            )
     if sum(1 for _, o in pairs if o is None) > 1:
         raise UsageError("only one format can go to standard output", hint="add --output FILE after the others")
     files = [o for _, o in pairs if o is not None]
@@ -167,14 +189,26 @@ def run(args: argparse.Namespace, io: Any) -> int:
     for fmt, out in outputs:
         writer = reporters.get(fmt)
         if out is None:
-            color = args.color == "always" or (args.color == "auto" and io.stdout is sys.stdout and io.stdout.isatty())
-            writer(report, io.stdout, reporters.ReportOptions(fail_on=fail_on, color=color, category=category))
+            color = _color(args.color, io.stdout)
+            writer(report, io.stdout, reporters.ReportOptions(fail_on=fail_on, color=color, category=category, quiet=args.quiet))
         else:
             with _open_output(out) as fh:
                 writer(report, fh, reporters.ReportOptions(fail_on=fail_on, category=category))
     if args.fail_on_empty and report.files == 0:
         raise UsageError(f"no files to scan under {', '.join(args.paths)}", hint="check the paths and --exclude (--fail-on-empty)")
     return report.exit_code(fail_on, fail_on_skip=merged.fail_on_skip)
+
+
+def _color(choice: str, stream: IO[str]) -> bool:
+    """--color always|never wins; in auto, NO_COLOR (https://no-color.org) turns colour off,
+    FORCE_COLOR on, and otherwise a terminal on standard output decides."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream is sys.stdout and stream.isatty()
 
 
 def _check_tf_dir(path: str) -> None:

@@ -23,6 +23,7 @@ class ReportOptions:
     color: bool = False
     # Run category: SARIF automationDetails.id, JUnit suite name suffix (e.g. "shard-1-of-4").
     category: str = ""
+    quiet: bool = False  # text: findings and errors only, no notices or summary (--quiet)
 
 
 Writer = Callable[[ScanReport, IO[str], ReportOptions], None]

@@ -91,6 +91,8 @@ def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
         for f in findings:
             _write_finding(f, report, stream, color)
         stream.write("\n")
+    if options.quiet:
+        return  # --quiet: findings and errors only; the exit code still tells the rest
     for skip in report.skipped_rules:
         count = skip.resources
         plural = "s" if count != 1 else ""
