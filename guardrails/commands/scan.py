@@ -119,7 +119,7 @@ def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
         if f not in reporters.FORMATS:
             import difflib
 
-            close = difflib.get_close_matches(f, list(reporters.FORMATS), n=1, cutoff=0.5)
+            close = difflib.get_close_matches(f, list(reporters.FORMATS), n=1, cutoff=0.75)
             raise UsageError(
                 f"unknown format {f!r}",
                 hint=(f"did you mean {close[0]!r}? " if close else "") + f"use one of {', '.join(reporters.FORMATS)}",
