@@ -29,7 +29,7 @@ from guardrails.context import Context
 from guardrails.dialects import vap
 from guardrails.dialects.kyverno import vpol
 from guardrails.dialects.kyverno.rule import RULE_VALUES
-from guardrails.dialects.kyverno.validate import Response
+from guardrails.dialects.kyverno.validate import FOREACH_VALUES, Response
 from guardrails.engine import Engine
 from guardrails.errors import GuardrailsError, RuleFileError, SourceError
 from guardrails.lang.cel import CelError
@@ -40,6 +40,8 @@ from guardrails.ruletest import CaseResult, FileResult, Locator, locator
 from guardrails.sources import documents as yamldocs
 
 __all__ = ["Policy", "Response", "RowError", "Suite", "load_suite", "responses", "run_file", "score"]
+
+_SCORED = "policies.kyverno.io/scored"
 
 # The engine's SKIP for a Kyverno rule that matched but had nothing to validate: Kyverno's
 # runner sees no answer from it at all.
@@ -77,6 +79,8 @@ class Suite:
     hooks: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     # Policies of the test that load as kinds we cannot evaluate: name -> why.
     unsupported: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    # Policies annotated `policies.kyverno.io/scored: "false"`: Kyverno reports their fail as warn.
+    unscored: frozenset[str] = frozenset()
 
     def policy_names(self) -> list[str]:
         return sorted({p.name for p in self.policies} | {p.name for p, _ in self.vaps}
@@ -156,9 +160,14 @@ def load_suite(path: str, doc: Mapping[str, Any]) -> Suite:
     vpols: list[vpol.ValidatingPolicy] = []
     vap_docs: list[tuple[Mapping[str, Any], vap.Locate]] = []
     binding_docs: list[tuple[Mapping[str, Any], vap.Locate]] = []
+    unscored: set[str] = set()
     for p in _list(doc, "policies"):
         for d in _docs(base / p):
             where = Location(str(base / p))
+            meta = d.get("metadata") if isinstance(d, Mapping) else None
+            notes = meta.get("annotations") if isinstance(meta, Mapping) else None
+            if isinstance(notes, Mapping) and str(notes.get(_SCORED)).lower() == "false":
+                unscored.add(str(meta.get("name")))  # type: ignore[union-attr]
             if isinstance(d, Mapping) and d.get("kind") == "ValidatingAdmissionPolicy":
                 vap_docs.append((d, _fixed(where)))
             elif isinstance(d, Mapping) and d.get("kind") == "ValidatingAdmissionPolicyBinding":
@@ -201,7 +210,7 @@ def load_suite(path: str, doc: Mapping[str, Any]) -> Suite:
     results = tuple(r for r in doc.get("results") or () if isinstance(r, Mapping))
     return Suite(path, tuple(policies), tuple(resources), values, user, results,
                  tuple((p, tuple(b)) for p, b in pairs), tuple(params), tuple(raw), tuple(vpols),
-                 _hooks(base, doc), unsupported)
+                 _hooks(base, doc), unsupported, frozenset(unscored))
 
 
 def _hooks(base: pathlib.Path, doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -250,10 +259,12 @@ def _namespaced(obj: Mapping[str, Any], namespace: str) -> dict[str, Any]:
 
 def _resource_values(values: Mapping[str, Any], policy: str, resource: Mapping[str, Any]) -> dict[str, Any]:
     """The values file's globalValues and the policy's values for this resource, and (under
-    RULE_VALUES, for the rule that reads them) its per-rule values."""
+    RULE_VALUES and FOREACH_VALUES, for the rule that reads them) its per-rule values and
+    foreachValues."""
     out: dict[str, Any] = dict(values.get("globalValues") or {})
     name = (resource.get("metadata") or {}).get("name")
     by_rule: dict[str, Any] = {}
+    each: dict[str, Any] = {}
     for p in values.get("policies") or ():
         if not isinstance(p, Mapping) or p.get("name") != policy:
             continue
@@ -263,8 +274,12 @@ def _resource_values(values: Mapping[str, Any], policy: str, resource: Mapping[s
         for rule in p.get("rules") or ():
             if isinstance(rule, Mapping) and isinstance(rule.get("values"), Mapping):
                 by_rule.setdefault(str(rule.get("name")), {}).update(rule["values"])
+            if isinstance(rule, Mapping) and isinstance(rule.get("foreachValues"), Mapping):
+                each.setdefault(str(rule.get("name")), {}).update(rule["foreachValues"])
     if by_rule:
         out[RULE_VALUES] = by_rule
+    if each:
+        out[FOREACH_VALUES] = each
     return out
 
 
@@ -464,6 +479,8 @@ def score(suite: Suite, answers: Answers, *, strict: bool,
                                                 f"the rule cannot be evaluated: {reason}"))
                         continue
                     actual = str(resp.status)
+                    if actual == "fail" and policy in suite.unscored:
+                        actual = "warn"  # Kyverno's report: a policy that is not scored only warns
                     cases.append(CaseResult(named, expected, actual, actual == expected, resp.message))
     return cases, errors
 

@@ -298,3 +298,47 @@ def test_a_scan_still_skips_a_rule_whose_cluster_context_nobody_supplied(tmp_pat
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "x"}, "spec": {"containers": []}}
     (result,) = Engine([rule]).results(Resource(obj=pod, origin=Origin("m.yaml")))
     assert result.status is Status.SKIP and "configMap" in result.violations[0].message
+
+
+def test_a_policy_that_is_not_scored_warns_instead_of_failing(tmp_path: pathlib.Path) -> None:
+    path, doc = write(tmp_path, [row("check-team", "warn", "prod/bad"), row("check-team", "pass", "good")])
+    unscored = POLICY.replace("  name: require-team\n", "  name: require-team\n  annotations:\n"
+                              "    policies.kyverno.io/scored: \"false\"\n", 1)
+    (tmp_path / "policy.yaml").write_text(unscored)
+    result = kyverno.run_file(path, doc, strict=True)
+    assert [(c.ok, c.actual) for c in result.cases] == [(True, "warn"), (True, "pass")]
+
+
+FOREACH_POLICY = """\
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: images}
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: small-images
+    context:
+    - name: size
+      imageRegistry: {reference: "{{ element.image }}", jmesPath: "manifest.config.size"}
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      message: image too large
+      foreach:
+      - list: request.object.spec.containers
+        deny:
+          conditions:
+            any:
+            - {key: "{{ size }}", operator: GreaterThan, value: 100}
+"""
+
+
+@pytest.mark.parametrize(("sizes", "want"), [([10, 20], "pass"), ([10, 200], "fail")])
+def test_foreach_values_give_one_value_per_element(tmp_path: pathlib.Path, sizes: list[int], want: str) -> None:
+    values = ("apiVersion: cli.kyverno.io/v1alpha1\nkind: Values\npolicies:\n- name: images\n  rules:\n"
+              f"  - name: small-images\n    values: {{size: 0}}\n    foreachValues: {{size: {sizes}}}\n")
+    path, doc = write(tmp_path, [{"policy": "images", "rule": "small-images", "resources": ["two"], "result": want}], values)
+    (tmp_path / "policy.yaml").write_text(FOREACH_POLICY)
+    (tmp_path / "resources.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: two}\nspec: {containers: [{name: a, image: a}, {name: b, image: b}]}\n")
+    (case,) = kyverno.run_file(path, doc, strict=True).cases
+    assert (case.ok, case.actual) == (True, want), case

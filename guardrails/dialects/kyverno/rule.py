@@ -14,25 +14,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from guardrails.dialects.kyverno import images, match
-from guardrails.dialects.kyverno.validate import Context, Response, Validator
+from guardrails.dialects.kyverno.validate import FOREACH_VALUES, Context, Response, Validator, set_path
 from guardrails.kube.match import View, view_of
 from guardrails.lang import jmespath as query
 from guardrails.lang import templates as variables
 from guardrails.model import Resource, Status
 
 __all__ = ["RULE_VALUES", "KyvernoRule", "context_data", "target_of"]
-
-
-def _set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
-    parts = dotted.split(".")
-    cur = data
-    for p in parts[:-1]:
-        nxt = cur.get(p)
-        if not isinstance(nxt, dict):
-            nxt = dict(nxt) if isinstance(nxt, Mapping) else {}
-            cur[p] = nxt
-        cur = nxt
-    cur[parts[-1]] = value
 
 
 def admission_of(resource: Resource) -> match.Admission | None:
@@ -52,8 +40,8 @@ def admission_of(resource: Resource) -> match.Admission | None:
 RULE_VALUES = "__rule_values"
 
 
-def _rule_values(values: Mapping[str, Any] | None, rule: str) -> Mapping[str, Any]:
-    by_rule = (values or {}).get(RULE_VALUES)
+def _rule_values(values: Mapping[str, Any] | None, rule: str, key: str = RULE_VALUES) -> Mapping[str, Any]:
+    by_rule = (values or {}).get(key)
     found = by_rule.get(rule) if isinstance(by_rule, Mapping) else None
     return found if isinstance(found, Mapping) else {}
 
@@ -88,8 +76,8 @@ def context_data(resource: Resource, values: Mapping[str, Any] | None = None, *,
         data["serviceAccountName"] = parts[1] if len(parts) >= 2 else ""
         data["serviceAccountNamespace"] = parts[0] if len(parts) >= 2 else ""
     for key, value in (values or {}).items():
-        if key != RULE_VALUES:
-            _set_path(data, str(key), value)
+        if key not in (RULE_VALUES, FOREACH_VALUES):
+            set_path(data, str(key), value)
     return data
 
 
@@ -187,7 +175,10 @@ class KyvernoRule:
             return self.validator.run(Context({}, None if op == "DELETE" else resource.obj))
         data = context_data(resource, values, with_images=self.reads_images)
         for key, value in _rule_values(values, self.name).items():  # before the entries, as Kyverno's CLI
-            _set_path(data, str(key), value)
+            set_path(data, str(key), value)
+        each = _rule_values(values, self.name, FOREACH_VALUES)
+        if each:  # the values file's foreachValues: one value per foreach element, by its index
+            data[FOREACH_VALUES] = each
         problem = self._load_context(data)
         if problem is not None:
             return Response(Status.ERROR, problem)

@@ -20,7 +20,24 @@ from guardrails.lang import jmespath as query
 from guardrails.lang import templates as variables
 from guardrails.model import FieldPath, Status
 
-__all__ = ["Context", "ForEach", "Response", "Validator"]
+__all__ = ["FOREACH_VALUES", "Context", "ForEach", "Response", "Validator", "set_path"]
+
+
+# The key under which a rule test's foreachValues reach the foreach: {variable: [value per element]}.
+FOREACH_VALUES = "__foreach_values"
+
+
+def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set a dotted variable (`a.b.c`) in the JSON context, as Kyverno's AddVariable does."""
+    parts = dotted.split(".")
+    cur = data
+    for p in parts[:-1]:
+        nxt = cur.get(p)
+        if not isinstance(nxt, dict):
+            nxt = dict(nxt) if isinstance(nxt, Mapping) else {}
+            cur[p] = nxt
+        cur = nxt
+    cur[parts[-1]] = value
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -279,6 +296,11 @@ class Validator:
             data = dict(ctx.data)
             data.update({"element": element, f"element{nesting}": element,
                          "elementIndex": index, f"elementIndex{nesting}": index})
+            each = data.get(FOREACH_VALUES)
+            if isinstance(each, Mapping):  # Kyverno's CLI: the value at this element's index
+                for key, values in each.items():
+                    if isinstance(values, list) and index < len(values):
+                        set_path(data, str(key), values[index])
             scoped = isinstance(element, Mapping) if fe.element_scope is None else fe.element_scope
             if scoped and not isinstance(element, Mapping):
                 return Response(Status.ERROR, "failed to process foreach: cannot use elementScope=true foreach "
