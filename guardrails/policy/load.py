@@ -56,9 +56,23 @@ class RuleSet:
         return tuple(r for r in self.rules if r.unsupported)
 
     def only(self, names: Sequence[str] = (), skip: Sequence[str] = ()) -> RuleSet:
-        """The rule set restricted by --only / --skip (rule names or globs)."""
+        """The rule set restricted by --only / --skip (rule names or globs). A pattern that
+        names no rule is a UsageError with "did you mean": a typo never runs all rules, or none,
+        quietly."""
+        import difflib
+
         from guardrails.kube.selectors import compile_globs
 
+        known = sorted({w for r in self.rules for w in (r.id, r.name, r.policy) if w})
+        for flag, patterns in (("--only", names), ("--skip", skip)):
+            for pattern in patterns:
+                hits = compile_globs([pattern])
+                if not any(hits(w) for w in known):
+                    close = difflib.get_close_matches(pattern, known, n=1, cutoff=0.6)
+                    raise UsageError(
+                        f"{flag} {pattern!r} names no rule",
+                        hint=f"did you mean {close[0]!r}?" if close else "'guardrails rules list' shows the rule names",
+                    )
         keep = compile_globs(names) if names else (lambda _: True)
         drop = compile_globs(skip) if skip else (lambda _: False)
         rules = tuple(
