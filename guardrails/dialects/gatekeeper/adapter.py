@@ -8,11 +8,11 @@ are read. A constraint whose template is missing is an error naming both.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from guardrails.dialects.gatekeeper import constraint as gk_constraint
-from guardrails.dialects.gatekeeper import match as gk_match
 from guardrails.dialects.gatekeeper import template as gk_template
 from guardrails.errors import GuardrailsError, RuleFileError
 from guardrails.model import FieldPath, Location
@@ -25,7 +25,7 @@ Locate = Callable[[FieldPath], Location]
 
 @dataclasses.dataclass
 class _State:
-    templates: dict[str, tuple[gk_constraint.Programs, Location]] = dataclasses.field(default_factory=dict)
+    templates: dict[str, tuple[gk_constraint.Programs, Location, Locate]] = dataclasses.field(default_factory=dict)
     constraints: list[tuple[Mapping[str, Any], Location, Locate]] = dataclasses.field(default_factory=list)
     engine: str = "auto"
 
@@ -60,31 +60,30 @@ def compile_document(
                 f"ConstraintTemplate {template.name!r} defines kind {template.kind!r} again (first defined at {other})",
                 location=source,
             )
-        _warn_gaps(template, source, context)
-        state.templates[template.kind] = (gk_constraint.Programs(template), source)
+        _check_builtins(template, locate)
+        state.templates[template.kind] = (gk_constraint.Programs(template), source, locate)
         return []
     state.constraints.append((doc, source, locate))
     return []
 
 
-def _warn_gaps(template: gk_template.Template, source: Location, context: Any) -> None:
+def _check_builtins(template: gk_template.Template, locate: Locate) -> None:
+    """A template calling a builtin our Rego engine lacks does not compile here: a load error
+    (OPA rejects unknown functions at compile time too), never a runtime error per object."""
     if template.rego is None or template.cel is not None:
         return
     from guardrails.dialects.gatekeeper import rego
 
+    where = locate(template.rego_path)
     try:
         missing = rego.missing_builtins((template.rego, *template.libs))
     except rego.RegoError as e:
-        context.warnings.append(RuleFileError(f"template {template.name!r}: {e}", location=source))
-        return
+        raise RuleFileError(f"template {template.name!r}: {e}", location=where,
+                            hint="pip install 'kube-guardrails[gatekeeper]'") from None
     if missing:
-        context.warnings.append(
-            RuleFileError(
-                f"template {template.name!r} calls Rego builtins that rego-cpp lacks: {', '.join(missing)}; "
-                "its constraints report an error where those builtins are reached",
-                location=source,
-            )
-        )
+        raise RuleFileError(
+            f"template {template.name!r} calls Rego builtins guardrails' Rego engine lacks: {', '.join(missing)}",
+            location=where, hint="rewrite those calls with builtins OPA and regorus share")
 
 
 def finalize(context: Any) -> list[CompiledRule]:
@@ -98,6 +97,8 @@ def finalize(context: Any) -> list[CompiledRule]:
         except GuardrailsError as e:
             errors.append(e)
     state.constraints.clear()
+    # A broken template: one error, not one per constraint.
+    errors = list({(e.message, str(e.location)): e for e in reversed(errors)}.values())[::-1]
     if errors:
         raise RuleFileError(errors[0].message, location=errors[0].location, hint=errors[0].hint, more=errors[1:])
     return rules
@@ -118,7 +119,7 @@ def _compile(doc: Mapping[str, Any], source: Location, locate: Locate, state: _S
             location=source,
             hint="load the template's file along with the constraint",
         )
-    programs, _ = found
+    programs = found[0]
     template = programs.template
     spec = doc.get("spec") or {}
     parameters = spec.get("parameters") if isinstance(spec, Mapping) else None
@@ -135,20 +136,10 @@ def _compile(doc: Mapping[str, Any], source: Location, locate: Locate, state: _S
     except gk_constraint.ConstraintError as e:
         raise RuleFileError(f"constraint {name!r}: {e.message}", location=locate(e.path) or source) from None
     except Exception as e:
-        # A template our runtimes cannot compile (rego-cpp lacks some of OPA's syntax): a load
-        # warning, and every object the constraint matches is reported as skipped with the
-        # reason, never passed.
-        reason = f"template {template.name!r} cannot be evaluated here: {_first_line(e)}"
-        context.warnings.append(RuleFileError(reason, location=state.templates[kind][1]))
-        try:
-            matcher = gk_match.compile_match(spec.get("match") if isinstance(spec, Mapping) else None)
-        except gk_match.MatchError as me:
-            raise RuleFileError(f"constraint {name!r}: spec.match: {me.message}", location=locate(("spec", "match", *me.path)) or source) from None
-        return CompiledRule(
-            name=name, id=f"{kind}/{name}", check=_no_check, match=matcher, title=template.title or template.name,
-            description=template.description, source=source, dialect="gatekeeper", policy=kind,
-            unsupported=reason, check_key="gatekeeper/unsupported",
-        )
+        # A template our runtimes cannot compile (a syntax error, a builtin regorus lacks, the
+        # engine not installed): a load error at the template's code, never constraints that
+        # skip every object they match.
+        raise _compile_error(template, found[2], found[1], e, name) from None
     return CompiledRule(
         name=name,
         id=f"{kind}/{name}",
@@ -167,6 +158,21 @@ def _compile(doc: Mapping[str, Any], source: Location, locate: Locate, state: _S
         namespace_labels=isinstance(spec, Mapping) and isinstance(spec.get("match"), Mapping)
         and bool(spec["match"].get("namespaceSelector")),
     )
+
+
+def _compile_error(template: gk_template.Template, locate: Locate, source: Location, e: BaseException,
+                   constraint: str) -> RuleFileError:
+    text = _first_line(e)
+    path = template.rego_path if "rego" in text.lower() or template.cel is None else template.cel_path
+    where = locate(path) if path else source
+    m = re.search(r"module(\d+)\.rego:(\d+):(\d+)", str(e))
+    said = re.search(r"\berror: ([^|\n]+)", str(e))
+    if m and said:  # regorus names the line inside the Rego (module0 is the template's rego, then its libs)
+        part = "rego" if m.group(1) == "0" else f"libs[{int(m.group(1)) - 1}]"
+        text = f"{said.group(1).strip()} (near {part} line {m.group(2)}, column {m.group(3)})"
+    hint = ("pip install 'kube-guardrails[gatekeeper]'" if "pip install" in str(e)
+            else f"fix the template's code; its constraint {constraint!r} (and every other) cannot run until it compiles")
+    return RuleFileError(f"template {template.name!r} does not compile: {text}", location=where, hint=hint)
 
 
 def _parameter_problems(context: Any, schema: Mapping[str, Any] | None, parameters: Any) -> list[tuple[str, tuple[str | int, ...]]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import logging
 import re
 import threading
 from collections.abc import Mapping, Sequence
@@ -22,6 +23,8 @@ __all__ = ["RegoError", "RegoProgram", "RegopyProgram", "RegorusProgram", "missi
 _CALL = re.compile(r"(?<![\w.\"])([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\s*\(")
 _HEAD = re.compile(r"^\s*([A-Za-z_][\w]*)\s*\(", re.MULTILINE)
 _IMPORT = re.compile(r"^\s*import\s+data\.([\w.]+?)(?:\s+as\s+(\w+))?\s*$", re.MULTILINE)
+_log = logging.getLogger(__name__)
+
 # Words that look like calls in Rego but are not builtins.
 _NO_DATA: Mapping[str, Any] = {}
 _KEYWORDS = frozenset({"not", "some", "every", "with", "else", "default", "in", "if", "contains"})
@@ -188,6 +191,9 @@ class RegorusProgram:
         regorus = _import_regorus()
         engine = regorus.Engine()
         engine.set_rego_v0(True)
+        # A template's print() is gathered, never written to our stdout or stderr (it would
+        # corrupt `--format json` and the webhook's logs); evaluate() drops it each time.
+        engine.set_gather_prints(True)
         try:
             for i, m in enumerate(self._modules):
                 engine.add_policy(f"module{i}.rego", m)
@@ -210,6 +216,10 @@ class RegorusProgram:
                 text = engine.eval_rule_as_json(self._rule)
             except RuntimeError as e:
                 raise RegoError(_first_error(str(e))) from None
+            finally:
+                prints = engine.take_prints()  # bounded: emptied on every evaluation
+                if prints and _log.isEnabledFor(logging.DEBUG):
+                    _log.debug("rego print: %s", " | ".join(str(p) for p in prints[:20])[:2000])
         members = json.loads(text) if text else None
         if not isinstance(members, list):
             return []

@@ -32,6 +32,9 @@ class Template:
     requires_inventory: bool
     title: str = ""
     description: str = ""
+    # Where the code that runs is, inside the template document (for compile errors).
+    rego_path: tuple[str | int, ...] = ()
+    cel_path: tuple[str | int, ...] = ()
 
 
 def _mapping(v: Any) -> Mapping[str, Any]:
@@ -61,14 +64,18 @@ def parse(doc: Mapping[str, Any]) -> Template:
     rego = target.get("rego")
     libs = target.get("libs") or []
     cel: Mapping[str, Any] | None = None
-    for code in target.get("code") or []:
+    rego_path: tuple[str | int, ...] = ("spec", "targets", index, "rego")
+    cel_path: tuple[str | int, ...] = ()
+    for i, code in enumerate(target.get("code") or []):
         code = _mapping(code)
         source = _mapping(code.get("source"))
         if code.get("engine") == "K8sNativeValidation":
             cel = source
+            cel_path = ("spec", "targets", index, "code", i, "source")
         elif code.get("engine") == "Rego" and not rego:
             rego = source.get("rego")
             libs = source.get("libs") or []
+            rego_path = ("spec", "targets", index, "code", i, "source", "rego")
     if rego is not None and not isinstance(rego, str):
         raise TemplateError(f"template {name!r}: rego must be a string", ("spec", "targets", index, "rego"))
     if not isinstance(libs, list) or not all(isinstance(x, str) for x in libs):
@@ -97,4 +104,6 @@ def parse(doc: Mapping[str, Any]) -> Template:
         requires_inventory=requires_inventory,
         title=str(annotations.get("metadata.gatekeeper.sh/title", "")),
         description=str(annotations.get("description", "")),
+        rego_path=rego_path if rego else (),
+        cel_path=cel_path,
     )

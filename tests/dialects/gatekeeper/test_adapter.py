@@ -116,12 +116,37 @@ def test_unknown_enforcement_action_is_an_error(tmp_path: pathlib.Path) -> None:
         gator.load_rules([t, c])
 
 
-def test_uncompilable_rego_is_a_warning_and_a_skip(tmp_path: pathlib.Path) -> None:
-    bad = TEMPLATE.replace("not input.review.object.metadata.labels[input.parameters.key]", "x := ][")
-    ctx = gator.Context()
-    (rule,) = gator.load_rules([write(tmp_path, "t.yaml", bad), write(tmp_path, "c.yaml", constraint())], context=ctx)
-    assert rule.unsupported and "cannot be evaluated" in rule.unsupported
-    assert ctx.warnings and "k8sneedowner" in ctx.warnings[0].message
+# Rego that does not compile -> what the load error says (each at the template's rego line).
+BROKEN_REGO = [
+    ("x := ][", "does not compile: expecting } (near rego line 2, column"),
+    ("x := nosuchbuiltin(1)", "calls Rego builtins guardrails' Rego engine lacks: nosuchbuiltin"),
+]
+
+
+@pytest.mark.parametrize(("line", "says"), BROKEN_REGO, ids=["syntax", "unknown builtin"])
+def test_rego_that_does_not_compile_is_a_load_error_at_the_template(tmp_path: pathlib.Path, line: str, says: str) -> None:
+    """Never a warning whose constraints then skip (or error on) every object they match."""
+    bad = TEMPLATE.replace("not input.review.object.metadata.labels[input.parameters.key]", line)
+    t = write(tmp_path, "t.yaml", bad)
+    c2 = constraint().replace("name: must-have-owner", "name: second")
+    with pytest.raises(RuleFileError) as info:
+        gator.load_rules([t, write(tmp_path, "c.yaml", constraint()), write(tmp_path, "d.yaml", c2)])
+    error = info.value
+    assert "k8sneedowner" in error.message and says in error.message, error.render()
+    assert error.location is not None and error.location.path == str(t)
+    assert error.location.line == bad.splitlines().index("      rego: |") + 1
+    assert not error.more, "one error per template, not one per constraint"
+
+
+def test_a_templates_print_never_reaches_stdout_or_stderr(tmp_path: pathlib.Path, capfd: pytest.CaptureFixture[str]) -> None:
+    noisy = TEMPLATE.replace("not input.review.object.metadata.labels[input.parameters.key]",
+                             'print("rego says hello")\n          not input.review.object.metadata.labels[input.parameters.key]')
+    rules = gator.load_rules([write(tmp_path, "t.yaml", noisy), write(tmp_path, "c.yaml", constraint())], engine="rego")
+    obj = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {}}
+    for _ in range(3):
+        assert list(rules[0].check(Resource(obj=obj, origin=Origin("p.yaml"))))
+    out, err = capfd.readouterr()
+    assert "hello" not in out and "hello" not in err
 
 
 def test_duplicate_template_kind(tmp_path: pathlib.Path) -> None:
