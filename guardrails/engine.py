@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from guardrails import waivers as waivers_mod
+from guardrails.budget import Budget, OutOfTime, watchdog
 from guardrails.context import Context
 from guardrails.kube import workloads
 from guardrails.model import (
@@ -68,13 +69,17 @@ class Engine:
         today: datetime.date | None = None,
         inline_waivers: str = "admission",
         fail_on_unknown: bool = False,
+        time_budget: float | None = None,
     ) -> None:
         """`context` is all a rule may read besides the resource; `today` alone is shorthand for
-        a context of that day."""
+        a context of that day. `time_budget`: seconds one resource's rules may take together in
+        `evaluate` (None: unbounded); past it the rule running is interrupted (an ERROR finding
+        naming it) and the rules after it are ERRORs saying they were not evaluated."""
         if inline_waivers not in waivers_mod.INLINE_MODES:
             raise ValueError(f"inline_waivers must be one of {waivers_mod.INLINE_MODES}, not {inline_waivers!r}")
         self.inline_waivers = inline_waivers
         self.fail_on_unknown = fail_on_unknown
+        self.time_budget = time_budget
         self.rules = tuple(rules)
         self._by_kind: dict[str, tuple[CompiledRule, ...]] = {}
         context = context or Context()
@@ -111,6 +116,13 @@ class Engine:
                 raw = list(rule.check(target))
         except Exception as e:  # a rule that crashes is an ERROR outcome, never a crash or a pass
             msg = f"rule could not be evaluated: {type(e).__name__}: {e}"
+            return RuleResult(rule.name, Status.ERROR, (Violation(msg, target.path_prefix, Status.ERROR),), rule.id)
+        except BaseException as e:
+            # A native evaluator's panic (pyo3 raises PanicException, a BaseException) is the
+            # rule's error too; interrupts, exits and OutOfTime go on up.
+            if type(e).__name__ != "PanicException":
+                raise
+            msg = f"rule could not be evaluated: its native evaluator crashed: {e}"
             return RuleResult(rule.name, Status.ERROR, (Violation(msg, target.path_prefix, Status.ERROR),), rule.id)
         out: list[Violation] = []
         for v in raw:
@@ -172,61 +184,116 @@ class Engine:
                 out.append(r)
         return out
 
-    def evaluate(self, resource: Resource) -> list[Finding]:
-        return list(self._findings(resource))
+    def evaluate(self, resource: Resource, budget: Budget | None = None) -> list[Finding]:
+        """The findings on one resource; within `budget` (or the engine's `time_budget`)."""
+        if budget is None and self.time_budget is not None:
+            budget = Budget(self.time_budget)
+        if budget is None:
+            return list(self._findings(resource))
+        return self._evaluate_within(resource, budget)
+
+    def _evaluate_within(self, resource: Resource, budget: Budget) -> list[Finding]:
+        resource = self._in_context(resource)
+        ref = resource.ref()
+        views = _Views()
+        rules = self.candidates(resource.kind)
+        out: list[Finding] = []
+        done = 0
+        dog = watchdog()
+        try:
+            dog.arm(budget.seconds)
+            try:
+                for rule in rules:
+                    budget.current = rule.id
+                    found = self._rule_findings(rule, resource, ref, views)
+                    out.extend(found)
+                    done += 1
+            finally:
+                dog.disarm()
+        except OutOfTime:
+            dog.disarm()
+        budget.current = None
+        if done == len(rules):
+            return out
+        spent = rules[done]
+        budget.ran_out = spent.id
+        out = [f for f in out if f.rule != spent.id]  # a half-judged rule's findings go
+        out.append(self._error(spent, resource, ref, f"ran out of time: the resource's rules may take {budget.seconds:g} s"))
+        unjudged = {spent.id}
+        for rule in rules[done + 1:]:
+            if self._target(rule, resource, views) is not None:
+                unjudged.add(rule.id)
+                out.append(self._error(
+                    rule, resource, ref, f"not evaluated: the resource's time budget ({budget.seconds:g} s) ran out in rule {spent.id}"
+                ))
+        budget.unjudged = frozenset(unjudged)
+        return out
+
+    def _error(self, rule: CompiledRule, resource: Resource, ref: Any, message: str) -> Finding:
+        return Finding(
+            rule=rule.id, rule_name=rule.name if rule.name != rule.id else "", status=Status.ERROR,
+            severity=rule.severity, action=rule.action, message=message, resource=ref, origin=resource.origin,
+            dialect=rule.dialect,
+        )
 
     def _findings(self, resource: Resource) -> Iterable[Finding]:
         resource = self._in_context(resource)
         ref = resource.ref()
         views = _Views()
         for rule in self.candidates(resource.kind):
-            result = self.judge(rule, resource, views)
-            # A rule we cannot evaluate reports its skip (with the reason) on every match; a rule
-            # that merely does not apply (preconditions) stays quiet.
-            if result is None or result.status is Status.PASS or (result.status is Status.SKIP and not rule.unsupported):
+            yield from self._rule_findings(rule, resource, ref, views)
+
+    def _rule_findings(self, rule: CompiledRule, resource: Resource, ref: Any, views: _Views) -> list[Finding]:
+        """The findings of one rule on a resource already in context."""
+        out: list[Finding] = []
+        result = self.judge(rule, resource, views)
+        # A rule we cannot evaluate reports its skip (with the reason) on every match; a rule
+        # that merely does not apply (preconditions) stays quiet.
+        if result is None or result.status is Status.PASS or (result.status is Status.SKIP and not rule.unsupported):
+            return out
+        waiver = self.waiver_for(rule, resource)
+        action = rule.action_for(resource) if rule.action_for is not None else rule.action
+        inline, note = waivers_mod.inline_waiver(
+            {rule.id, rule.name}, action is Action.DENY, resource.annotations, self.inline_waivers
+        )
+        # Unknown namespace labels never exclude: the finding stands, and says why.
+        unknown_ns = (
+            f"labels of namespace {resource.namespace!r} unknown: its namespaceSelector did not exclude"
+            if rule.namespace_labels and resource.namespace_labels is None and resource.namespace
+            else None
+        )
+        for v in result.violations:
+            if v.status is Status.PASS or (v.status is Status.SKIP and not rule.unsupported):
                 continue
-            waiver = self.waiver_for(rule, resource)
-            action = rule.action_for(resource) if rule.action_for is not None else rule.action
-            inline, note = waivers_mod.inline_waiver(
-                {rule.id, rule.name}, action is Action.DENY, resource.annotations, self.inline_waivers
-            )
-            # Unknown namespace labels never exclude: the finding stands, and says why.
-            unknown_ns = (
-                f"labels of namespace {resource.namespace!r} unknown: its namespaceSelector did not exclude"
-                if rule.namespace_labels and resource.namespace_labels is None and resource.namespace
-                else None
-            )
-            for v in result.violations:
-                if v.status is Status.PASS or (v.status is Status.SKIP and not rule.unsupported):
-                    continue
-                status, reason, message = v.status, None, v.message
-                severity = rule.severity
-                if status is Status.UNKNOWN:
-                    if rule.unknown == "warn":
-                        action = Action.WARN
-                    else:
-                        severity = Severity.INFO
-                elif waiver is not None and status is Status.FAIL:
-                    status, reason = Status.WAIVED, f"{waiver.name}: {waiver.reason}"
-                elif inline is not None and status is Status.FAIL:
-                    status, reason = Status.WAIVED, inline
-                elif note is not None and status is Status.FAIL:
-                    message = f"{message} ({note})"
-                if unknown_ns is not None:
-                    message = f"{message} ({unknown_ns})"
-                yield Finding(
-                    rule=rule.id,
-                    rule_name=rule.name if rule.name != rule.id else "",
-                    status=status,
-                    severity=severity,
-                    action=action,
-                    message=message,
-                    resource=ref,
-                    origin=resource.origin,
-                    path=v.path,
-                    waiver=reason,
-                    dialect=rule.dialect,
-                )
+            status, reason, message = v.status, None, v.message
+            severity = rule.severity
+            if status is Status.UNKNOWN:
+                if rule.unknown == "warn":
+                    action = Action.WARN
+                else:
+                    severity = Severity.INFO
+            elif waiver is not None and status is Status.FAIL:
+                status, reason = Status.WAIVED, f"{waiver.name}: {waiver.reason}"
+            elif inline is not None and status is Status.FAIL:
+                status, reason = Status.WAIVED, inline
+            elif note is not None and status is Status.FAIL:
+                message = f"{message} ({note})"
+            if unknown_ns is not None:
+                message = f"{message} ({unknown_ns})"
+            out.append(Finding(
+                rule=rule.id,
+                rule_name=rule.name if rule.name != rule.id else "",
+                status=status,
+                severity=severity,
+                action=action,
+                message=message,
+                resource=ref,
+                origin=resource.origin,
+                path=v.path,
+                waiver=reason,
+                dialect=rule.dialect,
+            ))
+        return out
 
     def waiver_for(self, rule: CompiledRule, resource: Resource) -> Waiver | None:
         """The first waiver naming the rule, by its id or by its name, for this resource."""

@@ -29,7 +29,11 @@ from guardrails.sources.render import kustomize as kz
 from guardrails.sources.terraform import findings as plan_findings
 from guardrails.sources.terraform import plan as terraform
 
-__all__ = ["FileResult", "RuleLoader", "scan", "scan_text"]
+__all__ = ["RESOURCE_BUDGET", "FileResult", "RuleLoader", "scan", "scan_text"]
+
+# Seconds one resource's rules may take together: past it the rule running is an ERROR finding
+# naming it (and the resource), never a hang. Far above any honest rule set (~1 ms).
+RESOURCE_BUDGET = 10.0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -228,7 +232,9 @@ _worker_engine: Engine | None = None
 def _init_worker(loader: RuleLoader, context: Context, fail_on_unknown: bool = False) -> None:
     global _worker_engine
     rs = loader()
-    _worker_engine = Engine(rs.rules, rs.waivers, context=context, inline_waivers="scan", fail_on_unknown=fail_on_unknown)
+    _worker_engine = Engine(
+        rs.rules, rs.waivers, context=context, inline_waivers="scan", fail_on_unknown=fail_on_unknown, time_budget=RESOURCE_BUDGET
+    )
 
 
 def _scan_chunk(
@@ -301,7 +307,10 @@ def scan(
         loaded = {i.display: _load(i, stdin, all_resources, streams.get(i.display)) for i in inputs}
         objects = (r.obj for p in loaded.values() if isinstance(p, _Parsed) for r in p.resources)
         context = context.replace(inventory=tuple(objects))
-    engine = Engine(ruleset.rules, ruleset.waivers, context=context, inline_waivers="scan", fail_on_unknown=fail_on_unknown)
+    engine = Engine(
+        ruleset.rules, ruleset.waivers, context=context, inline_waivers="scan", fail_on_unknown=fail_on_unknown,
+        time_budget=RESOURCE_BUDGET,
+    )
     results: list[FileResult] = []
     if jobs > 1:
         import concurrent.futures  # with logging and threading: only for parallel scans

@@ -48,6 +48,10 @@ def add_parser(sub: Any) -> None:
                    help="never judge this namespace (default: kube-system and our own)")
     p.add_argument("--max-body-bytes", type=int, default=8 * 1024 * 1024, help="largest request body (8 MiB)")
     p.add_argument("--read-timeout", type=float, default=10.0, help="seconds to receive headers and body")
+    p.add_argument("--deadline", type=_positive, default=3.0, metavar="SECONDS",
+                   help="time a decision may take; past it the fail mode answers, naming the rule (3)")
+    p.add_argument("--eval-threads", type=int, default=4, metavar="N",
+                   help="threads judging requests off the event loop (4)")
     p.add_argument("--drain-seconds", type=float, default=15.0, help="after SIGTERM, keep answering this long")
     p.add_argument("--watch-interval", type=float, default=2.0, help="seconds between looks at rules and certs")
     p.add_argument("--in-cluster", action="store_true",
@@ -57,6 +61,16 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--webhook-config", default="guardrails", help="ValidatingWebhookConfiguration to patch")
     p.add_argument("--ca-secret", default="guardrails-webhook-ca", help="Secret holding the shared CA")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, not {text}")
+    return value
 
 
 def _settings(args: argparse.Namespace) -> Any:
@@ -87,6 +101,8 @@ def _settings(args: argparse.Namespace) -> Any:
         fail_open=args.fail_mode == "open",
         exclude_namespaces=tuple(args.exclude_namespace) if args.exclude_namespace is not None else None,
         max_body=args.max_body_bytes,
+        deadline=args.deadline,
+        eval_threads=max(1, args.eval_threads),
         read_timeout=args.read_timeout,
         header_timeout=args.read_timeout,
         drain_seconds=args.drain_seconds,

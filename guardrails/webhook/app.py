@@ -10,6 +10,7 @@ a rejected object is an HTTP 200 with allowed=false. While draining, every answe
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import time
@@ -19,10 +20,11 @@ from typing import Any
 import orjson
 
 from guardrails import Finding, SourceError
+from guardrails.budget import Budget
 from guardrails.reporters.admission import allow, judge
 from guardrails.sources.admission import AdmissionRequest, parse_review
 from guardrails.webhook import logs
-from guardrails.webhook.admit import decide, outage
+from guardrails.webhook.admit import decide, out_of_time, outage
 from guardrails.webhook.state import State
 
 __all__ = ["WebhookApp", "create_app"]
@@ -55,6 +57,9 @@ class WebhookApp:
         self.max_body = s.max_body
         self.read_timeout = s.read_timeout
         self.fail_open = s.fail_open
+        self.deadline = s.deadline
+        # Bounded: a flood of slow objects queues here (and times out) rather than spawning threads.
+        self.pool = concurrent.futures.ThreadPoolExecutor(max(1, s.eval_threads), thread_name_prefix="guardrails-eval")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == "/validate":
@@ -119,7 +124,10 @@ class WebhookApp:
                 await self._reply(send, r.status, r.message.encode() + b"\n", _TEXT, close=r.close)
             return
 
-        review, decision, findings, skipped = self._decide(request)
+        if self.deadline is None:
+            review, decision, findings, skipped = self._decide(request)
+        else:
+            review, decision, findings, skipped = await self._decide_within(request, start, self.deadline)
         data = orjson.dumps(review)
         elapsed = time.perf_counter() - start
         metrics = state.metrics
@@ -142,7 +150,32 @@ class WebhookApp:
             logs.logger.info("admission", extra={"fields": fields})
         await self._reply(send, 200, data, _JSON, close=state.draining)
 
-    def _decide(self, request: AdmissionRequest) -> tuple[Any, str, tuple[Finding, ...], str]:
+    async def _decide_within(
+        self, request: AdmissionRequest, start: float, deadline: float
+    ) -> tuple[Any, str, tuple[Finding, ...], str]:
+        """`_decide` in the evaluation pool, answered by the fail mode once `deadline` passed.
+
+        The rules get the deadline less a margin, so an interrupted rule is named by the engine;
+        the loop's own timeout is the backstop for a thread stuck in native code or queued
+        behind busy ones (it names the rule then running, if any)."""
+        budget = Budget(deadline, deadline=deadline, grace=deadline * 0.15)
+
+        def work() -> tuple[Any, str, tuple[Finding, ...], str]:
+            budget.seconds = max(0.001, deadline * 0.8 - (time.perf_counter() - start))
+            return self._decide(request, budget)
+
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self.pool, work)
+        try:
+            return await asyncio.wait_for(future, max(0.001, deadline - (time.perf_counter() - start)))
+        except TimeoutError:
+            message = out_of_time(deadline, budget.current)
+            self.state.metrics.deadline(budget.current)
+            logs.event(logging.WARNING, "decision past its deadline", uid=request.uid, rule=budget.current)
+            verdict = judge(request, [], fail_open=self.fail_open, outages=[outage(request, message)])
+            return verdict.review, verdict.decision, (), ""
+
+    def _decide(self, request: AdmissionRequest, budget: Budget | None = None) -> tuple[Any, str, tuple[Finding, ...], str]:
         """(review, decision, findings, why skipped) for a parsed request."""
         book = self.state.rules.book
         assert book is not None  # the server starts only after the first good load
@@ -150,8 +183,11 @@ class WebhookApp:
         try:
             outcome = decide(
                 book, request, excluded=self.state.excluded, fail_open=self.fail_open,
-                namespaces=ns.get if ns is not None else None,
+                namespaces=ns.get if ns is not None else None, budget=budget,
             )
+            if budget is not None and budget.ran_out is not None:
+                self.state.metrics.deadline(budget.ran_out)
+                logs.event(logging.WARNING, "decision past its deadline", uid=request.uid, rule=budget.ran_out)
         except Exception:
             # Our own bug, not the object's fault (rule errors are findings): the fail mode decides.
             logs.logger.exception("decision failed", extra={"fields": {"uid": request.uid}})
@@ -205,6 +241,7 @@ def create_app(state: State) -> WebhookApp:
         try:
             yield
         finally:
+            app.pool.shutdown(wait=False, cancel_futures=True)
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -226,4 +263,5 @@ def create_app(state: State) -> WebhookApp:
 
         return Response(state.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
-    return WebhookApp(state, ops)
+    app = WebhookApp(state, ops)
+    return app

@@ -45,6 +45,10 @@ class Metrics:
             "guardrails_certificate_expiry_timestamp_seconds", "When the serving certificate expires (Unix time)",
             registry=r,
         )
+        self.deadlines = Counter(
+            "guardrails_admission_deadline_exceeded", "Decisions answered by the fail mode after their deadline, by the rule running",
+            ["rule"], registry=r,
+        )
         self.draining = Gauge("guardrails_draining", "1 once SIGTERM was received", registry=r)
         # Label children cached: the hot path should not rebuild label tuples per request.
         self._req: dict[tuple[str, str, str, str], Counter] = {}
@@ -68,6 +72,9 @@ class Metrics:
         if child is None:
             child = self._vio[key] = self.violations.labels(*key)
         child.inc()
+
+    def deadline(self, rule: str | None) -> None:
+        self.deadlines.labels(rule or "none").inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -54,6 +54,11 @@ class Settings:
     fail_open: bool = False
     exclude_namespaces: tuple[str, ...] | None = None  # None: own namespace + kube-system
     # Bounds.
+    # Seconds a decision may take, below the API server's timeoutSeconds (deploy/: 5). Rules
+    # run in `eval_threads` threads off the event loop; past the deadline the fail mode answers
+    # and names the rule. None judges on the event loop without a deadline: benchmarks only.
+    deadline: float | None = 3.0
+    eval_threads: int = 4
     max_body: int = 8 * MiB
     max_header_bytes: int = 32 * 1024
     read_timeout: float = 10.0

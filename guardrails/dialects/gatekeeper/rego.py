@@ -179,15 +179,17 @@ class RegorusProgram:
         self._modules = tuple(_missing_arguments(rewrite.rewrite(m)) for m in (rego, *libs))
         # The rule itself, not a query: regorus compiles a query on every call (3x the time).
         self._rule = f"data.{package}.violation"
-        self._lock = threading.Lock()
-        self._data: Mapping[str, Any] | None = None
-        self._engine: Any = None
+        # A regorus Engine is bound to the thread that made it (pyo3 `unsendable`: another
+        # thread's call panics), and the webhook judges in a pool of threads and reloads rules
+        # in another: one engine per thread, made on its first use there.
+        self._local = threading.local()
         self._prepare(_NO_DATA)
 
-    def _prepare(self, data: Mapping[str, Any]) -> None:
+    def _prepare(self, data: Mapping[str, Any]) -> Any:
         data = data or _NO_DATA  # every constraint without inventory hands in its own {}
-        if data is self._data:
-            return
+        local = self._local
+        if getattr(local, "data", None) is data:
+            return local.engine
         regorus = _import_regorus()
         engine = regorus.Engine()
         engine.set_rego_v0(True)
@@ -201,25 +203,24 @@ class RegorusProgram:
                 engine.add_data_json(json.dumps(data, default=str))
         except RuntimeError as e:
             raise RegoError(f"regorus cannot compile the Rego: {_first_error(str(e))}") from None
-        self._engine, self._data = engine, data
+        local.engine, local.data = engine, data
+        return engine
 
     def evaluate(self, input_: Mapping[str, Any] | None, data: Mapping[str, Any] | None = None,
                  encoded: str | None = None) -> list[Any]:
         """The `msg` of each member of the `violation` set; `encoded`: the input already as
         JSON text (built once per request and shared by every template)."""
-        with self._lock:
-            self._prepare(_NO_DATA if data is None else data)
-            engine = self._engine
-            engine.set_input_json(encoded if encoded is not None else
-                                  json.dumps(input_, separators=(",", ":"), default=str))
-            try:
-                text = engine.eval_rule_as_json(self._rule)
-            except RuntimeError as e:
-                raise RegoError(_first_error(str(e))) from None
-            finally:
-                prints = engine.take_prints()  # bounded: emptied on every evaluation
-                if prints and _log.isEnabledFor(logging.DEBUG):
-                    _log.debug("rego print: %s", " | ".join(str(p) for p in prints[:20])[:2000])
+        engine = self._prepare(_NO_DATA if data is None else data)
+        engine.set_input_json(encoded if encoded is not None else
+                              json.dumps(input_, separators=(",", ":"), default=str))
+        try:
+            text = engine.eval_rule_as_json(self._rule)
+        except RuntimeError as e:
+            raise RegoError(_first_error(str(e))) from None
+        finally:
+            prints = engine.take_prints()  # bounded: emptied on every evaluation
+            if prints and _log.isEnabledFor(logging.DEBUG):
+                _log.debug("rego print: %s", " | ".join(str(p) for p in prints[:20])[:2000])
         members = json.loads(text) if text else None
         if not isinstance(members, list):
             return []
