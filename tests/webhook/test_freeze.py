@@ -31,7 +31,7 @@ def test_a_redos_annotation_is_judged_at_once(start: ServerFactory) -> None:
     doc["request"]["object"]["metadata"]["annotations"] = {"contact": "a" * 32 + "!"}
     started = time.monotonic()
     resp = webhook.review(doc).json()["response"]
-    assert time.monotonic() - started < 2  # Python's engine: 126 s for these 33 characters
+    assert time.monotonic() - started < 10  # Python's engine: 126 s for these 33 characters
     assert resp["allowed"] is False and resp["status"]["message"].startswith("contact: ")
     doc["request"]["object"]["metadata"]["annotations"] = {"contact": "ops.team@corp.com"}
     assert webhook.review(doc).json()["response"]["allowed"] is True
@@ -73,7 +73,7 @@ def test_a_slow_decision_answers_by_the_fail_mode_at_its_deadline(
     assert quick["allowed"] is True
     sender.join(10)
     took = time.monotonic() - started
-    assert took < 2.5, took
+    assert took < 8, took  # the deadline (1 s) plus a loaded machine's slack; unbounded it is ~80 s
     resp = answers["response"]
     assert isinstance(resp, dict)
     assert resp["allowed"] is allowed
@@ -107,4 +107,4 @@ def test_slow_requests_flooding_the_pool_are_answered_at_their_deadline(start: S
         t.start()
     for t in threads:
         t.join(15)
-    assert len(results) == 4 and max(results) < 3.0, results
+    assert len(results) == 4 and max(results) < 10, results  # each near its 1 s deadline, never ~80 s
