@@ -64,18 +64,18 @@ class Baseline:
     def __init__(self, fingerprints: Iterable[str]) -> None:
         self.counts = collections.Counter(fingerprints)
 
-    def split(self, findings: Sequence[Finding], path_of: Any) -> tuple[list[Finding], int]:
-        """(findings not in the baseline, how many were). `path_of(finding)` gives its relative
+    def split(self, findings: Sequence[Finding], path_of: Any) -> tuple[list[Finding], list[Finding]]:
+        """(findings not in the baseline, those that are). `path_of(finding)` gives its relative
         file path."""
         left = collections.Counter(self.counts)
         new: list[Finding] = []
-        known = 0
+        known: list[Finding] = []
         for f in findings:
             if f.status in BASELINED:
                 fp = fingerprint(f, path_of(f))
                 if left[fp] > 0:
                     left[fp] -= 1
-                    known += 1
+                    known.append(f)
                     continue
             new.append(f)
         return new, known
@@ -144,7 +144,20 @@ def relative_path(report: ScanReport, finding: Finding) -> str:
     return common.position(report, finding).path
 
 
-def apply(report: ScanReport, known: Baseline) -> ScanReport:
-    """The report without the findings `known` records, counting them in `baselined`."""
+def apply(report: ScanReport, known: Baseline, source: str = "") -> ScanReport:
+    """The report without the findings `known` records, counting them in `baselined` and kept
+    apart in `baselined_findings` (`source`: the baseline file, named by the formats that
+    carry them)."""
     new, hidden = known.split(report.findings, lambda f: relative_path(report, f))
-    return dataclasses.replace(report, findings=tuple(new), baselined=report.baselined + hidden)
+    return hide(report, new, hidden, source)
+
+
+def hide(report: ScanReport, new: Sequence[Finding], hidden: Sequence[Finding], source: str) -> ScanReport:
+    """`report` with `hidden` moved out of its findings into the baselined ones."""
+    return dataclasses.replace(
+        report,
+        findings=tuple(new),
+        baselined=report.baselined + len(hidden),
+        baselined_findings=report.baselined_findings + tuple(hidden),
+        baseline=source or report.baseline,
+    )

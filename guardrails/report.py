@@ -59,6 +59,10 @@ class ScanReport:
     seconds: float = 0.0
     root: str = "."  # artifact paths are shown relative to this
     baselined: int = 0  # findings left out because a --baseline file already records them
+    # Those findings themselves, for the formats that carry them marked as known (SARIF's
+    # baselineState "unchanged"), and the baseline file's path ("" when no baseline was used).
+    baselined_findings: tuple[Finding, ...] = ()
+    baseline: str = ""
     notices: tuple[str, ...] = ()  # inputs not read, with why ("x/fifo: a named pipe: skipped")
     skipped_templates: int = 0  # Helm template files not scanned (charts not rendered)
     skipped_patches: int = 0  # files a kustomization names as patches or configurations (not rendered)

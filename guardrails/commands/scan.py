@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import datetime
 import os
 import pathlib
@@ -184,7 +183,7 @@ def run(args: argparse.Namespace, io: Any) -> int:
     elif known is not None:
         from guardrails import baseline
 
-        report = baseline.apply(report, known)
+        report = baseline.apply(report, known, args.baseline)
     category = f"guardrails/shard-{shard[0]}-of-{shard[1]}" if shard else ""
     for fmt, out in outputs:
         writer = reporters.get(fmt)
@@ -272,5 +271,5 @@ def _write_baseline(report: ScanReport, path: str) -> ScanReport:
     with _open_output(path) as fh:
         baseline.write(report.findings, lambda f: baseline.relative_path(report, f), fh)
     kept = [f for f in report.findings if f.status not in baseline.BASELINED]
-    hidden = len(report.findings) - len(kept)
-    return dataclasses.replace(report, findings=tuple(kept), baselined=report.baselined + hidden)
+    hidden = [f for f in report.findings if f.status in baseline.BASELINED]
+    return baseline.hide(report, kept, hidden, path)

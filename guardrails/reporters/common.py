@@ -9,10 +9,11 @@ import pathlib
 from collections.abc import Iterable
 
 from guardrails.kube import paths
-from guardrails.model import Finding, Location, Status
+from guardrails.model import Finding, Location, RuleInfo, Status
 from guardrails.report import ScanReport
+from guardrails.version import RULE_DOCS
 
-__all__ = ["artifact_path", "field", "position", "sorted_findings", "status_label"]
+__all__ = ["artifact_path", "field", "position", "rule_docs", "sorted_findings", "status_label"]
 
 # Paths that name no file on disk: kept as they are.
 _PSEUDO = ("-", "<admission>", "<stdin>")
@@ -72,3 +73,14 @@ _LABELS = {
 
 def status_label(status: Status) -> str:
     return _LABELS[status]
+
+
+def rule_docs(rule: RuleInfo | None) -> str | None:
+    """Where a person reads about the rule: a built-in rule's section of docs/rules.md (its
+    heading is the rule's name, so GitHub's anchor is the name), else the rule's own first
+    reference; None when the rule names none."""
+    if rule is None:
+        return None
+    if rule.source is not None and rule.source.path.startswith("builtin:"):
+        return f"{RULE_DOCS}#{rule.name}"
+    return rule.references[0] if rule.references else None

@@ -3,8 +3,11 @@
 One reportingDescriptor per rule (title, description, remediation as help, severity as
 `security-severity` and level), one result per finding with a relative artifact URI, a region
 when the line is known, the resource as a logical location and a fingerprint that survives
-lines moving. Waived findings are results with a suppression, never dropped; unreadable inputs
-and expired exceptions are tool notifications.
+lines moving. Waived findings are results with a suppression, never dropped; so are the findings
+a `--baseline` file already records, with `baselineState: unchanged` (the others are `new`), so
+code scanning keeps their alerts open rather than marking them fixed. Each rule's `helpUri` is
+its own documentation (docs/rules.md for built-in rules). Unreadable inputs and expired
+exceptions are tool notifications.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from guardrails import baseline
 from guardrails.model import INLINE_WAIVER, Finding, RuleInfo, Severity, Status
 from guardrails.report import ScanReport
 from guardrails.reporters import ReportOptions, common
-from guardrails.version import __version__
+from guardrails.version import REPOSITORY, __version__
 
 __all__ = ["write"]
 
@@ -50,16 +53,21 @@ def _descriptor(name: str, rule: RuleInfo | None, severity: Severity) -> dict[st
         "defaultConfiguration": {"level": _LEVEL[sev]},
         "properties": {
             "security-severity": _SECURITY_SEVERITY[sev],
-            "tags": ["security", *([rule.category] if rule and rule.category else [])],
+            # unique items (the schema says so): a rule's category may itself be "security"
+            "tags": list(dict.fromkeys(["security", *([rule.category] if rule and rule.category else [])])),
             "precision": "very-high",
         },
     }
     if rule and rule.description:
         desc["fullDescription"] = {"text": rule.description}
+    docs = common.rule_docs(rule)
     if rule and rule.remediation:
-        desc["help"] = {"text": rule.remediation, "markdown": f"**Remediation.** {rule.remediation}"}
-    if rule and rule.references:
-        desc["helpUri"] = rule.references[0]
+        markdown = f"**Remediation.** {rule.remediation}"
+        if rule.references:
+            markdown += "\n\n" + "\n".join(f"- <{ref}>" for ref in rule.references)
+        desc["help"] = {"text": rule.remediation, "markdown": markdown}
+    if docs:
+        desc["helpUri"] = docs
     if rule:
         desc["properties"]["action"] = str(rule.action)
         if rule.policy:
@@ -67,7 +75,7 @@ def _descriptor(name: str, rule: RuleInfo | None, severity: Severity) -> dict[st
     return desc
 
 
-def _result(report: ScanReport, f: Finding, index: int) -> dict[str, Any]:
+def _result(report: ScanReport, f: Finding, index: int, known: bool) -> dict[str, Any]:
     loc = common.position(report, f)
     physical: dict[str, Any] = {"artifactLocation": {"uri": loc.path, "uriBaseId": "%SRCROOT%"}}
     if loc.line > 0:
@@ -92,6 +100,11 @@ def _result(report: ScanReport, f: Finding, index: int) -> dict[str, Any]:
     if f.status is Status.WAIVED:
         kind = "inSource" if (f.waiver or "").startswith(INLINE_WAIVER) else "external"
         result["suppressions"] = [{"kind": kind, "status": "accepted", "justification": f.waiver or ""}]
+    if report.baseline:
+        result["baselineState"] = "unchanged" if known else "new"
+        if known:
+            why = f"recorded in the baseline {common.artifact_path(report, report.baseline)}"
+            result["suppressions"] = [{"kind": "external", "status": "accepted", "justification": why}]
     return result
 
 
@@ -118,7 +131,8 @@ def _notifications(report: ScanReport) -> list[dict[str, Any]]:
 
 
 def document(report: ScanReport, options: ReportOptions) -> dict[str, Any]:
-    findings = common.sorted_findings(report)
+    known_ids = {id(f) for f in report.baselined_findings}
+    findings = common.sorted_findings(report, (*report.findings, *report.baselined_findings))
     names = [r.id for r in report.rules]
     known = set(names)
     severities: dict[str, Severity] = {}
@@ -134,6 +148,7 @@ def document(report: ScanReport, options: ReportOptions) -> dict[str, Any]:
         "tool": {
             "driver": {
                 "name": "guardrails",
+                "informationUri": REPOSITORY,
                 "version": __version__,
                 "semanticVersion": __version__,
                 "rules": rules,
@@ -144,7 +159,7 @@ def document(report: ScanReport, options: ReportOptions) -> dict[str, Any]:
         "invocations": [
             {"executionSuccessful": True, "toolExecutionNotifications": _notifications(report)}
         ],
-        "results": [_result(report, f, index[f.rule]) for f in findings],
+        "results": [_result(report, f, index[f.rule], id(f) in known_ids) for f in findings],
         "properties": {
             "files": report.files,
             "resources": report.resources,

@@ -151,3 +151,50 @@ def test_two_kyverno_policies_reusing_a_rule_name_are_two_sarif_rules(tmp_path: 
     assert "team label" in by_rule["require-team/check-label"][0]["message"]["text"]
     prints = {r["partialFingerprints"]["guardrails/v1"] for rs in by_rule.values() for r in rs}
     assert len(prints) == 2
+
+
+def test_driver_names_where_the_tool_lives(report: ScanReport) -> None:
+    driver = render(report)["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"].startswith("https://")
+    assert driver["version"] == driver["semanticVersion"]
+
+
+def test_builtin_rules_link_to_their_own_section_of_the_rule_reference(tmp_path: pathlib.Path) -> None:
+    """helpUri is the rule's own docs (docs/rules.md at this version's tag), never a general
+    page from its references; every anchor is a heading that the reference has."""
+    from guardrails.policy.load import load_rules
+    from guardrails.scan import scan
+    from tests.conftest import REPO
+
+    report = scan([str(REPO / "examples" / "bad")], rules=load_rules([], builtin=True, profiles=["restricted", "best-practices"]), root=REPO)
+    assert report.findings
+    headings = {line[4:].strip() for line in (REPO / "docs" / "rules.md").read_text().splitlines() if line.startswith("### ")}
+    doc = render(report)
+    descriptors = doc["runs"][0]["tool"]["driver"]["rules"]
+    assert descriptors
+    for d in descriptors:
+        base, _, anchor = d["helpUri"].partition("#")
+        assert base.endswith("/docs/rules.md") and f"/blob/v{sarif.__version__}/" in base, d["helpUri"]
+        assert anchor == d["id"] and anchor in headings, d["id"]
+
+
+def test_baselined_findings_are_carried_unchanged_and_the_rest_are_new(report: ScanReport) -> None:
+    from guardrails import baseline
+
+    known = [f for f in report.findings if f.rule == "no-latest-tag"]
+    rest = [f for f in report.findings if f.rule != "no-latest-tag"]
+    doc = render(baseline.hide(report, rest, known, str(pathlib.Path(report.root) / "base.json")))
+    results = doc["runs"][0]["results"]
+    assert len(results) == len(report.findings)  # none dropped: GitHub would mark those alerts fixed
+    states = {(r["ruleId"], r["baselineState"]) for r in results}
+    assert ("no-latest-tag", "unchanged") in states
+    assert {s for rule, s in states if rule != "no-latest-tag"} == {"new"}
+    (known_result,) = [r for r in results if r["baselineState"] == "unchanged"]
+    assert known_result["suppressions"] == [
+        {"kind": "external", "status": "accepted", "justification": "recorded in the baseline base.json"}
+    ]
+    assert doc["runs"][0]["properties"]["baselinedFindings"] == 1
+
+
+def test_without_a_baseline_results_have_no_baseline_state(report: ScanReport) -> None:
+    assert all("baselineState" not in r for r in render(report)["runs"][0]["results"])
