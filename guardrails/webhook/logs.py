@@ -1,4 +1,8 @@
-"""Structured logs: one JSON object per line on stderr, with the request uid and the decision."""
+"""Structured logs: one JSON object per line on stderr, with the request uid and the decision.
+
+Request fields are the client's words: every string is clipped to MAX_FIELD characters and every
+list to MAX_ITEMS entries (saying how much was left out), so one request cannot write megabytes
+of log; control characters are escaped by the JSON encoding."""
 
 from __future__ import annotations
 
@@ -9,9 +13,28 @@ from typing import Any
 
 import orjson
 
-__all__ = ["JSONFormatter", "configure", "event", "logger"]
+__all__ = ["MAX_FIELD", "MAX_ITEMS", "JSONFormatter", "clip", "configure", "event", "logger"]
 
 logger = logging.getLogger("guardrails.webhook")
+
+MAX_FIELD = 512  # characters of one logged string
+MAX_ITEMS = 50  # entries of one logged list (findings of one decision)
+
+
+def clip(value: Any, depth: int = 0) -> Any:
+    """`value` with long strings and lists cut short, saying by how much."""
+    if isinstance(value, str):
+        return value if len(value) <= MAX_FIELD else f"{value[:MAX_FIELD]}... ({len(value) - MAX_FIELD} more characters)"
+    if depth > 4:
+        return "..."
+    if isinstance(value, dict):
+        return {clip(str(k)): clip(v, depth + 1) for k, v in list(value.items())[:MAX_ITEMS]}
+    if isinstance(value, (list, tuple)):
+        out = [clip(v, depth + 1) for v in value[:MAX_ITEMS]]
+        if len(value) > MAX_ITEMS:
+            out.append(f"... ({len(value) - MAX_ITEMS} more)")
+        return out
+    return value
 
 
 class JSONFormatter(logging.Formatter):
@@ -24,7 +47,7 @@ class JSONFormatter(logging.Formatter):
         }
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
-            out.update(fields)
+            out.update(clip(fields))
         if record.exc_info:
             out["exception"] = self.formatException(record.exc_info)
         return orjson.dumps(out, default=str).decode()

@@ -1,14 +1,24 @@
 """Prometheus metrics of one webhook process, in a registry of its own (never the global one).
 
 Labels carry only bounded values: decision, operation, kind, dry-run, rule and action. No
-namespace or object name ever becomes a label.
+namespace or object name ever becomes a label. A request's operation and kind are the client's
+words (anyone who reaches the port can send a review), so they are folded: an operation the API
+server does not send, a kind that is not a Kubernetes kind name, and every kind past the first
+MAX_KINDS seen read `other`. Rule ids come from the loaded rules, a bounded set.
 """
 
 from __future__ import annotations
 
+import re
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-__all__ = ["BUCKETS", "Metrics"]
+__all__ = ["BUCKETS", "MAX_KINDS", "OPERATIONS", "Metrics"]
+
+OPERATIONS = frozenset({"CREATE", "UPDATE", "DELETE", "CONNECT"})
+MAX_KINDS = 200  # distinct kind labels; a cluster serves a few dozen to a few hundred kinds
+_KIND = re.compile(r"[A-Za-z][A-Za-z0-9]{0,62}")  # what a Kubernetes kind name looks like
+OTHER = "other"
 
 # Sub-millisecond resolution: a decision takes tens of microseconds to a few milliseconds.
 BUCKETS = (
@@ -54,9 +64,18 @@ class Metrics:
         self._req: dict[tuple[str, str, str, str], Counter] = {}
         self._lat: dict[str, Histogram] = {}
         self._vio: dict[tuple[str, str, str], Counter] = {}
+        self._kinds: set[str] = set()
+
+    def _kind(self, kind: str) -> str:
+        if kind in self._kinds:
+            return kind
+        if len(self._kinds) >= MAX_KINDS or not _KIND.fullmatch(kind):
+            return OTHER
+        self._kinds.add(kind)
+        return kind
 
     def observe(self, decision: str, operation: str, kind: str, dry_run: bool, seconds: float) -> None:
-        key = (decision, operation, kind, "true" if dry_run else "false")
+        key = (decision, operation if operation in OPERATIONS else OTHER, self._kind(kind), "true" if dry_run else "false")
         child = self._req.get(key)
         if child is None:
             child = self._req[key] = self.requests.labels(*key)
