@@ -18,7 +18,7 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from guardrails.webhook import certs, logs
+from guardrails.webhook import certdir, certs, logs
 from guardrails.webhook.app import create_app
 from guardrails.webhook.namespaces import NamespaceLabels
 from guardrails.webhook.rules import RuleStore
@@ -105,7 +105,7 @@ def make_tls(settings: Settings, *, clients: tuple[Any, Any] | None = None) -> t
         tls = ServingTLS(settings.tls_cert, settings.tls_key)
         tls.load()
         return tls, None
-    os.makedirs(settings.cert_dir, exist_ok=True)
+    certdir.private_dir(settings.cert_dir)
     ca_file = os.path.join(settings.cert_dir, "ca.crt")
     reconcile: Callable[[], None] | None = None
     if settings.in_cluster:

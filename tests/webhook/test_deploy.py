@@ -36,7 +36,7 @@ def test_renders_exactly_the_base(objects: dict[tuple[str, str], Any]) -> None:
     assert sorted(objects) == [
         ("ClusterRole", "guardrails-webhook"), ("ClusterRoleBinding", "guardrails-webhook"),
         ("ConfigMap", "guardrails-rules"), ("Deployment", "guardrails"), ("Namespace", "guardrails"),
-        ("PodDisruptionBudget", "guardrails"), ("PriorityClass", "guardrails-webhook"),
+        ("NetworkPolicy", "guardrails"), ("PodDisruptionBudget", "guardrails"), ("PriorityClass", "guardrails-webhook"),
         ("Role", "guardrails-webhook-ca"), ("RoleBinding", "guardrails-webhook-ca"), ("Service", "guardrails"),
         ("ServiceAccount", "guardrails"), ("ValidatingWebhookConfiguration", "guardrails"),
     ]
@@ -94,6 +94,19 @@ def test_deployment(objects: dict[tuple[str, str], Any]) -> None:
     assert args.drain_seconds < pod["terminationGracePeriodSeconds"]
 
 
+def test_network_policy_opens_only_the_webhook_port(objects: dict[tuple[str, str], Any]) -> None:
+    policy = objects[("NetworkPolicy", "guardrails")]["spec"]
+    pod = objects[("Deployment", "guardrails")]["spec"]["template"]
+    labels = pod["metadata"]["labels"]
+    assert all(labels.get(k) == v for k, v in policy["podSelector"]["matchLabels"].items())
+    assert sorted(policy["policyTypes"]) == ["Egress", "Ingress"]
+    [rule] = policy["ingress"]
+    [port] = pod["spec"]["containers"][0]["ports"]
+    assert rule["ports"] == [{"port": port["containerPort"], "protocol": "TCP"}]
+    assert _serve_args(objects).port == port["containerPort"]
+    assert {p["port"] for r in policy["egress"] for p in r["ports"]} == {443, 6443, 53}
+
+
 def test_rbac_is_least_privilege(objects: dict[tuple[str, str], Any]) -> None:
     args = _serve_args(objects)
     role = objects[("Role", "guardrails-webhook-ca")]["rules"]
@@ -123,7 +136,7 @@ def test_manifests_pass_our_own_rules(run_cli: Any, rendered: str, tmp_path: pat
     path.write_text(rendered)
     result = run_cli(["scan", "--profile", profile, str(path)])
     assert result.code == 0, result.out
-    assert "12 resources" in result.out
+    assert "13 resources" in result.out
 
 
 # A broken copy of the rendered manifests fails the same scan: the rules really looked at them.
