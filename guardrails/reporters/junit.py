@@ -6,11 +6,17 @@ A rule we cannot evaluate (a kind or rule type guardrails does not run) is one <
 the suite "rules not evaluated", with the resources it matched and why.
 Each failure lists every violation with its location. An unreadable input is an <error> case of
 its own file. A clean scan still has one passing case, so dashboards show a green run.
+
+Only the attributes Jenkins' strict xunit schema (junit-10.xsd) allows are written: the file is
+the suite's `file` (a test case has none), and the skipped total is on each suite, not on
+<testsuites>. Characters XML 1.0 forbids (control characters, lone surrogates from undecodable
+file names) are written as visible `\\xNN` / `\\uNNNN` escapes, so the document always parses.
 """
 
 from __future__ import annotations
 
 import collections
+import re
 from typing import IO
 from xml.etree import ElementTree as ET
 
@@ -19,6 +25,21 @@ from guardrails.report import ScanReport
 from guardrails.reporters import ReportOptions, common
 
 __all__ = ["write"]
+
+
+# Everything outside XML 1.0's Char production (tabs, newlines and CR are allowed).
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def xml_safe(text: str) -> str:
+    """`text` with the characters XML cannot carry replaced by their escapes (never dropped
+    silently: a control character in a file name is worth seeing)."""
+    return _ILLEGAL.sub(_visible, text)
 
 
 # outcome element -> the suite attribute that counts it
@@ -72,15 +93,15 @@ def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
         problems[path].append(f"{where}: {p.message}" if where else p.message)
     totals = collections.Counter[str]()
     for path in sorted(set(by_file) | set(problems)):
-        suite = ET.SubElement(root, "testsuite", name=path)
+        suite = ET.SubElement(root, "testsuite", name=path, file=path)
         counts = collections.Counter[str]()
         for (ref, rule), findings in by_file.get(path, {}).items():
-            case = ET.SubElement(suite, "testcase", name=f"{rule} {ref}", classname=ref, file=path)
+            case = ET.SubElement(suite, "testcase", name=f"{rule} {ref}", classname=ref)
             counts["tests"] += 1
             outcome = _case_outcome(report, case, findings)
             counts[_COUNTER[outcome]] += 1
         for text in problems.get(path, []):
-            case = ET.SubElement(suite, "testcase", name="read input", classname=path, file=path)
+            case = ET.SubElement(suite, "testcase", name="read input", classname=path)
             ET.SubElement(case, "error", message=text, type="input").text = text
             counts["tests"] += 1
             counts["errors"] += 1
@@ -101,9 +122,11 @@ def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
             f"{report.files} files, {report.resources} resources, {len(report.rules)} rules: no findings"
         )
         totals["tests"] = 1
-    for key in ("tests", "failures", "errors", "skipped"):
+    for key in ("tests", "failures", "errors"):  # no `skipped` here: the strict schema has none
         root.set(key, str(totals[key]))
     ET.indent(root)
     stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-    stream.write(ET.tostring(root, encoding="unicode"))
+    # Illegal characters cannot be part of the markup ElementTree writes: escaping them in the
+    # serialised text is the same as escaping every text and attribute value.
+    stream.write(xml_safe(ET.tostring(root, encoding="unicode")))
     stream.write("\n")
