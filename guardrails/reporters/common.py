@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import re
 from collections.abc import Iterable
 
 from guardrails.kube import paths
@@ -13,7 +14,43 @@ from guardrails.model import Finding, Location, RuleInfo, Status
 from guardrails.report import ScanReport
 from guardrails.version import RULE_DOCS
 
-__all__ = ["artifact_path", "field", "position", "rule_docs", "sorted_findings", "status_label"]
+__all__ = [
+    "artifact_path",
+    "field",
+    "line_safe",
+    "position",
+    "rule_docs",
+    "sorted_findings",
+    "status_label",
+    "terminal_safe",
+]
+
+# What a terminal or a CI log would act on rather than show: C0 controls but tab (newlines start
+# lines an attacker chooses, ESC starts terminal sequences), DEL, C1 controls, the Unicode line
+# and paragraph separators and the bidirectional overrides (text shown in another order than
+# it reads), and lone surrogates from undecodable file names.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# Lines a CI runner reads as commands (GitHub's `::`, Azure's `##vso[`, the old `##[`), after
+# leading blanks, which the runner trims.
+_COMMAND_START = re.compile(r"^(\s*)(::|##)")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_safe(text: str) -> str:
+    """`text` (an attacker may have chosen it: file, resource and rule names, messages) with the
+    characters a terminal or log would act on written as visible `\\xNN` / `\\uNNNN` escapes: it
+    stays on its line and moves no cursor."""
+    return _CONTROL.sub(_visible, text)
+
+
+def line_safe(text: str) -> str:
+    """`terminal_safe`, and a value that starts a line of output never starts with a CI
+    runner's command marker (its first `:` or `#` is escaped)."""
+    return _COMMAND_START.sub(lambda m: f"{m.group(1)}\\x{ord(m.group(2)[0]):02x}{m.group(2)[1:]}", terminal_safe(text))
 
 # Paths that name no file on disk: kept as they are.
 _PSEUDO = ("-", "<admission>", "<stdin>")

@@ -1,4 +1,9 @@
-"""Findings grouped by file, coloured on a terminal, then one summary line."""
+"""Findings grouped by file, coloured on a terminal, then one summary line.
+
+Every name and message is escaped (common.terminal_safe): a file, resource or message an
+attacker chose cannot move the cursor, colour the terminal, or start a line a CI runner reads as
+a workflow command (`::error ...`), since lines it begins are common.line_safe too.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from guardrails.kube.paths import display as show_path
 from guardrails.model import Finding, Severity, Status
 from guardrails.report import ScanReport
 from guardrails.reporters import ReportOptions
+from guardrails.reporters.common import line_safe, terminal_safe
 
 __all__ = ["summary_line", "write"]
 
@@ -27,7 +33,7 @@ def _c(text: str, code: str, on: bool) -> str:
 
 def _where(f: Finding) -> str:
     if f.origin.address:
-        return f.origin.address
+        return line_safe(f.origin.address)
     if f.location and f.location.line:
         return f"{f.location.line}:{f.location.column}"
     return f"{f.origin.line}:1"
@@ -78,14 +84,14 @@ def _group(report: ScanReport) -> dict[str, tuple[list[Finding], list[str]]]:
         groups.setdefault(f.origin.path, ([], []))[0].append(f)
     for p in report.problems:
         path = p.location.path if p.location else "-"
-        groups.setdefault(path, ([], []))[1].append(p.render().removeprefix(f"{path}:"))
+        groups.setdefault(path, ([], []))[1].append(terminal_safe(p.render().removeprefix(f"{path}:")))
     return groups
 
 
 def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
     color = options.color
     for path, (findings, problems) in _group(report).items():
-        stream.write(_c(path, _BOLD, color) + "\n")
+        stream.write(_c(line_safe(path), _BOLD, color) + "\n")
         for msg in problems:
             stream.write(f"  {_c('error', _SEV_COLOR[Severity.HIGH], color)}  {msg.strip()}\n")
         for f in findings:
@@ -96,29 +102,34 @@ def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
     for skip in report.skipped_rules:
         count = skip.resources
         plural = "s" if count != 1 else ""
-        stream.write(f"{_c('skipped', _DIM, color)}  {skip.rule} on {count} resource{plural}: {skip.reason}\n")
+        reason = terminal_safe(skip.reason)
+        stream.write(f"{_c('skipped', _DIM, color)}  {terminal_safe(skip.rule)} on {count} resource{plural}: {reason}\n")
     for n in report.notices:
-        stream.write(f"notice: {n}\n")
+        stream.write(f"notice: {terminal_safe(n)}\n")
     for w in report.expired_waivers:
-        stream.write(f"expired exception {w.name!r} ({w.source}) expired on {w.expires}: it no longer applies\n")
+        name, source = terminal_safe(repr(w.name)), terminal_safe(str(w.source))
+        stream.write(f"expired exception {name} ({source}) expired on {w.expires}: it no longer applies\n")
     stream.write(summary_line(report) + "\n")
 
 
 def _write_finding(f: Finding, report: ScanReport, stream: IO[str], color: bool) -> None:
     label = _label(f)
     code = _SEV_COLOR.get(f.severity, "") if f.status is Status.FAIL else _DIM
-    head = f"  {_where(f):<8} {_c(f'{label:<8}', code, color)} {_c(f.rule, _BOLD, color)}  {f.resource}"
+    rule_id, resource = terminal_safe(f.rule), terminal_safe(str(f.resource))
+    head = f"  {_where(f):<8} {_c(f'{label:<8}', code, color)} {_c(rule_id, _BOLD, color)}  {resource}"
     stream.write(head + "\n")
-    stream.write(f"           {f.message}")
+    stream.write(f"           {line_safe(f.message)}")
     if f.field or f.path:
-        stream.write(_c(f"  ({f.field or show_path(f.path)})", _DIM, color))
+        stream.write(_c(f"  ({terminal_safe(f.field or show_path(f.path))})", _DIM, color))
     stream.write("\n")
     if f.origin.module_source:
-        stream.write(_c(f"           module: {f.origin.module} from {f.origin.module_source}", _DIM, color) + "\n")
+        module = f"{terminal_safe(f.origin.module or '')} from {terminal_safe(f.origin.module_source)}"
+        stream.write(_c(f"           module: {module}", _DIM, color) + "\n")
     if f.waiver:
-        stream.write(_c(f"           waived: {f.waiver}", _DIM, color) + "\n")
+        stream.write(_c(f"           waived: {terminal_safe(f.waiver)}", _DIM, color) + "\n")
     rule = report.rule(f.rule)
     if rule is not None and rule.remediation and f.status is Status.FAIL:
-        stream.write(_c(f"           fix: {rule.remediation.strip()}", _DIM, color) + "\n")
+        # the rule author's prose, folded onto the one line (a block scalar keeps its newlines)
+        stream.write(_c(f"           fix: {terminal_safe(' '.join(rule.remediation.split()))}", _DIM, color) + "\n")
 
 
