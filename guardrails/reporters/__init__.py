@@ -36,6 +36,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     "junit": ("guardrails.reporters.junit", "JUnit XML for CI dashboards (GitLab, Jenkins, Azure)"),
     "github": ("guardrails.reporters.github", "GitHub Actions annotations on the pull request's lines"),
     "html": ("guardrails.reporters.html", "one self-contained HTML page, filterable by severity"),
+    "policyreport": ("guardrails.reporters.policyreport", "wgpolicyk8s.io PolicyReports (kubectl apply -f), as Kyverno writes them"),
 }
 
 
