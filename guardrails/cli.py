@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "serve": "guardrails.commands.serve",
     "test": "guardrails.commands.test",
     "init": "guardrails.commands.init",
+    "audit": "guardrails.commands.audit",
 }
 
 
