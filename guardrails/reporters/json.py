@@ -1,19 +1,30 @@
-"""Every finding, problem and the summary as one JSON document, for programs."""
+"""Every finding, problem and the summary as one JSON document, for programs.
+
+Its shape is the JSON Schema shipped beside this module (`schema/report.json`, also
+`docs/report.schema.json`): `version` is the report format's version (1; fields are only ever
+added within a version), `tool` names the guardrails version that wrote it, and each finding
+carries its baseline fingerprint (rule, file, resource, field: stable across line moves) and its
+rule's remediation.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import IO, Any
 
+from guardrails import baseline
 from guardrails.kube.paths import display as show_path
 from guardrails.model import Finding
 from guardrails.report import ScanReport
-from guardrails.reporters import ReportOptions
+from guardrails.reporters import ReportOptions, common
+from guardrails.version import __version__
 
-__all__ = ["finding_dict", "write"]
+__all__ = ["VERSION", "finding_dict", "write"]
+
+VERSION = 1
 
 
-def finding_dict(f: Finding) -> dict[str, Any]:
+def finding_dict(f: Finding, fingerprint: str = "", remediation: str | None = None) -> dict[str, Any]:
     loc = f.location
     return {
         "rule": f.rule,
@@ -36,12 +47,20 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "module": f.origin.module,
         "moduleSource": f.origin.module_source,
         "waiver": f.waiver,
+        "fingerprint": fingerprint,
+        "remediation": remediation,
     }
 
 
 def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
+    remediation = {r.id: r.remediation or None for r in report.rules}
+    findings = [
+        finding_dict(f, baseline.fingerprint(f, common.position(report, f).path), remediation.get(f.rule))
+        for f in report.findings
+    ]
     doc = {
-        "version": 1,
+        "version": VERSION,
+        "tool": {"name": "guardrails", "version": __version__},
         "summary": {
             "files": report.files,
             "resources": report.resources,
@@ -55,7 +74,7 @@ def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
             "baselined": report.baselined,
             "seconds": round(report.seconds, 3),
         },
-        "findings": [finding_dict(f) for f in report.findings],
+        "findings": findings,
         "problems": [
             {
                 "file": p.location.path if p.location else None,
