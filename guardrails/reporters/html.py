@@ -13,8 +13,8 @@ import html
 import pathlib
 from typing import IO
 
-from guardrails.model import Finding, Severity
-from guardrails.report import ScanReport
+from guardrails.model import Finding, Severity, Status
+from guardrails.report import FAILING, ScanReport
 from guardrails.reporters import ReportOptions, common
 from guardrails.version import __version__
 
@@ -66,11 +66,13 @@ def _finding(report: ScanReport, sources: _Sources, f: Finding) -> str:
     rule = report.rule(f.rule)
     where = f":{loc.line}" if loc.line > 0 else ""
     title = f" — {_e(rule.title)}" if rule and rule.title else ""
+    docs = common.rule_docs(rule)
+    name = f'<a href="{_e(docs)}">{_e(f.rule)}</a>' if docs else _e(f.rule)
     parts = [
         f'<article class="finding" data-severity="{f.severity}" data-status="{f.status}">',
         f'<header><span class="sev sev-{f.severity}">{f.severity}</span>'
         f'<span class="status status-{f.status}">{common.status_label(f.status)}</span>'
-        f'<span class="rule">{_e(f.rule)}</span>{title}'
+        f'<span class="rule">{name}</span>{title}'
         f'<span class="where">{_e(f.resource)}{_e(where)}</span></header>',
         f'<p class="msg">{_e(f.message)}</p>',
     ]
@@ -87,14 +89,20 @@ def _finding(report: ScanReport, sources: _Sources, f: Finding) -> str:
 
 
 def _totals(report: ScanReport) -> str:
-    by_sev = collections.Counter(f.severity for f in report.findings)
+    """Failing findings (fail, error) by severity, as the text summary counts them; waived and
+    not-yet-known outcomes are shown apart, never in the totals."""
+    by_sev = report.counts_by_severity()
     cards = []
     for s in _SEVERITIES:
         cards.append(
             f'<label class="card sev-{s}"><input type="checkbox" class="filter" value="{s}" checked>'
             f'<span class="n">{by_sev.get(s, 0)}</span><span>{s}</span></label>'
         )
-    return f'<div class="cards">{"".join(cards)}</div>'
+    apart = collections.Counter(f.status for f in report.findings if f.status not in FAILING)
+    note = ", ".join(f"{apart[st]} {st}" for st in (Status.WAIVED, Status.UNKNOWN) if apart.get(st))
+    shown_apart = f'<p class="sub apart">not in the totals: {_e(note)}</p>' if note else ""
+    search = '<p><input type="search" id="search" placeholder="search rule, resource, file, message" size="40"></p>'
+    return f'<div class="cards">{"".join(cards)}</div>{shown_apart}{search}'
 
 
 def _rules_table(report: ScanReport) -> str:
@@ -106,8 +114,10 @@ def _rules_table(report: ScanReport) -> str:
         rule = report.rule(name)
         sev = rule.severity if rule else Severity.MEDIUM
         title = rule.title if rule else ""
+        docs = common.rule_docs(rule)
+        shown = f'<a href="{_e(docs)}">{_e(name)}</a>' if docs else _e(name)
         rows.append(
-            f'<tr><td><span class="sev sev-{sev}">{sev}</span></td><td class="rule">{_e(name)}</td>'
+            f'<tr data-severity="{sev}"><td><span class="sev sev-{sev}">{sev}</span></td><td class="rule">{shown}</td>'
             f"<td>{_e(title)}</td><td class=num>{n}</td></tr>"
         )
     return (
@@ -177,22 +187,35 @@ _JS = """
   // #severity=critical,high selects what is shown, so a filtered view can be linked to.
   var m=/severity=([a-z,]*)/.exec(location.hash);
   if(m){var want=m[1].split(',');boxes.forEach(function(b){b.checked=want.indexOf(b.value)>=0;});}
+  var search=document.getElementById('search');
+  var q=/[#&]q=([^&]*)/.exec(location.hash);
+  if(q){search.value=decodeURIComponent(q[1]);}
   function apply(){
+    var needle=search.value.trim().toLowerCase();
     var on={},picked=[];
     boxes.forEach(function(b){on[b.value]=b.checked;b.parentNode.classList.toggle('off',!b.checked);
       if(b.checked){picked.push(b.value);}});
     var shown=0;
     document.querySelectorAll('article.finding').forEach(function(a){
-      var v=on[a.dataset.severity]!==false;a.classList.toggle('hidden',!v);if(v){shown++;}
+      var v=on[a.dataset.severity]!==false&&(!needle||(a.closest('section').querySelector('h3').textContent+' '+a.textContent).toLowerCase().indexOf(needle)>=0);
+      a.classList.toggle('hidden',!v);if(v){shown++;}
+    });
+    // every table follows the filters: a rule row shows while its severity is selected
+    document.querySelectorAll('table.rules tbody tr').forEach(function(r){
+      r.classList.toggle('hidden',on[r.dataset.severity]===false);
     });
     document.querySelectorAll('section.file').forEach(function(s){
       s.classList.toggle('hidden',!s.querySelector('article.finding:not(.hidden)'));
     });
     document.getElementById('shown').textContent=shown;
-    if(picked.length<boxes.length){history.replaceState(null,'','#severity='+picked.join(','));}
+    var state=[];
+    if(picked.length<boxes.length){state.push('severity='+picked.join(','));}
+    if(needle){state.push('q='+encodeURIComponent(needle));}
+    if(state.length){history.replaceState(null,'','#'+state.join('&'));}
     else if(location.hash){history.replaceState(null,'',location.pathname+location.search);}
   }
   boxes.forEach(function(b){b.addEventListener('change',apply);});
+  search.addEventListener('input',apply);
   apply();
 })();
 """

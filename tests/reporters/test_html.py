@@ -52,7 +52,9 @@ def test_self_contained_and_escaped(report: ScanReport) -> None:
     page = render(report)
     tags = parse(page).tags
     # no external asset of any kind
-    assert not [a for t, a in tags if t in ("link", "img", "iframe") or a.get("src") or a.get("href")]
+    assert not [a for t, a in tags if t in ("link", "img", "iframe") or a.get("src") or (a.get("href") and t != "a")]
+    # the only links: rule docs, to https pages
+    assert all((a.get("href") or "").startswith("https://") for t, a in tags if t == "a")
     assert [t for t, _ in tags].count("script") == 1
     assert "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in page
     assert len(findings_in(page)) == len(report.findings)
@@ -69,8 +71,12 @@ def test_offending_lines_in_context(report: ScanReport) -> None:
 def test_totals_by_severity_and_rule(report: ScanReport) -> None:
     page = render(report)
     cards = re.findall(r'<span class="n">(\d+)</span><span>(\w+)</span>', page)
-    assert {v: int(k) for k, v in cards} == {"critical": 1, "high": 2, "medium": 1, "low": 1, "info": 1}
-    assert re.search(r'<td class="rule">require-labels</td><td>Workloads carry ownership labels</td><td class=num>2</td>', page)
+    # failing findings only, as the text summary counts them: the waived high and the unknown info apart
+    assert {v: int(k) for k, v in cards} == {"critical": 1, "high": 1, "medium": 1, "low": 1, "info": 0}
+    assert '<p class="sub apart">not in the totals: 1 waived, 1 unknown</p>' in page
+    assert re.search(r'<tr data-severity="high">.*?<td class="rule">require-labels</td><td>Workloads carry ownership labels</td><td class=num>2</td>', page)
+    # a rule with docs links to them
+    assert '<a href="https://example.com/docs/registries">allowed-registries</a>' in page
 
 
 def test_missing_source_file_is_no_error(report: ScanReport, tmp_path: pathlib.Path) -> None:
@@ -90,8 +96,8 @@ def _chromium(binary: str, profile: pathlib.Path, *args: str) -> subprocess.Comp
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("fragment", "visible"),
-    [("", 6), ("#severity=critical,high", 3), ("#severity=info", 1)],
-    ids=["all", "critical-high", "info"],
+    [("", 6), ("#severity=critical,high", 3), ("#severity=info", 1), ("#q=pod.json", 1), ("#severity=high&q=TEAM", 2)],
+    ids=["all", "critical-high", "info", "search", "severity-and-search"],
 )
 def test_renders_in_chromium(
     report: ScanReport, chromium: str, tmp_path: pathlib.Path, fragment: str, visible: int
@@ -104,6 +110,10 @@ def test_renders_in_chromium(
     shown = [a for a in articles if "hidden" not in (a.get("class") or "")]
     assert len(shown) == visible
     assert re.search(rf'<span id="shown">{visible}</span>', dom), "the script ran and counted what it shows"
+    # the by-rule table follows the severity filter too
+    rows = re.findall(r'<tr data-severity="(\w+)"( class="hidden")?>', dom)
+    picked = re.search(r"severity=([a-z,]+)", fragment)
+    assert rows and all(bool(hidden) == bool(picked and sev not in picked.group(1).split(",")) for sev, hidden in rows)
     # the hostile message is text in the DOM, not an element
     assert not [a for t, a in parse(dom).tags if t == "img"]
     if not fragment:
