@@ -107,10 +107,11 @@ def _totals(report: ScanReport) -> str:
 
 def _rules_table(report: ScanReport) -> str:
     by_rule = collections.Counter(f.rule for f in report.findings)
+    failing = collections.Counter(f.rule for f in report.findings if f.status in FAILING)
     if not by_rule:
         return ""
     rows = []
-    for name, n in sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0])):
+    for name, n in sorted(by_rule.items(), key=lambda kv: (-failing[kv[0]], -kv[1], kv[0])):
         rule = report.rule(name)
         sev = rule.severity if rule else Severity.MEDIUM
         title = rule.title if rule else ""
@@ -118,11 +119,11 @@ def _rules_table(report: ScanReport) -> str:
         shown = f'<a href="{_e(docs)}">{_e(name)}</a>' if docs else _e(name)
         rows.append(
             f'<tr data-severity="{sev}"><td><span class="sev sev-{sev}">{sev}</span></td><td class="rule">{shown}</td>'
-            f"<td>{_e(title)}</td><td class=num>{n}</td></tr>"
+            f"<td>{_e(title)}</td><td class=num>{failing[name]}</td><td class=num>{n - failing[name]}</td></tr>"
         )
     return (
         '<h2>By rule</h2><table class="rules"><thead><tr><th>severity</th><th>rule</th><th>title</th>'
-        f'<th class=num>findings</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        f'<th class=num>failing</th><th class=num>waived or unknown</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
     )
 
 
