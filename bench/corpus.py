@@ -2,18 +2,19 @@
 
 A realistic mix: Deployments, StatefulSets, DaemonSets, CronJobs, Jobs and Pods with one to three
 containers, init containers, probes, security contexts, some compliant and some not. Written once
-under bench/.corpus/ (gitignored) and reused.
+in the temp folder, outside any repository (a scan leaves out what .gitignore ignores and
+hidden folders, so a corpus inside the checkout scanned as nothing), and reused.
 """
 
 from __future__ import annotations
 
 import pathlib
 import random
+import tempfile
 from typing import Any
 
 import yaml
 
-HERE = pathlib.Path(__file__).parent
 REGISTRIES = ["ghcr.io/myorg/", "123456789.dkr.ecr.eu-west-1.amazonaws.com/", "", "docker.io/library/", "quay.io/vendor/"]
 TAGS = [":1.2.3", ":latest", "", "@sha256:" + "a" * 64, ":2024-05-01"]
 
@@ -70,7 +71,7 @@ def workload(rng: random.Random, n: int) -> dict[str, Any]:
 
 def corpus(files: int = 1000, per_file: int = 10, *, seed: int = 0) -> pathlib.Path:
     """The corpus folder, generated on first use."""
-    root = HERE / ".corpus" / f"{files}x{per_file}-{seed}"
+    root = pathlib.Path(tempfile.gettempdir()) / "guardrails-bench-corpus" / f"{files}x{per_file}-{seed}"
     marker = root / ".complete"
     if marker.exists():
         return root

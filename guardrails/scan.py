@@ -2,18 +2,20 @@
 
 The orchestration edge behind `guardrails scan` and the library API. With `jobs > 1` files are
 spread over processes in contiguous chunks and merged back in input order, so the report is
-identical to a serial run; each worker compiles the rules once from the same `RuleLoader`.
+identical to a serial run; forked workers inherit the engine built here (elsewhere each
+compiles the rules once from the same `RuleLoader`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import os
 import pathlib
 import time
-from collections.abc import Mapping, Sequence
-from typing import IO, Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Any
 
 from guardrails.config import RuleLoader
 from guardrails.context import Context
@@ -28,6 +30,9 @@ from guardrails.sources.render import helm as helm_
 from guardrails.sources.render import kustomize as kz
 from guardrails.sources.terraform import findings as plan_findings
 from guardrails.sources.terraform import plan as terraform
+
+if TYPE_CHECKING:
+    import concurrent.futures
 
 __all__ = ["RESOURCE_BUDGET", "FileResult", "RuleLoader", "scan", "scan_text"]
 
@@ -237,6 +242,35 @@ def _init_worker(loader: RuleLoader, context: Context, fail_on_unknown: bool = F
     )
 
 
+@contextlib.contextmanager
+def _pool(
+    jobs: int, engine: Engine, loader: RuleLoader, context: Context, fail_on_unknown: bool
+) -> Iterator[concurrent.futures.ProcessPoolExecutor]:
+    """Workers for a parallel scan. Where processes fork, they inherit the parent's engine
+    (rules compiled once, the context never pickled), with the heap frozen first so the
+    collector does not touch, and so copy, every inherited page; elsewhere each worker
+    compiles the rules again from the loader."""
+    import concurrent.futures  # with logging and threading: only for parallel scans
+    import gc
+    import multiprocessing
+
+    global _worker_engine
+    if "fork" not in multiprocessing.get_all_start_methods():
+        with concurrent.futures.ProcessPoolExecutor(
+            jobs, initializer=_init_worker, initargs=(loader, context, fail_on_unknown)
+        ) as pool:
+            yield pool
+        return
+    _worker_engine = engine
+    gc.freeze()
+    try:
+        with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            yield pool
+    finally:
+        gc.unfreeze()
+        _worker_engine = None
+
+
 def _scan_chunk(
     chunk: list[walk.Input | tuple[str, str]], all_resources: bool, tf_dir: str | None = None
 ) -> list[FileResult]:
@@ -313,8 +347,6 @@ def scan(
     )
     results: list[FileResult] = []
     if jobs > 1:
-        import concurrent.futures  # with logging and threading: only for parallel scans
-
         # Files already read travel as their text; the others are read by the workers.
         work: list[walk.Input | tuple[str, str]] = []
         for i in files_:
@@ -325,7 +357,7 @@ def scan(
                 work.append(i)
         size = -(-len(work) // (jobs * 4))
         chunks = [work[i : i + size] for i in range(0, len(work), size)]
-        with concurrent.futures.ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(loader, context, fail_on_unknown)) as pool:
+        with _pool(jobs, engine, loader, context, fail_on_unknown) as pool:
             by_file = {r.display: r for chunk in pool.map(_scan_chunk, chunks, [all_resources] * len(chunks), [tf_dir] * len(chunks)) for r in chunk}
         results = [
             by_file[i.display] if i.display in by_file
