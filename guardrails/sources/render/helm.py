@@ -10,16 +10,14 @@ import pathlib
 import re
 import shlex
 import shutil
-import subprocess
 from collections.abc import Sequence
 
 from guardrails.errors import SourceError
 from guardrails.model import Location
+from guardrails.sources.render.run import TIMEOUT, render_output
 
 __all__ = ["Chart", "HelmOptions", "chart_of", "command", "render", "split_sources"]
 
-TIMEOUT = 120.0  # seconds for one `helm template`; a hung renderer is an error, never a stall
-MAX_OUTPUT = 64 * 1024 * 1024  # the reader's own limit for one file
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -73,21 +71,7 @@ def render(chart: Chart, options: HelmOptions, *, timeout: float | None = None) 
     if exe is None:
         raise SourceError("--helm: `helm` is not on PATH", location=where, hint="install helm, or pipe a render in: " + shell_command(chart.display, options) + " | guardrails scan -")
     argv = [exe, *command(str(chart.folder), options)[1:]]
-    try:
-        done = subprocess.run(argv, capture_output=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        raise SourceError(f"helm template did not finish in {timeout:g}s", location=where, hint="the rest of the scan went on") from None
-    except OSError as e:
-        raise SourceError(f"cannot run helm: {e.strerror or e}", location=where) from None
-    if done.returncode != 0:
-        why = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise SourceError(
-            f"helm template failed (exit {done.returncode}): {why[-1] if why else 'no message'}",
-            location=where, hint="run `" + shell_command(chart.display, options) + "` to see the whole error",
-        )
-    if len(done.stdout) > MAX_OUTPUT:
-        raise SourceError(f"helm template wrote more than {MAX_OUTPUT // (1024 * 1024)} MiB", location=where)
-    return done.stdout.decode("utf-8", "replace")
+    return render_output(argv, name="helm template", where=where, rerun=shell_command(chart.display, options), timeout=timeout)
 
 
 _SOURCE = re.compile(r"^# Source: (.+?)\s*$")

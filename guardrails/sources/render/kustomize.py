@@ -16,7 +16,6 @@ import json
 import os
 import pathlib
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -24,6 +23,7 @@ from typing import Any
 from guardrails.errors import SourceError
 from guardrails.model import Location
 from guardrails.sources import documents
+from guardrails.sources.render.run import TIMEOUT, render_output
 
 __all__ = [
     "FILES", "ORIGIN", "Kustomization", "command", "file_of", "read", "render", "roots", "shell_command", "split_origins",
@@ -31,8 +31,6 @@ __all__ = [
 
 FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 ORIGIN = "config.kubernetes.io/origin"
-TIMEOUT = 120.0  # seconds for one render; a hung renderer is an error, never a stall
-MAX_OUTPUT = 64 * 1024 * 1024  # the reader's own limit for one file
 MAX_FILE = 1024 * 1024  # a kustomization file larger than this is not one a person wrote
 
 # Keys whose entries name files that are parts of a render (patches, configurations, data).
@@ -185,23 +183,10 @@ def render(k: Kustomization, *, timeout: float | None = None) -> tuple[str, path
         (wrapper / "kustomization.yaml").write_text(
             json.dumps({"resources": [rel], "buildMetadata": ["originAnnotations"]}), encoding="utf-8"
         )
-        try:
-            done = subprocess.run(
-                [exe, "kustomize", str(wrapper)], capture_output=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL
-            )
-        except subprocess.TimeoutExpired:
-            raise SourceError(f"kubectl kustomize did not finish in {timeout:g}s", location=where, hint="the rest of the scan went on") from None
-        except OSError as e:
-            raise SourceError(f"cannot run kubectl: {e.strerror or e}", location=where) from None
-    if done.returncode != 0:
-        why = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise SourceError(
-            f"kubectl kustomize failed (exit {done.returncode}): {why[-1] if why else 'no message'}",
-            location=where, hint="run `" + shell_command(k.display) + "` to see the whole error",
+        rendered = render_output(
+            [exe, "kustomize", str(wrapper)], name="kubectl kustomize", where=where, rerun=shell_command(k.display), timeout=timeout
         )
-    if len(done.stdout) > MAX_OUTPUT:
-        raise SourceError(f"kubectl kustomize wrote more than {MAX_OUTPUT // (1024 * 1024)} MiB", location=where)
-    return done.stdout.decode("utf-8", "replace"), wrapper
+    return rendered, wrapper
 
 
 def split_origins(rendered: str, k: Kustomization, wrapper: pathlib.Path, display: Any) -> list[tuple[str, str]]:
