@@ -470,10 +470,11 @@ def _scan_kustomization(k: kz.Kustomization, engine: Engine, root: pathlib.Path)
     one file named by that file. Lines point into the render, so findings carry the file alone."""
     try:
         rendered, wrapper = kz.render(k)
+        parts = kz.split_origins(rendered, k, wrapper, lambda p: walk.display(p, root))
     except GuardrailsError as e:
         return [FileResult(k.display, problems=(UnreadableError(e.message, location=e.location, hint=e.hint),))]
     out: list[FileResult] = []
-    for display, text in kz.split_origins(rendered, k, wrapper, lambda p: walk.display(p, root)):
+    for display, text in parts:
         r = _judge(_parse(text, display, all_resources=False), engine)
         out.append(dataclasses.replace(r, findings=tuple(f.with_location(Location(display)) for f in r.findings)))
     if not out:
