@@ -133,9 +133,9 @@ class Engine:
             ):
                 status = Status.UNKNOWN
             if status is Status.UNKNOWN and (self.fail_on_unknown or rule.unknown == "fail"):
-                out.append(Violation(f"{v.message} (known only after apply; an unknown value fails this rule)", path))
+                out.append(Violation(f"{v.message} (known only after apply; an unknown value fails this rule)", path, action=v.action))
                 continue
-            out.append(Violation(v.message, path, status))
+            out.append(Violation(v.message, path, status, action=v.action))
         if not out:
             return RuleResult(rule.name, Status.PASS, id=rule.id)
         status = max((v.status for v in out), key=lambda s: _RANK.get(s, 0))
@@ -267,9 +267,10 @@ class Engine:
                 continue
             status, reason, message = v.status, None, v.message
             severity = rule.severity
+            act = v.action or action
             if status is Status.UNKNOWN:
                 if rule.unknown == "warn":
-                    action = Action.WARN
+                    act = Action.WARN
                 else:
                     severity = Severity.INFO
             elif waiver is not None and status is Status.FAIL:
@@ -285,7 +286,7 @@ class Engine:
                 rule_name=rule.name if rule.name != rule.id else "",
                 status=status,
                 severity=severity,
-                action=action,
+                action=act,
                 message=message,
                 resource=ref,
                 origin=resource.origin,

@@ -252,6 +252,9 @@ class Violation:
     # What the verdict rests on beyond `path` (the fields JMESPath conditions read): a FAIL that
     # read a value known only after apply is UNKNOWN, not a failure.
     reads: tuple[FieldPath, ...] = ()
+    # The action of this one violation when it is not the rule's (a Gatekeeper
+    # ExpansionTemplate's enforcementAction, for what a controller's Pods would violate).
+    action: Action | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ DIALECTS: dict[tuple[str, str], str] = {
     ("guardrails.dev", "Exception"): "guardrails.dialects.native",
     ("templates.gatekeeper.sh", "ConstraintTemplate"): "guardrails.dialects.gatekeeper.adapter",
     ("constraints.gatekeeper.sh", "*"): "guardrails.dialects.gatekeeper.adapter",
+    ("expansion.gatekeeper.sh", "ExpansionTemplate"): "guardrails.dialects.gatekeeper.adapter",
     ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"): "guardrails.dialects.vap",
     ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"): "guardrails.dialects.vap",
     ("kyverno.io", "ClusterPolicy"): "guardrails.dialects.kyverno.adapter",

@@ -88,9 +88,6 @@ UNSUPPORTED: dict[tuple[str, str], tuple[str, str, bool]] = {
         ("mutations.gatekeeper.sh", k): (f"Gatekeeper {k} {_MUTATION}", "gatekeeper", True)
         for k in ("Assign", "AssignMetadata", "ModifySet", "AssignImage")
     },
-    ("expansion.gatekeeper.sh", "ExpansionTemplate"): (
-        "Gatekeeper expansion templates are not applied: rules written for Pod judge pod controllers' templates instead",
-        "gatekeeper", False),
 }
 
 # Known kinds of the policy groups that are not rules (the rest of each group is a typo).

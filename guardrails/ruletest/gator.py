@@ -1,6 +1,7 @@
 """gator `Suite` files (`suite.yaml`, test.gatekeeper.sh/v1alpha1), run unchanged.
 
-Each test names a template and a constraint file; each case an object file (a manifest or an
+Each test names a template and a constraint file (and optionally `expansion`, a file of
+ExpansionTemplates); each case an object file (a manifest or an
 AdmissionReview, whose `request` becomes `input.review`), optional inventory files, and
 assertions: `violations` yes / no / N (PyYAML reads yes/no as booleans; absent means yes) and
 an optional `message` regex searched, unanchored, in each violation's message. Every assertion
@@ -174,7 +175,9 @@ def run_suite(path: pathlib.Path, doc: Mapping[str, Any], *, engine: str = "auto
                             for c in test.get("cases") or [{}])
             continue
         try:
-            rules = load_rules([base / str(test["template"]), base / str(test["constraint"])], engine=engine)
+            # gator's `expansion:` names a file of ExpansionTemplates the test's objects expand with.
+            expansion = [base / str(test["expansion"])] if test.get("expansion") else []
+            rules = load_rules([base / str(test["template"]), base / str(test["constraint"]), *expansion], engine=engine)
         except GuardrailsError as e:
             errors.append(e)
             continue

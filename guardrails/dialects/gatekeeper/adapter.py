@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from guardrails.dialects.gatekeeper import constraint as gk_constraint
+from guardrails.dialects.gatekeeper import expansion as gk_expansion
 from guardrails.dialects.gatekeeper import template as gk_template
 from guardrails.errors import GuardrailsError, RuleFileError
 from guardrails.model import FieldPath, Location
@@ -27,6 +28,7 @@ Locate = Callable[[FieldPath], Location]
 class _State:
     templates: dict[str, tuple[gk_constraint.Programs, Location, Locate]] = dataclasses.field(default_factory=dict)
     constraints: list[tuple[Mapping[str, Any], Location, Locate]] = dataclasses.field(default_factory=list)
+    expansions: dict[str, gk_expansion.Template] = dataclasses.field(default_factory=dict)
     engine: str = "auto"
 
 
@@ -63,6 +65,16 @@ def compile_document(
         _check_builtins(template, locate)
         state.templates[template.kind] = (gk_constraint.Programs(template), source, locate)
         return []
+    if doc.get("kind") == "ExpansionTemplate":
+        try:
+            expansion = gk_expansion.parse(doc, source)
+        except gk_expansion.ExpansionError as e:
+            raise RuleFileError(e.message, location=locate(e.path) or source) from None
+        if expansion.name in state.expansions:
+            first = state.expansions[expansion.name].location
+            raise RuleFileError(f"ExpansionTemplate {expansion.name!r} is defined again (first at {first})", location=source)
+        state.expansions[expansion.name] = expansion
+        return []
     state.constraints.append((doc, source, locate))
     return []
 
@@ -91,9 +103,10 @@ def finalize(context: Any) -> list[CompiledRule]:
     state = _state(context)
     rules: list[CompiledRule] = []
     errors: list[GuardrailsError] = []
+    expander = _expander(state)
     for doc, source, locate in state.constraints:
         try:
-            rules.append(_compile(doc, source, locate, state, context))
+            rules.append(_compile(doc, source, locate, state, context, expander))
         except GuardrailsError as e:
             errors.append(e)
     state.constraints.clear()
@@ -104,7 +117,20 @@ def finalize(context: Any) -> list[CompiledRule]:
     return rules
 
 
-def _compile(doc: Mapping[str, Any], source: Location, locate: Locate, state: _State, context: Any) -> CompiledRule:
+def _expander(state: _State) -> gk_expansion.Expander | None:
+    """The ExpansionTemplates loaded, checked together (a cycle is a load error)."""
+    if not state.expansions:
+        return None
+    try:
+        return gk_expansion.Expander(list(state.expansions.values()))
+    except gk_expansion.ExpansionError as e:
+        first = next(iter(state.expansions.values())).location
+        raise RuleFileError(e.message, location=first,
+                            hint="a template's generatedGVK must not lead back to a kind it applies to") from None
+
+
+def _compile(doc: Mapping[str, Any], source: Location, locate: Locate, state: _State, context: Any,
+             expander: gk_expansion.Expander | None = None) -> CompiledRule:
     meta = doc.get("metadata") or {}
     name = meta.get("name") if isinstance(meta, Mapping) else None
     kind = str(doc.get("kind"))
@@ -140,11 +166,18 @@ def _compile(doc: Mapping[str, Any], source: Location, locate: Locate, state: _S
         # engine not installed): a load error at the template's code, never constraints that
         # skip every object they match.
         raise _compile_error(template, found[2], found[1], e, name) from None
+    match_spec = spec.get("match") if isinstance(spec, Mapping) else None
+    try:
+        plan = gk_expansion.Plan(matcher, gk_expansion.source_of(match_spec), expander)
+    except gk_expansion.ExpansionError as e:
+        raise RuleFileError(f"constraint {name!r}: spec.match: {e.message}",
+                            location=locate(("spec", "match", *e.path)) or source) from None
+    in_context = check.in_context if check.referential else None
     return CompiledRule(
         name=name,
         id=f"{kind}/{name}",
-        check=check,
-        match=matcher,
+        check=check if plan.plain else plan.check(check),
+        match=matcher if plan.plain else plan.match,
         action=action,
         title=template.title or template.name,
         description=template.description,
@@ -153,7 +186,7 @@ def _compile(doc: Mapping[str, Any], source: Location, locate: Locate, state: _S
         policy=kind,
         check_key=f"gatekeeper/{check.engine}",
         # Referential templates read `data.inventory`: the objects the engine's context holds.
-        check_in_context=check.in_context if check.referential else None,
+        check_in_context=in_context if in_context is None or plan.plain else plan.check_in_context(in_context),
         needs_inventory=check.referential,
         namespace_labels=isinstance(spec, Mapping) and isinstance(spec.get("match"), Mapping)
         and bool(spec["match"].get("namespaceSelector")),
