@@ -76,6 +76,10 @@ class CompiledRule:
     # (`namespaceSelector`): the webhook must resolve them, and a finding made while they were
     # unknown says so.
     namespace_labels: bool = False
+    # What a scan says once about the rule, given the kinds it judged (a Gatekeeper constraint
+    # on Pods while pod controllers were scanned and no ExpansionTemplate expands them); None:
+    # nothing to say.
+    notice: Callable[[frozenset[str]], str | None] | None = None
 
     def __post_init__(self) -> None:
         if not self.id:

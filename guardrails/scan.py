@@ -24,6 +24,7 @@ from guardrails.errors import GuardrailsError, SourceError, UnreadableError
 from guardrails.model import Finding, Location, Resource
 from guardrails.policy.load import RuleSet
 from guardrails.report import ScanReport, split_skips
+from guardrails.rule import CompiledRule
 from guardrails.sources import documents as yamldocs
 from guardrails.sources import locate, walk
 from guardrails.sources.render import helm as helm_
@@ -48,6 +49,7 @@ class FileResult:
     resources: int = 0
     skipped: int = 0
     problems: tuple[GuardrailsError, ...] = ()
+    kinds: frozenset[str] = frozenset()  # of the resources judged (for the rules' notices)
 
 
 @dataclasses.dataclass(slots=True)
@@ -134,7 +136,8 @@ def _judge(parsed: _Parsed, engine: Engine, tf_dir: str | None = None) -> FileRe
         findings = locate.locate_findings(findings, {display: parsed.text}, {display: parsed.nodes} if parsed.nodes else None)
         # Rules run one after another; readers expect the file's own order.
         findings.sort(key=lambda f: (f.location.line, f.location.column) if f.location else (f.origin.line, 0))
-    return FileResult(display, tuple(findings), len(parsed.resources), parsed.skipped, tuple(problems))
+    return FileResult(display, tuple(findings), len(parsed.resources), parsed.skipped, tuple(problems),
+                      frozenset(r.kind for r in parsed.resources))
 
 
 def scan_text(
@@ -396,10 +399,17 @@ def scan(
         seconds=time.perf_counter() - started,
         root=str(root),
         notices=tuple(n.render() for n in found.notices) + tuple(chart_notices) + tuple(kz_notices)
-        + (_empty(paths, inputs or [i for c in charts.values() for i in c], found) if not kustomizations else ()),
+        + (_empty(paths, inputs or [i for c in charts.values() for i in c], found) if not kustomizations else ())
+        + rule_notices(ruleset.rules, frozenset().union(*(r.kinds for r in results))),
         skipped_templates=templates,
         skipped_patches=kz_skipped,
     )
+
+
+def rule_notices(rules: Sequence[CompiledRule], kinds: frozenset[str]) -> tuple[str, ...]:
+    """What the rules say once about a scan that judged these kinds."""
+    said = (r.notice(kinds) for r in rules if r.notice is not None)
+    return tuple(n for n in said if n)
 
 
 def _charts(inputs: list[walk.Input], root: pathlib.Path) -> tuple[list[walk.Input], dict[helm_.Chart, list[walk.Input]]]:

@@ -168,7 +168,8 @@ def _compile(doc: Mapping[str, Any], source: Location, locate: Locate, state: _S
         raise _compile_error(template, found[2], found[1], e, name) from None
     match_spec = spec.get("match") if isinstance(spec, Mapping) else None
     try:
-        plan = gk_expansion.Plan(matcher, gk_expansion.source_of(match_spec), expander)
+        match_source = gk_expansion.source_of(match_spec)
+        plan = gk_expansion.Plan(matcher, match_source, expander)
     except gk_expansion.ExpansionError as e:
         raise RuleFileError(f"constraint {name!r}: spec.match: {e.message}",
                             location=locate(("spec", "match", *e.path)) or source) from None
@@ -188,6 +189,7 @@ def _compile(doc: Mapping[str, Any], source: Location, locate: Locate, state: _S
         # Referential templates read `data.inventory`: the objects the engine's context holds.
         check_in_context=in_context if in_context is None or plan.plain else plan.check_in_context(in_context),
         needs_inventory=check.referential,
+        notice=gk_expansion.unexpanded_notice(f"{kind}/{name}", match_spec, match_source, expander),
         namespace_labels=isinstance(spec, Mapping) and isinstance(spec.get("match"), Mapping)
         and bool(spec["match"].get("namespaceSelector")),
     )

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from guardrails.context import Context
+from guardrails.kube import workloads
 from guardrails.model import Action, FieldPath, Location, Resource, Status, Violation
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "Plan",
     "Template",
     "parse",
+    "unexpanded_notice",
 ]
 
 GROUP = "expansion.gatekeeper.sh"
@@ -361,3 +363,41 @@ class Plan:
                     action=child.action if child.action is not None else v.action,
                 ))
         return out
+
+
+def _pods_only(match: Any) -> bool:
+    """The constraint's kinds name Pods and nothing else."""
+    kinds = match.get("kinds") if isinstance(match, Mapping) else None
+    if not isinstance(kinds, list) or not kinds:
+        return False
+    for k in kinds:
+        if not isinstance(k, Mapping):
+            return False
+        groups, names = k.get("apiGroups") or [], k.get("kinds") or []
+        if not names or any(n != "Pod" for n in names) or any(g not in ("", "*") for g in groups):
+            return False
+    return True
+
+
+def unexpanded_notice(rule_id: str, match: Any, source: str, expander: Expander | None) -> Callable[[frozenset[str]], str | None] | None:
+    """For a constraint on Pods only: what a scan says once when it judged pod controllers that
+    no ExpansionTemplate expands (their Pods go unjudged by it, as in Gatekeeper without one)."""
+    if source == "Original" or not _pods_only(match):
+        return None
+    templates = expander.templates if expander is not None else ()
+
+    def reaches_pods(kind: str, seen: frozenset[str] = frozenset()) -> bool:
+        nexts = {t.generated[2] for t in templates if any(k == kind for _, _, k in t.apply_to)}
+        return "Pod" in nexts or any(reaches_pods(n, seen | {kind}) for n in nexts - seen - {kind})
+
+    expanded = {k for k in workloads.POD_CONTROLLERS if reaches_pods(k)}
+
+    def notice(kinds: frozenset[str]) -> str | None:
+        missed = sorted((kinds & workloads.POD_CONTROLLERS) - expanded)
+        if not missed:
+            return None
+        return (f"{rule_id} matches Pods only: the {', '.join(missed)} scanned are not judged by it "
+                "(Gatekeeper judges the Pods controllers create only through an ExpansionTemplate: "
+                "add one to the rules to judge them)")
+
+    return notice

@@ -249,3 +249,34 @@ def test_at_admission_the_expanded_pod_has_the_requests_namespace_and_operation(
     obj = {**req["object"], "metadata": {**req["object"].get("metadata", {}), "namespace": req["namespace"]}}
     (scanned,) = findings(rules, obj)
     assert scanned.message == f.message.replace("(CREATE)", "(-)")
+
+
+def _scan_notices(tmp_path: pathlib.Path, *docs: str) -> tuple[str, ...]:
+    from guardrails.scan import scan
+
+    rules = write(tmp_path, *docs)
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "all.yaml").write_text(yaml.safe_dump_all([DEPLOYMENT, CRONJOB, POD]))
+    return scan([str(tmp_path / "app")], rules=load_rules([rules]), root=tmp_path).notices
+
+
+JOBS_ONLY = expansion_template(
+    "expand-jobs", apply='    - groups: ["batch"]\n      kinds: ["Job"]\n      versions: ["v1"]\n')
+
+
+@pytest.mark.parametrize(("docs", "missed"), [
+    pytest.param((constraint(),), "CronJob, Deployment", id="no expansion"),
+    pytest.param((constraint(), JOBS_ONLY, CRONJOBS), "Deployment", id="cronjobs reach pods through jobs"),
+    pytest.param((constraint(), CRONJOBS), "CronJob, Deployment", id="cronjobs stop at jobs"),
+    pytest.param((constraint(), expansion_template(), CRONJOBS), None, id="all expanded"),
+    pytest.param((constraint('    source: "Original"\n'),), None, id="asks for originals only"),
+])
+def test_a_pod_constraint_says_once_which_scanned_controllers_it_does_not_judge(
+        tmp_path: pathlib.Path, docs: tuple[str, ...], missed: str | None) -> None:
+    notices = [n for n in _scan_notices(tmp_path, TEMPLATE, *docs) if "matches Pods only" in n]
+    if missed is None:
+        assert notices == []
+    else:
+        assert notices == [f"K8sDisallowLatest/no-latest matches Pods only: the {missed} scanned are not judged by it "
+                           "(Gatekeeper judges the Pods controllers create only through an ExpansionTemplate: "
+                           "add one to the rules to judge them)"]
