@@ -15,6 +15,7 @@ helm:                         # render Helm charts with `helm template` (or `hel
   set: [image.tag=1.2.3]      # --set pairs
 fail-on-skip: true            # a rule that could not be evaluated where it matched fails the run
 kustomize: true               # render kustomizations with `kubectl kustomize`
+enforcement: warn             # serve: audit | warn | enforce (default) what a rule's denial does
 ```
 
 `merge` is the one place where command-line flags and these settings meet, for every command
@@ -31,7 +32,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from guardrails.errors import ConfigError, SourceError
-from guardrails.model import Location, Severity
+from guardrails.model import Enforcement, Location, Severity
 from guardrails.policy import profiles
 from guardrails.policy.load import RuleSet, load_rules
 from guardrails.sources import documents
@@ -42,6 +43,7 @@ __all__ = ["CONFIG_NAME", "Config", "Flags", "RuleLoader", "Settings", "find_con
 CONFIG_NAME = ".guardrails.yaml"
 _KEYS = {
     "rules", "builtin", "profiles", "exceptions", "exclude", "fail-on", "fail-on-unknown", "namespaces", "helm", "fail-on-skip", "kustomize",
+    "enforcement",
 }
 
 
@@ -59,6 +61,7 @@ class Config:
     helm: HelmOptions | None = None  # render charts (`helm:` set and not false)
     kustomize: bool | None = None
     fail_on_skip: bool | None = None
+    enforcement: Enforcement | None = None  # `serve` only
 
 
 def _helm(value: Any, where: Location, rel: Any) -> HelmOptions | None:
@@ -164,6 +167,14 @@ def load_config(path: pathlib.Path) -> Config:
     kustomize = data.get("kustomize")
     if kustomize is not None and not isinstance(kustomize, bool):
         raise ConfigError(f"kustomize: expected true or false, found {kustomize!r}", location=loc("kustomize"))
+    enforcement = None
+    if "enforcement" in data:
+        try:
+            enforcement = Enforcement.parse(str(data["enforcement"]))
+        except ValueError as e:
+            raise ConfigError(
+                f"enforcement: {e}", location=loc("enforcement"), hint=Enforcement.hint(str(data["enforcement"]))
+            ) from None
     return Config(
         path=path,
         namespaces=_namespaces(data.get("namespaces"), loc("namespaces")) if "namespaces" in data else None,
@@ -177,6 +188,7 @@ def load_config(path: pathlib.Path) -> Config:
         helm=_helm(data.get("helm"), loc("helm"), rel) if "helm" in data else None,
         fail_on_skip=fail_on_skip,
         kustomize=kustomize,
+        enforcement=enforcement,
     )
 
 
@@ -216,6 +228,7 @@ class Flags:
     helm_set: tuple[str, ...] = ()  # --helm-set (implies --helm), replace the setting's
     kustomize: bool = False  # --kustomize: only ever turns the setting on
     fail_on_skip: bool = False  # --fail-on-skip: only ever turns the setting on
+    enforcement: str | None = None  # serve --enforcement, replaces the setting
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -231,6 +244,7 @@ class Settings:
     helm: HelmOptions | None = None  # render Helm charts with these options
     kustomize: bool = False  # render kustomizations with kubectl kustomize
     fail_on_skip: bool = False
+    enforcement: Enforcement = Enforcement.ENFORCE  # what the webhook does with a rule's denial
 
 
 def merge(flags: Flags) -> Settings:
@@ -253,6 +267,10 @@ def merge(flags: Flags) -> Settings:
         fail_on = Severity.parse(flags.fail_on) if flags.fail_on else (cfg.fail_on or Severity.LOW)
     except ValueError as e:
         raise UsageError(f"--fail-on: {e}") from None
+    try:
+        enforcement = Enforcement.parse(flags.enforcement) if flags.enforcement else cfg.enforcement
+    except ValueError as e:
+        raise UsageError(f"--enforcement: {e}", hint=Enforcement.hint(flags.enforcement or "")) from None
     return Settings(
         config=cfg,
         rules=loader,
@@ -263,6 +281,7 @@ def merge(flags: Flags) -> Settings:
         helm=_merge_helm(flags, cfg.helm),
         kustomize=flags.kustomize or bool(cfg.kustomize),
         fail_on_skip=flags.fail_on_skip or bool(cfg.fail_on_skip),
+        enforcement=enforcement or Enforcement.ENFORCE,
     )
 
 

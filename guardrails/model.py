@@ -14,6 +14,7 @@ from typing import Any
 __all__ = [
     "INLINE_WAIVER",
     "Action",
+    "Enforcement",
     "FieldPath",
     "Finding",
     "Location",
@@ -62,6 +63,38 @@ class Action(enum.Enum):
     DENY = "deny"
     WARN = "warn"
     AUDIT = "audit"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Enforcement(enum.Enum):
+    """How the webhook applies rule denials (`serve --enforcement`, `enforcement:` in settings).
+
+    A staged rollout: `audit` allows and only logs and counts what would have been denied,
+    `warn` allows with the denial's messages as admission warnings, `enforce` denies. Outages
+    (a deadline, the webhook's own failure) follow the fail mode in every mode."""
+
+    AUDIT = "audit"
+    WARN = "warn"
+    ENFORCE = "enforce"
+
+    @classmethod
+    def parse(cls, text: str) -> Enforcement:
+        """The mode named `text`; a ValueError for anything else (`hint` says what was meant)."""
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            raise ValueError(f"unknown enforcement {text!r}") from None
+
+    @classmethod
+    def hint(cls, text: str) -> str:
+        """"did you mean ...?" for a mistyped mode, else the modes."""
+        import difflib
+
+        names = [m.value for m in cls]
+        close = difflib.get_close_matches(text.strip().lower(), names, n=1, cutoff=0.5)
+        return f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(names)}"
 
     def __str__(self) -> str:
         return self.value

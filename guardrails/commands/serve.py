@@ -44,6 +44,10 @@ def add_parser(sub: Any) -> None:
                    help="a .guardrails.yaml for rules, profiles and exceptions, read as `scan` reads it")
     p.add_argument("--fail-mode", choices=("closed", "open"), default="closed",
                    help="a deny rule that cannot be evaluated denies (closed, default) or allows (open)")
+    p.add_argument("--enforcement", metavar="MODE", default=None,
+                   help="what a rule's denial does: audit (allow, log and count it), warn (allow with "
+                        "its messages as warnings) or enforce (deny; the default); also `enforcement:` "
+                        "in --config. Outages follow --fail-mode in every mode")
     p.add_argument("--exclude-namespace", metavar="NS", action="append", default=None,
                    help="never judge this namespace (default: kube-system and our own)")
     p.add_argument("--max-body-bytes", type=int, default=8 * 1024 * 1024, help="largest request body (8 MiB)")
@@ -79,9 +83,11 @@ def _settings(args: argparse.Namespace) -> Any:
     if bool(args.tls_cert) != bool(args.tls_key):
         raise UsageError("--tls-cert and --tls-key go together", hint="give both, or neither to generate them")
     # The same merge as `scan`; a server reads only the settings file it is given.
-    loader = merge(
-        Flags(config=args.config, discover=False, rules=tuple(args.rules), builtin=args.builtin, profiles=tuple(args.profile))
-    ).rules
+    merged = merge(Flags(
+        config=args.config, discover=False, rules=tuple(args.rules), builtin=args.builtin, profiles=tuple(args.profile),
+        enforcement=args.enforcement,
+    ))
+    loader = merged.rules
     extra: dict[str, Any] = {}
     if args.namespace:
         extra["namespace"] = args.namespace
@@ -99,6 +105,7 @@ def _settings(args: argparse.Namespace) -> Any:
         ca_secret=args.ca_secret,
         webhook_config=args.webhook_config,
         fail_open=args.fail_mode == "open",
+        enforcement=merged.enforcement,
         exclude_namespaces=tuple(args.exclude_namespace) if args.exclude_namespace is not None else None,
         max_body=args.max_body_bytes,
         deadline=args.deadline,

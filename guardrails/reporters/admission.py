@@ -9,9 +9,14 @@
   webhook itself failed) denies with code 500 when failing closed (the default) or is allowed
   with a warning when failing open.
 - `warn` rules become admission warnings: each kept to 120 characters where the first sentence
-  allows, cut hard at 256, all of them within 4 KiB, the last one saying "…and N more".
+  allows, cut hard at 256, at most 50 of them within 4 KiB, the last one saying "…and N more".
 - `audit` rules and waived findings are never shown to the requester (the webhook counts and
   logs them).
+- `enforcement` (the staged rollout, `serve --enforcement`): under `warn` every denial of a rule
+  (its FAIL, and its ERROR: both are the rule's answer on the object) is allowed and becomes a
+  warning, listed before the warn rules' own; under `audit` it is allowed silently. Either way
+  the verdict's decision reads `would-deny`, for the logs and metrics. Outages are not a rule's
+  answer: they follow the fail mode in every mode.
 """
 
 from __future__ import annotations
@@ -21,12 +26,13 @@ import re
 from collections.abc import Sequence
 from typing import Any, TypedDict
 
-from guardrails.model import Action, Finding, Status
+from guardrails.model import Action, Enforcement, Finding, Status
 from guardrails.sources.admission import AdmissionRequest
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
     "MAX_WARNING",
+    "MAX_WARNINGS",
     "MAX_WARNINGS_BYTES",
     "SHORT_WARNING",
     "ResponseDict",
@@ -41,6 +47,7 @@ __all__ = [
 SHORT_WARNING = 120
 MAX_WARNING = 256
 MAX_WARNINGS_BYTES = 4096
+MAX_WARNINGS = 50  # count, the "…and N more" line included: kubectl prints one line each
 MAX_MESSAGE_BYTES = 16384
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -73,12 +80,14 @@ class Verdict:
     message: str
     warnings: tuple[str, ...]
     review: ReviewResponseDict
+    # Rule denials allowed by the enforcement mode (warn/audit): what enforce would have said.
+    would_deny: tuple[str, ...] = ()
 
     @property
     def decision(self) -> str:
-        """A metrics/log label: allow, deny or error."""
+        """A metrics/log label: allow, would-deny (allowed by the enforcement mode), deny or error."""
         if self.allowed:
-            return "allow"
+            return "would-deny" if self.would_deny else "allow"
         return "error" if self.code == 500 else "deny"
 
 
@@ -125,7 +134,7 @@ def warnings(items: Sequence[tuple[str, ...]]) -> list[str]:
         rest = len(texts) - i - 1
         # Keep room for the "…and N more" line unless this is the last warning.
         reserve = len(f"…and {len(texts)} more".encode()) if rest else 0
-        if used + size + reserve > MAX_WARNINGS_BYTES:
+        if used + size + reserve > MAX_WARNINGS_BYTES or (rest and i == MAX_WARNINGS - 1):
             out.append(f"…and {len(texts) - i} more")
             break
         out.append(text)
@@ -152,26 +161,38 @@ def judge(
     *,
     fail_open: bool = False,
     outages: Sequence[Finding] = (),
+    enforcement: Enforcement = Enforcement.ENFORCE,
 ) -> Verdict:
     """The admission decision for `findings` on `request`, answered in the review's version.
 
-    `fail_open` applies to `outages` only; ERROR findings of rules always deny.
+    `fail_open` applies to `outages` only; ERROR findings of rules always deny (under
+    `enforcement` enforce; warn and audit allow every rule denial, see the module's notes).
     """
     failed: list[str] = []
     errored: list[str] = []
     warned: list[tuple[str, ...]] = []
+    would: list[str] = []  # rule denials the enforcement mode allowed, in enforce's words
+    shown: list[tuple[str, ...]] = []  # ... and, under warn, the warnings that say them
     for f in (*findings, *outages):
         if f.action is Action.AUDIT or f.status is Status.WAIVED:
             continue
-        if f.action is Action.DENY and f.status is Status.FAIL:
+        is_outage = any(f is o for o in outages)
+        if f.action is Action.DENY and f.status in (Status.FAIL, Status.ERROR) and not is_outage and (
+            enforcement is not Enforcement.ENFORCE
+        ):
+            would.append(_entry(f))
+            if enforcement is Enforcement.WARN:
+                shown.append((_who(f), f.message, f.dialect))
+        elif f.action is Action.DENY and f.status is Status.FAIL:
             failed.append(_entry(f))
         elif f.action is Action.DENY and f.status is Status.ERROR:
-            if fail_open and any(f is o for o in outages):
+            if fail_open and is_outage:
                 warned.append((_who(f), f"not evaluated, allowed by the fail-open policy: {f.message}", f.dialect))
             else:
                 errored.append(_entry(f))
         elif f.status in (Status.FAIL, Status.ERROR):
             warned.append((_who(f), f.message, f.dialect))
+    warned[:0] = shown
     response: ResponseDict = {"uid": request.uid, "allowed": not (failed or errored)}
     code, message = 200, ""
     if failed or errored:
@@ -186,7 +207,7 @@ def judge(
         "kind": "AdmissionReview",
         "response": response,
     }
-    return Verdict(not (failed or errored), code, message, tuple(warns), review)
+    return Verdict(not (failed or errored), code, message, tuple(warns), review, tuple(would))
 
 
 def allow(request: AdmissionRequest) -> dict[str, Any]:

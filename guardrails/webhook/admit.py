@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 
 from guardrails import Action, Engine, Finding, Resource, Severity, Status
 from guardrails.budget import Budget
-from guardrails.model import ResourceRef
+from guardrails.model import Enforcement, ResourceRef
 from guardrails.reporters.admission import Verdict, judge
 from guardrails.sources.admission import ORIGIN, AdmissionRequest
 from guardrails.webhook.rules import RuleBook
@@ -50,9 +50,11 @@ def decide(
     fail_open: bool,
     namespaces: LabelSource | None = None,
     budget: Budget | None = None,
+    enforcement: Enforcement = Enforcement.ENFORCE,
 ) -> Outcome:
     """`budget`: the time the rules may take; running out is an outage naming the rule (the
-    fail mode decides), while the deny rules that failed before it still deny."""
+    fail mode decides), while the deny rules that failed before it still deny (under
+    `enforcement` enforce; warn and audit allow them, never the outage)."""
     if request.namespace and request.namespace in excluded:
         return Outcome(None, skipped="excluded-namespace")
     engine = book.engine(request.operation, request.sub_resource)
@@ -78,7 +80,8 @@ def decide(
         findings = _after_running_out(engine, resource, budget, findings)
         deadline = budget.deadline or budget.seconds
         outages.append(outage(request, out_of_time(deadline, budget.ran_out, len(budget.unjudged))))
-    return Outcome(judge(request, findings, fail_open=fail_open, outages=outages), tuple(findings))
+    verdict = judge(request, findings, fail_open=fail_open, outages=outages, enforcement=enforcement)
+    return Outcome(verdict, tuple(findings))
 
 
 def _after_running_out(engine: Engine, resource: Resource, budget: Budget, findings: list[Finding]) -> list[Finding]:

@@ -57,6 +57,7 @@ class WebhookApp:
         self.max_body = s.max_body
         self.read_timeout = s.read_timeout
         self.fail_open = s.fail_open
+        self.enforcement = s.enforcement
         self.deadline = s.deadline
         # Bounded: a flood of slow objects queues here (and times out) rather than spawning threads.
         self.pool = concurrent.futures.ThreadPoolExecutor(max(1, s.eval_threads), thread_name_prefix="guardrails-eval")
@@ -139,6 +140,7 @@ class WebhookApp:
                 "uid": request.uid, "decision": decision, "operation": request.operation, "kind": request.kind,
                 "namespace": request.namespace, "name": request.name, "dry_run": request.dry_run,
                 "user": request.user, "duration_ms": round(elapsed * 1000, 3),
+                "enforcement": self.enforcement.value,
             }
             if findings:
                 fields["findings"] = [
@@ -183,7 +185,7 @@ class WebhookApp:
         try:
             outcome = decide(
                 book, request, excluded=self.state.excluded, fail_open=self.fail_open,
-                namespaces=ns.get if ns is not None else None, budget=budget,
+                namespaces=ns.get if ns is not None else None, budget=budget, enforcement=self.enforcement,
             )
             if budget is not None and budget.ran_out is not None:
                 self.state.metrics.deadline(budget.ran_out)

@@ -1,7 +1,9 @@
 """Prometheus metrics of one webhook process, in a registry of its own (never the global one).
 
-Labels carry only bounded values: decision, operation, kind, dry-run, rule and action. No
-namespace or object name ever becomes a label. A request's operation and kind are the client's
+Labels carry only bounded values: decision, operation, kind, dry-run, rule and action. The
+decision is allow, deny, error, or would-deny: a rule's denial that the enforcement mode (warn,
+audit) allowed; `guardrails_enforcement` says which mode answers. No namespace or object name
+ever becomes a label. A request's operation and kind are the client's
 words (anyone who reaches the port can send a review), so they are folded: an operation the API
 server does not send, a kind that is not a Kubernetes kind name, and every kind past the first
 MAX_KINDS seen read `other`. Rule ids come from the loaded rules, a bounded set.
@@ -60,6 +62,10 @@ class Metrics:
             ["rule"], registry=r,
         )
         self.draining = Gauge("guardrails_draining", "1 once SIGTERM was received", registry=r)
+        self.enforcement = Gauge(
+            "guardrails_enforcement", "1 for the enforcement mode in use (audit, warn or enforce), 0 for the others",
+            ["mode"], registry=r,
+        )
         # Label children cached: the hot path should not rebuild label tuples per request.
         self._req: dict[tuple[str, str, str, str], Counter] = {}
         self._lat: dict[str, Histogram] = {}
@@ -91,6 +97,11 @@ class Metrics:
         if child is None:
             child = self._vio[key] = self.violations.labels(*key)
         child.inc()
+
+    def enforce(self, mode: str) -> None:
+        """Publish the enforcement mode: every mode is a sample, the one in use set to 1."""
+        for m in ("audit", "warn", "enforce"):
+            self.enforcement.labels(m).set(1 if m == mode else 0)
 
     def deadline(self, rule: str | None) -> None:
         self.deadlines.labels(rule or "none").inc()

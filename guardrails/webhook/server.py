@@ -95,7 +95,10 @@ class WebhookServer(uvicorn.Server):
         for server in getattr(self, "servers", []):
             for sock in server.sockets or ():
                 self.port = sock.getsockname()[1]
-        logs.event(logging.INFO, "listening", host=self.config.host, port=self.port)
+        logs.event(
+            logging.INFO, "listening", host=self.config.host, port=self.port,
+            enforcement=self.state.settings.enforcement.value,
+        )
 
 
 def make_tls(settings: Settings, *, clients: tuple[Any, Any] | None = None) -> tuple[ServingTLS, Callable[[], None] | None]:

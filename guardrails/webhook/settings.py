@@ -6,6 +6,8 @@ import dataclasses
 import datetime
 import os
 
+from guardrails.model import Enforcement
+
 __all__ = ["DEFAULT_EXCLUDED", "Settings"]
 
 DEFAULT_EXCLUDED = ("kube-system",)
@@ -52,6 +54,9 @@ class Settings:
     reconcile_interval: float = 300.0  # re-check the shared CA and the caBundle this often
     # Decisions.
     fail_open: bool = False
+    # The staged rollout: what a rule's denial does (audit: allow and log, warn: allow with
+    # warnings, enforce: deny). Outages follow `fail_open` whatever this says.
+    enforcement: Enforcement = Enforcement.ENFORCE
     exclude_namespaces: tuple[str, ...] | None = None  # None: own namespace + kube-system
     # Bounds.
     # Seconds a decision may take, below the API server's timeoutSeconds (deploy/: 5). Rules

@@ -42,6 +42,7 @@ class State:
         self.metrics = metrics or Metrics()
         self.excluded = settings.excluded
         self.draining = False
+        self.metrics.enforce(settings.enforcement.value)
         self.started = time.monotonic()
         self._cert_error: str | None = None
         self._publish()
@@ -90,6 +91,7 @@ class State:
         details: dict[str, Any] = {
             "rules_loaded": len(book.rules) if book else 0,
             "rules_error": self.rules.error,
+            "enforcement": self.settings.enforcement.value,
             "draining": self.draining,
         }
         ok = book is not None and not self.draining
