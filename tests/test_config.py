@@ -34,6 +34,8 @@ def test_found_upwards_and_paths_are_relative_to_it(tmp_path: pathlib.Path) -> N
         ("fail-on: high\nprofiles: [baseline, restrictd]\n", 2, "profiles: unknown profile 'restrictd' — did you mean 'restricted'?"),
         ("rules: [a\n", 2, "malformed YAML"),
         ("- a\n", 1, "expected a mapping"),
+        ("rules: [a]\nenforcement: wran\n", 2, "enforcement: unknown enforcement 'wran' — did you mean 'warn'?"),
+        ("enforcement: true\n", 1, "enforcement: unknown enforcement 'True' — use one of audit, warn, enforce"),
     ],
 )
 def test_errors_name_the_line(tmp_path: pathlib.Path, text: str, line: int, message: str) -> None:
@@ -103,3 +105,24 @@ def test_test_command_honours_exclude_from_settings(tmp_path: pathlib.Path, monk
     monkeypatch.chdir(tmp_path)
     exclude = merge(Flags()).exclude
     assert [p.as_posix() for p, _ in discover(["."], exclude)] == ["kept/t.test.yaml"]
+
+
+# `enforcement:` (serve): setting, flag over setting, and the default.
+ENFORCEMENT_CASES = [
+    ("", [], "enforce"),
+    ("enforcement: warn\n", [], "warn"),
+    ("enforcement: Audit\n", [], "audit"),
+    ("enforcement: warn\n", ["--enforcement", "enforce"], "enforce"),
+    ("", ["--enforcement", "audit"], "audit"),
+]
+
+
+@pytest.mark.parametrize(("text", "flags", "expected"), ENFORCEMENT_CASES)
+def test_enforcement_flag_over_setting(tmp_path: pathlib.Path, text: str, flags: list[str], expected: str) -> None:
+    from guardrails.cli import build_parser
+    from guardrails.commands.serve import _settings
+
+    cfg = tmp_path / ".guardrails.yaml"
+    cfg.write_text("rules: [policies/]\n" + text)
+    served = _settings(build_parser().parse_args(["serve", "--config", str(cfg), *flags]))
+    assert served.enforcement.value == expected

@@ -8,7 +8,8 @@ import pytest
 
 from guardrails import Action, Finding, Origin, Severity, Status
 from guardrails.model import ResourceRef
-from guardrails.reporters.admission import MAX_WARNING, MAX_WARNINGS_BYTES, judge, warnings
+from guardrails.model import Enforcement
+from guardrails.reporters.admission import MAX_WARNING, MAX_WARNINGS, MAX_WARNINGS_BYTES, judge, warnings
 from guardrails.sources.admission import AdmissionRequest, parse_review
 from tests.admission_samples import review
 
@@ -135,3 +136,59 @@ def test_many_warnings_fit_4k_and_say_how_many_more() -> None:
 def test_exactly_fitting_warnings_need_no_more_line() -> None:
     items = [(f"r{i}", "q" * 30) for i in range(3)]
     assert warnings(items) == [f"r{i}: {'q' * 30}" for i in range(3)]
+
+
+def test_warnings_are_at_most_fifty_the_last_saying_how_many_more() -> None:
+    out = warnings([(f"r{i}", "q") for i in range(200)])
+    assert len(out) == MAX_WARNINGS
+    assert out[-1] == f"…and {200 - (MAX_WARNINGS - 1)} more"
+    assert warnings([(f"r{i}", "q") for i in range(MAX_WARNINGS)])[-1] == f"r{MAX_WARNINGS - 1}: q"
+
+
+# The staged rollout: (findings, outages, fail_open) -> per mode (allowed, code, warnings, decision).
+E = Enforcement
+ENFORCEMENT_CASES = [
+    ("a deny", [D1], [], False, {
+        E.ENFORCE: (False, 403, None, "deny"),
+        E.WARN: (True, None, ["require-team: label 'team' is missing"], "would-deny"),
+        E.AUDIT: (True, None, None, "would-deny"),
+    }),
+    ("denials first, then the warn rules'", [W1, D1, D2], [], False, {
+        E.ENFORCE: (False, 403, ["prefer-digest: container 'api' image has no digest"], "deny"),
+        E.WARN: (True, None, ["require-team: label 'team' is missing", "no-latest: container 'api' uses tag 'latest'",
+                              "prefer-digest: container 'api' image has no digest"], "would-deny"),
+        E.AUDIT: (True, None, ["prefer-digest: container 'api' image has no digest"], "would-deny"),
+    }),
+    ("a deny rule's error is its denial", [E1], [], True, {
+        E.ENFORCE: (False, 500, None, "error"),
+        E.WARN: (True, None, ["crashy: rule could not be evaluated: KeyError: 'x'"], "would-deny"),
+        E.AUDIT: (True, None, None, "would-deny"),
+    }),
+    ("an outage keeps the fail mode (closed)", [D1], [OUT], False, {
+        E.ENFORCE: (False, 403, None, "deny"),
+        E.WARN: (False, 500, ["require-team: label 'team' is missing"], "error"),
+        E.AUDIT: (False, 500, None, "error"),
+    }),
+    ("an outage keeps the fail mode (open)", [], [OUT], True, {
+        m: (True, None, ["guardrails: not evaluated, allowed by the fail-open policy: deadline of 2 s passed while 'slow' ran"],
+            "allow") for m in E
+    }),
+    ("waived and audit stay hidden", [WV, A1], [], False, {m: (True, None, None, "allow") for m in E}),
+]
+
+
+@pytest.mark.parametrize("mode", list(Enforcement), ids=str)
+@pytest.mark.parametrize(
+    ("findings", "outages", "fail_open", "expected"), [c[1:] for c in ENFORCEMENT_CASES], ids=[c[0] for c in ENFORCEMENT_CASES]
+)
+def test_enforcement(
+    mode: Enforcement, findings: list[Finding], outages: list[Finding], fail_open: bool,
+    expected: dict[Enforcement, tuple[bool, int | None, list[str] | None, str]],
+) -> None:
+    allowed, code, warns, decision = expected[mode]
+    verdict = judge(request(), findings, fail_open=fail_open, outages=outages, enforcement=mode)
+    resp = verdict.review["response"]
+    assert resp["allowed"] is allowed
+    assert resp.get("status", {}).get("code") == code
+    assert resp.get("warnings") == warns
+    assert verdict.decision == decision

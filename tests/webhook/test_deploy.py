@@ -92,6 +92,11 @@ def test_deployment(objects: dict[tuple[str, str], Any]) -> None:
     assert pdb["minAvailable"] < spec["replicas"]
     # Drain window fits in the grace period.
     assert args.drain_seconds < pod["terminationGracePeriodSeconds"]
+    # A first apply refuses nothing: the staged rollout starts in warn (as `serve` reads it).
+    from guardrails.commands.serve import _settings
+    from guardrails.model import Enforcement
+
+    assert _settings(args).enforcement is Enforcement.WARN
 
 
 def test_network_policy_opens_only_the_webhook_port(objects: dict[tuple[str, str], Any]) -> None:

@@ -92,6 +92,17 @@ def test_a_deny_found_before_the_deadline_still_denies_failing_open(start: Serve
     assert resp["status"]["message"].startswith("no-privileged: ")
 
 
+def test_under_warn_a_deadline_still_fails_closed(start: ServerFactory, tmp_path: pathlib.Path) -> None:
+    """--enforcement warn turns rule denials into warnings, never an outage into an allow."""
+    from guardrails.model import Enforcement
+
+    webhook = start(store=_slow_store(tmp_path), deadline=1.0, enforcement=Enforcement.WARN)
+    resp = webhook.review(_big_pod_review(2000, privileged=True)).json()["response"]
+    assert resp["allowed"] is False and resp["status"]["code"] == 500
+    assert "no decision within the 1 s deadline" in resp["status"]["message"]
+    assert [w.split(":")[0] for w in resp["warnings"]] == ["no-privileged"]
+
+
 def test_slow_requests_flooding_the_pool_are_answered_at_their_deadline(start: ServerFactory, tmp_path: pathlib.Path) -> None:
     webhook = start(store=_slow_store(tmp_path), deadline=1.0, eval_threads=1)
     results: list[float] = []

@@ -33,6 +33,7 @@ CASES = [
      "cannot start: nope.crt: No such file or directory"),
     (["serve", "--rules", "missing-rules/", "--port", "0"], "missing-rules/: no such rule file or folder"),
     (["serve", "--fail-mode", "sometimes"], "invalid choice: 'sometimes'"),
+    (["serve", "--enforcement", "wran", "--rules", "{rules}"], "--enforcement: unknown enforcement 'wran' — did you mean 'warn'?"),
 ]
 
 
