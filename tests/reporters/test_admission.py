@@ -7,8 +7,7 @@ import functools
 import pytest
 
 from guardrails import Action, Finding, Origin, Severity, Status
-from guardrails.model import ResourceRef
-from guardrails.model import Enforcement
+from guardrails.model import Enforcement, ResourceRef
 from guardrails.reporters.admission import MAX_WARNING, MAX_WARNINGS, MAX_WARNINGS_BYTES, judge, warnings
 from guardrails.sources.admission import AdmissionRequest, parse_review
 from tests.admission_samples import review
