@@ -80,11 +80,14 @@ def _locator(display: str, doc: documents.Document) -> Callable[[FieldPath], Loc
     return locate
 
 
-def load_rules(paths: Sequence[pathlib.Path], *, engine: str = "auto", context: Context | None = None) -> list[CompiledRule]:
+def load_rules(paths: Sequence[pathlib.Path], *, engine: str = "auto", context: Context | None = None,
+               point: str = "auto") -> list[CompiledRule]:
     """Templates and constraints from files, in any order -> the constraints' rules, loaded by
-    `policy.load` as every command loads rules; `engine` forces one Gatekeeper engine."""
+    `policy.load` as every command loads rules; `engine` forces one Gatekeeper engine; `point`
+    "gator" enforces scoped actions as gator does (its suites)."""
     ctx = context or Context()
     dialect.set_engine(ctx, engine)
+    dialect.set_enforcement_point(ctx, point)
     ruleset, problems = policy_load.lint_rules(list(paths), context=ctx)
     # Two constraints of one kind and name are one Kubernetes object: the first is kept (the
     # library's samples reuse names across samples); every other problem stops the load.
@@ -177,7 +180,8 @@ def run_suite(path: pathlib.Path, doc: Mapping[str, Any], *, engine: str = "auto
         try:
             # gator's `expansion:` names a file of ExpansionTemplates the test's objects expand with.
             expansion = [base / str(test["expansion"])] if test.get("expansion") else []
-            rules = load_rules([base / str(test["template"]), base / str(test["constraint"]), *expansion], engine=engine)
+            rules = load_rules([base / str(test["template"]), base / str(test["constraint"]), *expansion],
+                               engine=engine, point="gator")
         except GuardrailsError as e:
             errors.append(e)
             continue

@@ -16,7 +16,7 @@ from guardrails.dialects.gatekeeper import constraint as gk_constraint
 from guardrails.dialects.gatekeeper import expansion as gk_expansion
 from guardrails.dialects.gatekeeper import template as gk_template
 from guardrails.errors import GuardrailsError, RuleFileError
-from guardrails.model import FieldPath, Location
+from guardrails.model import Action, FieldPath, Location, Resource
 from guardrails.rule import CompiledRule
 
 __all__ = ["compile_document", "finalize"]
@@ -30,6 +30,9 @@ class _State:
     constraints: list[tuple[Mapping[str, Any], Location, Locate]] = dataclasses.field(default_factory=list)
     expansions: dict[str, gk_expansion.Template] = dataclasses.field(default_factory=dict)
     engine: str = "auto"
+    # Where the rules enforce: "auto" (a request is the validation webhook, a scan Gatekeeper's
+    # audit) or "gator" (a gator suite, whatever its objects).
+    point: str = "auto"
 
 
 def _state(context: Any) -> _State:
@@ -45,6 +48,13 @@ def set_engine(context: Any, engine: str) -> None:
     if engine not in gk_constraint.ENGINES:
         raise ValueError(f"unknown engine {engine!r}: use one of {', '.join(gk_constraint.ENGINES)}")
     _state(context).engine = engine
+
+
+def set_enforcement_point(context: Any, point: str) -> None:
+    """Rules loaded for `guardrails test` of gator suites enforce as gator does."""
+    if point not in ("auto", "gator"):
+        raise ValueError(f"unknown enforcement point {point!r}: use auto or gator")
+    _state(context).point = point
 
 
 def compile_document(
@@ -158,7 +168,7 @@ def _compile(doc: Mapping[str, Any], source: Location, locate: Locate, state: _S
         ]
         raise RuleFileError(errs[0].message, location=errs[0].location, more=errs[1:])
     try:
-        check, matcher, action = gk_constraint.compile_constraint(doc, programs, engine=state.engine)
+        check, matcher, enforcement = gk_constraint.compile_constraint(doc, programs, engine=state.engine)
     except gk_constraint.ConstraintError as e:
         raise RuleFileError(f"constraint {name!r}: {e.message}", location=locate(e.path) or source) from None
     except Exception as e:
@@ -174,12 +184,14 @@ def _compile(doc: Mapping[str, Any], source: Location, locate: Locate, state: _S
         raise RuleFileError(f"constraint {name!r}: spec.match: {e.message}",
                             location=locate(("spec", "match", *e.path)) or source) from None
     in_context = check.in_context if check.referential else None
+    action_for, matcher = _enforced(enforcement, state.point, matcher)
     return CompiledRule(
         name=name,
         id=f"{kind}/{name}",
         check=check if plan.plain else plan.check(check),
         match=matcher if plan.plain else plan.match,
-        action=action,
+        action=(enforcement.gator or Action.AUDIT) if state.point == "gator" else enforcement.default(),
+        action_for=action_for,
         title=template.title or template.name,
         description=template.description,
         source=source,
@@ -193,6 +205,30 @@ def _compile(doc: Mapping[str, Any], source: Location, locate: Locate, state: _S
         namespace_labels=isinstance(spec, Mapping) and isinstance(spec.get("match"), Mapping)
         and bool(spec["match"].get("namespaceSelector")),
     )
+
+
+def _enforced(enforcement: gk_constraint.Enforcement, point: str,
+              matcher: Callable[[Resource], bool]) -> tuple[Callable[[Resource], Action] | None, Callable[[Resource], bool]]:
+    """The action for one resource and the matcher, where a scoped action differs by place: the
+    webhook (a request) or a scan; a place the constraint is not enforced at judges nothing."""
+    if point == "gator":
+        return None, matcher if enforcement.gator is not None else _never
+    if enforcement.plain is not None:
+        return None, matcher
+    admission, scan = enforcement.admission, enforcement.scan
+
+    def action_for(r: Resource) -> Action:
+        found = admission if r.request is not None else scan
+        return found or Action.AUDIT  # unreachable: the matcher leaves such resources alone
+
+    def enforced(r: Resource) -> bool:
+        return (admission if r.request is not None else scan) is not None and matcher(r)
+
+    return action_for, enforced
+
+
+def _never(_: Resource) -> bool:
+    return False
 
 
 def _compile_error(template: gk_template.Template, locate: Locate, source: Location, e: BaseException,

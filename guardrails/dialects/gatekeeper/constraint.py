@@ -20,15 +20,20 @@ from guardrails.dialects.gatekeeper import review
 from guardrails.dialects.gatekeeper.template import Template
 from guardrails.model import Action, Resource, Violation
 
-__all__ = ["ENGINES", "ConstraintError", "GatekeeperCheck", "Programs", "compile_constraint", "parse_action"]
+__all__ = ["ENFORCEMENT_POINTS", "ENGINES", "ConstraintError", "Enforcement", "GatekeeperCheck", "Programs",
+           "compile_constraint", "parse_enforcement"]
 
 ENGINES = ("auto", "native", "cel", "rego")
 _ACTIONS = {"deny": Action.DENY, "dryrun": Action.AUDIT, "warn": Action.WARN}
 _RANK = {Action.DENY: 3, Action.WARN: 2, Action.AUDIT: 1}
-# The enforcement points a scoped action may name that concern us: our webhook is Gatekeeper's
-# validation webhook; a scan is its audit (and gator).
-_ADMISSION_POINTS = ("validation.gatekeeper.sh", "*")
-_AUDIT_POINTS = ("audit.gatekeeper.sh", "gator.gatekeeper.sh", "*")
+# The enforcement points Gatekeeper knows ("*": all of them). Those that concern us: our webhook
+# is Gatekeeper's validation webhook; a scan is its audit (and gator); `guardrails test` of a
+# gator suite is gator. `vap.k8s.io` (Gatekeeper's generated ValidatingAdmissionPolicy) is
+# none of ours.
+ENFORCEMENT_POINTS = ("validation.gatekeeper.sh", "audit.gatekeeper.sh", "gator.gatekeeper.sh", "vap.k8s.io", "*")
+_ADMISSION_POINTS = ("validation.gatekeeper.sh",)
+_AUDIT_POINTS = ("audit.gatekeeper.sh", "gator.gatekeeper.sh")
+_GATOR_POINTS = ("gator.gatekeeper.sh",)
 
 
 class ConstraintError(ValueError):
@@ -122,37 +127,85 @@ class GatekeeperCheck:
         return [r if isinstance(r, str) else str(r) for r in results]
 
 
-def parse_action(spec: Mapping[str, Any]) -> Action:
-    """enforcementAction deny/dryrun/warn; `scoped` takes the strictest action for admission,
-    else the strictest for audit. Raises ConstraintError for an unknown action."""
-    raw = spec.get("enforcementAction") or "deny"
+@dataclasses.dataclass(frozen=True, slots=True)
+class Enforcement:
+    """A constraint's action at each place guardrails enforces it; None: not enforced there (a
+    scoped action naming other enforcement points), so the constraint judges nothing there."""
+
+    admission: Action | None  # the webhook: Gatekeeper's validation webhook
+    scan: Action | None  # a scan: Gatekeeper's audit (and gator)
+    gator: Action | None  # `guardrails test` of a gator suite: gator only
+
+    @property
+    def plain(self) -> Action | None:
+        """The one action when every place has the same, else None."""
+        return self.admission if self.admission == self.scan == self.gator else None
+
+    def default(self) -> Action:
+        """The action to show for the rule (scans first)."""
+        return self.scan or self.admission or self.gator or Action.AUDIT
+
+
+def _strictest(actions: list[Action]) -> Action | None:
+    return max(actions, key=_RANK.__getitem__) if actions else None
+
+
+def _did_you_mean(raw: Any, choices: Iterable[str]) -> str:
+    low = raw.lower() if isinstance(raw, str) else None
+    near = next((c for c in choices if c == low), None)
+    return f" (did you mean {near!r}? the value is case-sensitive)" if near else ""
+
+
+def parse_enforcement(spec: Mapping[str, Any]) -> Enforcement:
+    """`enforcementAction` and `scopedEnforcementActions`, validated as Gatekeeper validates them
+    (deny, dryrun, warn, scoped; a scoped action needs entries of a known action and at least one
+    known enforcement point). Raises ConstraintError with the path of the bad field."""
+    raw = spec.get("enforcementAction")
+    if raw is None or raw == "":
+        raw = "deny"
+    if not isinstance(raw, str):
+        raise ConstraintError("spec.enforcementAction must be a string", ("spec", "enforcementAction"))
     if raw in _ACTIONS:
-        return _ACTIONS[raw]
+        a = _ACTIONS[raw]
+        return Enforcement(a, a, a)
     if raw != "scoped":
         raise ConstraintError(
-            f"unknown enforcementAction {raw!r}: use deny, dryrun, warn or scoped", ("spec", "enforcementAction")
+            f"unrecognized enforcementAction {raw!r}: use deny, dryrun, warn or scoped{_did_you_mean(raw, (*_ACTIONS, 'scoped'))}",
+            ("spec", "enforcementAction"),
         )
     scoped = spec.get("scopedEnforcementActions")
+    where: tuple[str | int, ...] = ("spec", "scopedEnforcementActions")
+    if scoped is None:
+        raise ConstraintError("enforcementAction scoped needs scopedEnforcementActions", ("spec", "enforcementAction"))
     if not isinstance(scoped, list) or not scoped:
         raise ConstraintError(
-            "enforcementAction scoped needs a non-empty scopedEnforcementActions list", ("spec", "scopedEnforcementActions")
-        )
+            "scopedEnforcementActions must be a non-empty list of {action, enforcementPoints: [{name}]}", where)
     by_point: dict[str, list[Action]] = {}
     for i, entry in enumerate(scoped):
-        action = entry.get("action") if isinstance(entry, Mapping) else None
+        if not isinstance(entry, Mapping):
+            raise ConstraintError("must be a mapping {action, enforcementPoints: [{name}]}", (*where, i))
+        action = entry.get("action")
         if action not in _ACTIONS:
             raise ConstraintError(
-                f"unknown action {action!r}: use deny, dryrun or warn", ("spec", "scopedEnforcementActions", i, "action")
-            )
-        for point in entry.get("enforcementPoints") or []:
+                f"unrecognized action {action!r}: use deny, dryrun or warn{_did_you_mean(action, _ACTIONS)}",
+                (*where, i, "action"))
+        points = entry.get("enforcementPoints")
+        if not isinstance(points, list) or not points:
+            raise ConstraintError(
+                f"no enforcementPoints: the action is enforced nowhere (name one of {', '.join(ENFORCEMENT_POINTS)})",
+                (*where, i))
+        for j, point in enumerate(points):
             name = point.get("name") if isinstance(point, Mapping) else None
-            if isinstance(name, str):
-                by_point.setdefault(name, []).append(_ACTIONS[action])
-    for points in (_ADMISSION_POINTS, _AUDIT_POINTS):
-        found = [a for p in points for a in by_point.get(p, [])]
-        if found:
-            return max(found, key=_RANK.__getitem__)
-    return Action.AUDIT
+            if name not in ENFORCEMENT_POINTS:
+                raise ConstraintError(
+                    f"unrecognized enforcement point {name!r}: the constraint would not be enforced there "
+                    f"(use {', '.join(ENFORCEMENT_POINTS)})", (*where, i, "enforcementPoints", j))
+            by_point.setdefault(name, []).append(_ACTIONS[action])
+
+    def at(points: tuple[str, ...]) -> Action | None:
+        return _strictest([a for p in (*points, "*") for a in by_point.get(p, [])])
+
+    return Enforcement(admission=at(_ADMISSION_POINTS), scan=at(_AUDIT_POINTS), gator=at(_GATOR_POINTS))
 
 
 def choose_engine(template: Template, parameters: Any, engine: str) -> str:
@@ -167,7 +220,7 @@ def choose_engine(template: Template, parameters: Any, engine: str) -> str:
 
 def compile_constraint(
     doc: Mapping[str, Any], programs: Programs, *, engine: str = "auto"
-) -> tuple[GatekeeperCheck, gk_match.Matcher, Action]:
+) -> tuple[GatekeeperCheck, gk_match.Matcher, Enforcement]:
     """Raises ConstraintError / MatchError with the path of the bad field."""
     spec = doc.get("spec") or {}
     if not isinstance(spec, Mapping):
@@ -176,7 +229,7 @@ def compile_constraint(
         matcher = gk_match.compile_match(spec.get("match"))
     except gk_match.MatchError as e:
         raise ConstraintError(f"spec.match: {e.message}", ("spec", "match", *e.path)) from None
-    action = parse_action(spec)
+    action = parse_enforcement(spec)
     parameters = spec.get("parameters")
     chosen = choose_engine(programs.template, parameters, engine)
     template = programs.template

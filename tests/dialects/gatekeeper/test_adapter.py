@@ -95,12 +95,6 @@ def test_invalid_parameters_point_at_the_line(tmp_path: pathlib.Path) -> None:
         ("", Action.DENY),
         ("  enforcementAction: dryrun\n", Action.AUDIT),
         ("  enforcementAction: warn\n", Action.WARN),
-        (
-            "  enforcementAction: scoped\n  scopedEnforcementActions:\n"
-            "    - action: warn\n      enforcementPoints: [{name: validation.gatekeeper.sh}]\n"
-            "    - action: deny\n      enforcementPoints: [{name: audit.gatekeeper.sh}]\n",
-            Action.WARN,
-        ),
     ],
 )
 def test_enforcement_actions(tmp_path: pathlib.Path, extra: str, action: Action) -> None:
