@@ -16,6 +16,9 @@ helm:                         # render Helm charts with `helm template` (or `hel
 fail-on-skip: true            # a rule that could not be evaluated where it matched fails the run
 kustomize: true               # render kustomizations with `kubectl kustomize`
 enforcement: warn             # serve: audit | warn | enforce (default) what a rule's denial does
+parameters:                   # values of rules' parameters, by rule name (guardrails rules show NAME)
+  approved-registries:
+    registries: [registry.example.com/platform/*]
 ```
 
 `merge` is the one place where command-line flags and these settings meet, for every command
@@ -35,6 +38,7 @@ from guardrails.errors import ConfigError, SourceError
 from guardrails.model import Enforcement, Location, Severity
 from guardrails.policy import profiles
 from guardrails.policy.load import RuleSet, load_rules
+from guardrails.policy.parameters import RuleSettings, Setting
 from guardrails.sources import documents
 from guardrails.sources.render.helm import HelmOptions
 
@@ -44,6 +48,7 @@ CONFIG_NAME = ".guardrails.yaml"
 _KEYS = {
     "rules", "builtin", "profiles", "exceptions", "exclude", "fail-on", "fail-on-unknown", "namespaces", "helm", "fail-on-skip", "kustomize",
     "enforcement",
+    "parameters",
 }
 
 
@@ -62,6 +67,30 @@ class Config:
     kustomize: bool | None = None
     fail_on_skip: bool | None = None
     enforcement: Enforcement | None = None  # `serve` only
+    parameters: Mapping[str, RuleSettings] | None = None  # rule name -> its parameters' values
+
+
+def _parameters(value: Any, doc: documents.Document, display: str) -> dict[str, RuleSettings]:
+    """`{rule: {parameter: value}}`, each value with its position; whether rule and parameter
+    exist and the value fits is decided when the rules load (they declare the parameters)."""
+    from guardrails.policy.validate import jsonable
+
+    where = doc.locate(("parameters",), display)
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"parameters: expected a mapping of rule names, found {value!r}", location=where)
+    out: dict[str, RuleSettings] = {}
+    for rule, values in value.items():
+        at = doc.locate(("parameters", rule), display)
+        if not isinstance(rule, str) or not isinstance(values, Mapping) or not values:
+            raise ConfigError(
+                f"parameters.{rule}: expected a mapping of parameter names to values, found {values!r}",
+                location=at, hint="e.g. parameters: {approved-registries: {registries: [registry.example.com/*]}}",
+            )
+        out[rule] = RuleSettings(
+            at,
+            {str(k): Setting(jsonable(v), doc.locate(("parameters", rule, k), display)) for k, v in values.items()},
+        )
+    return out
 
 
 def _helm(value: Any, where: Location, rel: Any) -> HelmOptions | None:
@@ -189,6 +218,7 @@ def load_config(path: pathlib.Path) -> Config:
         fail_on_skip=fail_on_skip,
         kustomize=kustomize,
         enforcement=enforcement,
+        parameters=_parameters(data["parameters"], doc, display) if data.get("parameters") is not None else None,
     )
 
 
@@ -201,9 +231,10 @@ class RuleLoader:
     profiles: tuple[str, ...] | None = None
     only: tuple[str, ...] = ()
     skip: tuple[str, ...] = ()
+    parameters: Mapping[str, RuleSettings] | None = None  # from the settings' `parameters:`
 
     def __call__(self) -> RuleSet:
-        rs = load_rules(self.paths, builtin=self.builtin, profiles=self.profiles)
+        rs = load_rules(self.paths, builtin=self.builtin, profiles=self.profiles, parameters=self.parameters)
         return rs.only(self.only, self.skip) if (self.only or self.skip) else rs
 
 
@@ -262,6 +293,7 @@ def merge(flags: Flags) -> Settings:
         profiles=flags.profiles or cfg.profiles,
         only=flags.only,
         skip=flags.skip,
+        parameters=cfg.parameters,
     )
     try:
         fail_on = Severity.parse(flags.fail_on) if flags.fail_on else (cfg.fail_on or Severity.LOW)

@@ -399,6 +399,7 @@ def scan(
         seconds=time.perf_counter() - started,
         root=str(root),
         notices=tuple(n.render() for n in found.notices) + tuple(chart_notices) + tuple(kz_notices)
+        + tuple(n for n in (ruleset.placeholder_notice(),) if n)
         + (_empty(paths, inputs or [i for c in charts.values() for i in c], found) if not kustomizations else ())
         + rule_notices(ruleset.rules, frozenset().union(*(r.kinds for r in results))),
         skipped_templates=templates,

@@ -31,6 +31,27 @@ profiles:
   - default                # add: restricted | best-practices | terraform | all (guardrails rules list --profile NAME)
 fail-on: medium            # exit 1 when a finding is at least this severe
 exclude: []                # globs not to scan; .gitignore is honoured and Helm charts are found on their own
+# Your organisation's values for the built-in rules (guardrails rules show NAME lists every parameter).
+# Until you replace these examples, every scan says the rules still run on placeholder values.
+parameters:
+  approved-registries:
+    registries:            # TODO: your registries
+      - ghcr.io/myorg/*
+      - 123456789.dkr.ecr.*.amazonaws.com/*
+  require-ownership-labels:
+    labels:                # TODO: your label keys and their allowed values
+      - team
+      - {key: environment, allowedRegex: "^(dev|staging|prod)$"}
+      - service
+  terraform-approved-registries:
+    registries:            # TODO: your registries
+      - ghcr.io/myorg/*
+      - 123456789.dkr.ecr.*.amazonaws.com/*
+  terraform-required-tags:
+    labels:                # TODO: your label keys and their allowed values
+      - team
+      - {key: environment, allowedRegex: "^(dev|staging|prod)$"}
+      - service
 """
 
 RULE = """\

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from guardrails.policy import profiles
+from guardrails.policy.parameters import Parameter, describe_value
 from guardrails.rule import CompiledRule
 
 __all__ = ["reference", "table"]
@@ -55,7 +56,25 @@ def _order(rule: CompiledRule) -> tuple[str, str]:
     return (_group(rule), rule.name)
 
 
-def _section(rule: CompiledRule) -> list[str]:
+def _parameters(rule: CompiledRule, params: Sequence[Parameter]) -> list[str]:
+    """The rule's parameters as a table: what `.guardrails.yaml` may set, and each default."""
+    mine = [p for p in params if p.rule == rule.id]
+    if not mine:
+        return []
+    out = [
+        f"**Parameters** (set in `.guardrails.yaml`: `parameters: {{{rule.name}: {{NAME: value}}}}`):",
+        "",
+        "| parameter | sets | default | schema | what it is |",
+        "|---|---|---|---|---|",
+    ]
+    for p in mine:
+        default = f"`{describe_value(p.default)}`" + (f" — placeholder: set {_cell(p.placeholder)}" if p.placeholder else "")
+        field = ".".join(map(str, p.field))
+        out.append(f"| `{p.name}` | `spec.{field}` | {_cell(default)} | `{_cell(describe_value(p.schema))}` | {_cell(p.description)} |")
+    return [*out, ""]
+
+
+def _section(rule: CompiledRule, params: Sequence[Parameter] = ()) -> list[str]:
     out = [f"### {rule.name}", "", f"**{_cell(rule.title)}**", ""]
     facts = [
         f"severity `{rule.severity}`",
@@ -68,6 +87,7 @@ def _section(rule: CompiledRule) -> list[str]:
         out += [" ".join(rule.description.split()), ""]
     if rule.remediation:
         out += [f"**Fix:** {' '.join(rule.remediation.split())}", ""]
+    out += _parameters(rule, params)
     if rule.references:
         out += ["References:", ""] + [f"- <{ref}>" for ref in rule.references] + [""]
     if rule.source:
@@ -77,8 +97,9 @@ def _section(rule: CompiledRule) -> list[str]:
     return out
 
 
-def reference(rules: Sequence[CompiledRule]) -> str:
-    """The whole reference: profiles, a table of contents, then one section per rule."""
+def reference(rules: Sequence[CompiledRule], parameters: Sequence[Parameter] = ()) -> str:
+    """The whole reference: profiles, a table of contents, then one section per rule (with its
+    parameters' defaults: the reference never shows one team's settings)."""
     lines = [_HEADER.rstrip("\n"), "", "## Profiles", "", "| profile | includes | rules | what it is for |", "|---|---|---|---|"]
     for p in profiles.PROFILES.values():
         selected = profiles.expand([p.name])
@@ -92,5 +113,5 @@ def reference(rules: Sequence[CompiledRule]) -> str:
         lines += [f"## {group or 'top level'}", ""]
         lines += [f"- [`{r.name}`](#{r.name}) — {_cell(r.title)}" for r in members] + [""]
         for r in members:
-            lines += _section(r)
+            lines += _section(r, parameters)
     return "\n".join(lines).rstrip("\n") + "\n"

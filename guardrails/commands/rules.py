@@ -14,6 +14,7 @@ from guardrails.config import Flags, merge
 from guardrails.errors import GuardrailsError, RuleFileError, UsageError
 from guardrails.policy import lint, profiles
 from guardrails.policy.load import lint_rules, rule_walk
+from guardrails.policy.parameters import Parameter, describe_value
 
 __all__ = ["add_parser", "run"]
 
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace, io: Any) -> int:
         loader = dataclasses.replace(loader, profiles=("all",))  # the reference covers every rule
     ruleset = loader()
     if args.rules_command == "docs":
-        io.stdout.write(ruledocs.reference(ruleset.rules))
+        io.stdout.write(ruledocs.reference(ruleset.rules, ruleset.parameters))
         return 0
     if args.rules_command == "list":
         if args.format == "markdown":
@@ -100,12 +101,32 @@ def run(args: argparse.Namespace, io: Any) -> int:
         for k, v in rows:
             if v:
                 io.stdout.write(f"{k + ':':<13}{v}\n")
+        _parameters([p for p in ruleset.parameters if p.rule == r.id], io)
         return 0
     names = [r.id for r in ruleset.rules]
     import difflib
 
     close = difflib.get_close_matches(args.name, names, n=1)
     raise UsageError(f"no rule named {args.name!r}", hint=f"did you mean {close[0]!r}?" if close else "run guardrails rules list")
+
+
+def _parameters(params: list[Parameter], io: Any) -> None:
+    """Each parameter: what it is, its schema, its default, the value in force and where it was set."""
+    if not params:
+        return
+    io.stdout.write("parameters:  set in .guardrails.yaml under parameters: {" + params[0].rule + ": {NAME: value}}\n")
+    for p in params:
+        field = ".".join(map(str, p.field))
+        io.stdout.write(f"  {p.name}  (spec.{field})" + (f"  {p.description.strip()}" if p.description else "") + "\n")
+        io.stdout.write(f"    schema:   {describe_value(p.schema)}\n")
+        marked = f"  (placeholder: {p.placeholder})" if p.placeholder else ""
+        io.stdout.write(f"    default:  {describe_value(p.default)}{marked}\n")
+        if p.configured:
+            io.stdout.write(f"    value:    {describe_value(p.value)}  (from {p.source})\n")
+        elif p.placeholder:
+            io.stdout.write(f"    value:    the default, a placeholder: set {p.placeholder}\n")
+        else:
+            io.stdout.write("    value:    the default\n")
 
 
 def _where(e: GuardrailsError) -> tuple[str, int, int]:

@@ -21,10 +21,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from guardrails.dialects.context import LoadContext
-from guardrails.errors import GuardrailsError, RuleFileError, UsageError
+from guardrails.errors import ConfigError, GuardrailsError, RuleFileError, UsageError
 from guardrails.model import FieldPath, Location, Severity
 from guardrails.policy import kinds
 from guardrails.policy import profiles as profiles_
+from guardrails.policy.parameters import Binder, Parameter, RuleSettings
 from guardrails.policy.validate import best, openapi_problems, validate_native
 from guardrails.rule import CompiledRule
 from guardrails.sources import documents, walk
@@ -49,6 +50,26 @@ class RuleSet:
     documents: Mapping[str, int] = dataclasses.field(default_factory=dict)
     # The rule sets loaded, for a summary: "built-in default, baseline", then each rules path.
     sets: tuple[str, ...] = ()
+    # Every declared parameter of the loaded native rules, with the value in force and its source.
+    parameters: tuple[Parameter, ...] = ()
+
+    @property
+    def placeholders(self) -> tuple[Parameter, ...]:
+        """Parameters of the selected rules still on the example value their rule marks for replacing."""
+        ids = {r.id for r in self.rules}
+        return tuple(p for p in self.parameters if p.rule in ids and p.on_placeholder)
+
+    def placeholder_notice(self) -> str | None:
+        """The one line a scan says about rules running on example values, or None."""
+        held = self.placeholders
+        if not held:
+            return None
+        names = ", ".join(f"{p.rule}.{p.name}" for p in held)
+        rules = len({p.rule for p in held})
+        return (
+            f"{rules} rule{'s' if rules != 1 else ''} still run{'s' if rules == 1 else ''} on placeholder values ({names}): "
+            "set your own under `parameters:` in .guardrails.yaml (guardrails rules show NAME)"
+        )
 
     @property
     def unsupported(self) -> tuple[CompiledRule, ...]:
@@ -275,8 +296,10 @@ def _load_file(
     validate: bool = True,
     cached: list[Any] | None = None,
     ledger: _Ledger | None = None,
+    binder: Binder | None = None,
 ) -> list[CompiledRule]:
     ledger = ledger if ledger is not None else _Ledger()
+    binder = binder if binder is not None else Binder()
     rules: list[CompiledRule] = []
     items = _cached(cached, display) if cached is not None else _documents(path, display)
     for item in items:
@@ -288,7 +311,7 @@ def _load_file(
             if doc is None:
                 continue  # an empty document (`---` twice, a trailing `---`)
             before = len(problems)
-            outcome = _load_document(doc, locate, context, problems, rules, ledger, validate=validate)
+            outcome = _load_document(doc, locate, context, problems, rules, ledger, binder, validate=validate)
             ledger.outcomes.append("error" if len(problems) > before else outcome)
     return rules
 
@@ -300,6 +323,7 @@ def _load_document(
     problems: list[GuardrailsError],
     rules: list[CompiledRule],
     ledger: _Ledger,
+    binder: Binder,
     *,
     validate: bool,
 ) -> str:
@@ -327,15 +351,26 @@ def _load_document(
             ledger.skipped.append(SkippedDocument(locate(()), f"{kind} {name!r}: {how.reason}", unsupported=True))
         return "skip"
     module = importlib.import_module(how.module)
-    if validate and kinds.group_of(str(doc.get("apiVersion"))) == NATIVE_GROUP:
-        errors = validate_native(doc, locate=locate)
-        if errors:
-            problems.extend(errors)
-            return "error"
+    if kinds.group_of(str(doc.get("apiVersion"))) == NATIVE_GROUP:
+        if validate:
+            errors = validate_native(doc, locate=locate)
+            if errors:
+                problems.extend(errors)
+                return "error"
+        if doc.get("kind") == "Rule":
+            bound = binder.bind(doc, locate, problems, check_defaults=validate)
+            if bound is None:
+                return "error"
+            doc = bound
     try:
         compiled = module.compile_document(doc, source=locate(()), locate=locate, context=context)
     except GuardrailsError as e:
-        problems.extend(e.all())
+        configured = binder.configured(doc)
+        if configured is not None:
+            # The rule compiled before the settings' values went in: the values are what is wrong.
+            problems.extend(ConfigError(f"parameters: {p.message}", location=configured, hint=p.hint) for p in e.all())
+        else:
+            problems.extend(e.all())
         return "error"
     rules.extend(compiled)
     return "skip" if compiled and all(r.unsupported for r in compiled) else "loaded"
@@ -362,11 +397,13 @@ def lint_rules(
     profiles: Sequence[str] | None = None,
     validate_builtin: bool = False,
     context: LoadContext | None = None,
+    parameters: Mapping[str, RuleSettings] | None = None,
 ) -> tuple[RuleSet, list[GuardrailsError]]:
     """Load what can be loaded and return every problem found (for `guardrails rules lint`).
 
     `context`: a LoadContext a caller has prepared with dialect options (the rule-test runner
-    choosing Gatekeeper's engine); a fresh one by default."""
+    choosing Gatekeeper's engine); a fresh one by default. `parameters`: the settings' values of
+    rules' parameters, by rule name."""
     bad = profiles_.unknown(profiles or ())
     if bad is not None:
         raise UsageError(f"unknown profile {bad[0]!r}", hint=bad[1])
@@ -379,6 +416,7 @@ def lint_rules(
     files: list[str] = []
     sources: list[tuple[pathlib.Path, bool]] = []
     ledger = _Ledger()
+    binder = Binder(settings=parameters or {})
     if builtin:
         # The library keeps each rule's tests beside it as NAME.test.yaml; skipping them by
         # name halves what every scan parses (tests/policy/test_builtin.py holds the convention).
@@ -403,6 +441,7 @@ def lint_rules(
             validate=not (is_builtin and not validate_builtin),
             cached=cache.get(f) if cache is not None and is_builtin else None,
             ledger=ledger,
+            binder=binder,
         )
         if is_builtin:
             loaded = [r for r in loaded if _in_profiles(r, selected)]
@@ -415,6 +454,7 @@ def lint_rules(
                 rules.extend(finalize(context))
             except GuardrailsError as e:
                 problems.extend(e.all())
+    problems.extend(binder.unused())
     seen: dict[str, CompiledRule] = {}
     for r in rules:
         key = r.id
@@ -443,6 +483,7 @@ def lint_rules(
         tuple(seen.values()), tuple(context.waivers), tuple(files), tuple(context.warnings),
         tuple(ledger.skipped), dict(counts),
         ((f"built-in {profiles_.describe(selected)}",) if builtin else ()) + tuple(str(p) for p in paths),
+        tuple(binder.parameters),
     )
     return ruleset, problems
 
@@ -453,9 +494,10 @@ def load_rules(
     builtin: bool = False,
     profiles: Sequence[str] | None = None,
     context: LoadContext | None = None,
+    parameters: Mapping[str, RuleSettings] | None = None,
 ) -> RuleSet:
     """Load and compile rules; raise the most relevant RuleFileError carrying all the others."""
-    ruleset, problems = lint_rules(paths, builtin=builtin, profiles=profiles, context=context)
+    ruleset, problems = lint_rules(paths, builtin=builtin, profiles=profiles, context=context, parameters=parameters)
     if problems:
         rfe = [p if isinstance(p, RuleFileError) else RuleFileError(p.message, location=p.location, hint=p.hint) for p in problems]
         raise best(rfe)

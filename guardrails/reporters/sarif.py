@@ -127,6 +127,8 @@ def _notifications(report: ScanReport) -> list[dict[str, Any]]:
         out.append({"level": "warning", "message": {"text": f"exception {w.name!r} expired on {when} and no longer applies"}})
     for skip in report.skipped_rules:  # a rule that judged nothing is no result: a notification
         out.append({"level": "warning", "message": {"text": skip.text()}, "associatedRule": {"id": skip.rule}})
+    for notice in report.notices:  # inputs not read, templates not rendered, rules on placeholder values
+        out.append({"level": "note", "message": {"text": notice}})
     return out
 
 

@@ -85,6 +85,40 @@ RULE_SPEC_KEYS: dict[str, Any] = {
             " at the rule's severity), warn (a warning at the rule's severity) or unknown (info, the default)."
         ),
     },
+    "parameters": {
+        "type": "object",
+        "description": (
+            "Values an organisation sets for this rule in .guardrails.yaml (`parameters: {RULE: {NAME: value}}`)"
+            " without copying it. Each names the field of this rule it sets (whose value is the default) and"
+            " the JSON Schema a value must satisfy."
+        ),
+        "propertyNames": {"pattern": "^[a-z][a-zA-Z0-9-]*$"},
+        "additionalProperties": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["field", "schema"],
+            "properties": {
+                "field": {
+                    "type": "string",
+                    "pattern": "^[A-Za-z][A-Za-z0-9]*(\\.([A-Za-z][A-Za-z0-9]*|[0-9]+))*$",
+                    "description": (
+                        "The field of this rule's spec the value replaces, dotted, list items by index:"
+                        " images.allow, match.selector.matchExpressions.0.values."
+                    ),
+                },
+                "schema": {"type": "object", "description": "JSON Schema a value must satisfy."},
+                "description": {"type": "string"},
+                "placeholder": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": (
+                        "The default is an example to replace (a registry, a label key): what to set,"
+                        " e.g. 'your registries'. A scan on it says so once."
+                    ),
+                },
+            },
+        },
+    },
     "defaults": {
         "type": "object",
         "description": (
