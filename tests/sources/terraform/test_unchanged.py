@@ -64,6 +64,8 @@ def _report(path: pathlib.Path) -> str:
     code = cli.run(args, stdin=stdin, stdout=out, stderr=err)
     text = f"{code}\n{out.getvalue()}\n{err.getvalue()}".replace(str(path.parent), "<dir>")
     text = re.sub(r'"seconds": [0-9.e-]+', '"seconds": 0', text)
+    # the settings' word on placeholder parameters (approved registries, tags) says nothing of the plan
+    text = re.sub(r'"notices": \[\s*"[^"]*placeholder values[^"]*"\s*\]', '"notices": []', text)
     # a fingerprint hashes the file's path, absolute for a plan outside the root (a temp folder)
     return re.sub(r'"fingerprint": "[0-9a-f]+"', '"fingerprint": "<fp>"', text)
 
