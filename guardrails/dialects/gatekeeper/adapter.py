@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from guardrails.dialects.gatekeeper import constraint as gk_constraint
+from guardrails.dialects.gatekeeper import defaults as gk_defaults
 from guardrails.dialects.gatekeeper import expansion as gk_expansion
 from guardrails.dialects.gatekeeper import template as gk_template
 from guardrails.errors import GuardrailsError, RuleFileError
@@ -159,6 +160,12 @@ def _compile(doc: Mapping[str, Any], source: Location, locate: Locate, state: _S
     template = programs.template
     spec = doc.get("spec") or {}
     parameters = spec.get("parameters") if isinstance(spec, Mapping) else None
+    if parameters is not None and template.schema:
+        # The constraint as a cluster stores it: its template's `default:` values filled in.
+        defaulted = gk_defaults.apply(template.schema, parameters)
+        if defaulted != parameters:
+            parameters = defaulted
+            doc = {**doc, "spec": {**spec, "parameters": parameters}}
     problems = _parameter_problems(context, template.schema, parameters)
     if problems:
         errs = [
