@@ -125,7 +125,9 @@ def _compile(params: Any) -> CheckFn:
                 continue
             found = problems(ref)
             if found:  # messages are built only for what fails
-                what = f"{container_noun(field, container)} image {quote(image)} ({ref})"
+                # The normalised name only where it says more than what was written (nginx -> docker.io/library/nginx:latest).
+                shown = f" ({ref})" if str(ref) != image else ""
+                what = f"{container_noun(field, container)} image {quote(image)}{shown}"
                 for problem in found:
                     yield Violation(f"{what} {problem}", path)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from guardrails.checks.base import Check, CheckFn
 from guardrails.errors import ParamError
+from guardrails.kube import paths
 from guardrails.lang.pattern import (
     Miss,
     Node,
@@ -131,6 +132,12 @@ def check_anchors(pattern: Any, path: FieldPath = ()) -> None:
             check_anchors(v, (*path, i))
 
 
+def _words(obj: Any, miss: Miss) -> str:
+    """A native finding's words: the field as a reader names it (the container, the volume),
+    then what is wrong with it."""
+    return f"{paths.plain(obj, miss.path)} {miss.detail}"
+
+
 def _violations(verdict: Verdict) -> Iterable[Violation]:
     if verdict.status is Status.PASS:
         return ()
@@ -148,7 +155,7 @@ def _compile_pattern(params: Any) -> CheckFn:
         if out.status is Status.PASS:
             return ()
         if out.status is Status.FAIL:  # every failing field is its own finding
-            return [Violation(m.text, m.path) for m in misses]
+            return [Violation(_words(resource.obj, m), m.path) for m in misses]
         return (Violation(out.detail, (), out.status),)
 
     return check
@@ -168,7 +175,7 @@ def _native_any(nodes: Sequence[Node], obj: Any) -> Iterable[Violation]:
         if out.status is Status.FAIL:
             misses: list[Miss] = match_all(node, obj)[1]
             first = misses[0].path if first is None and misses else first
-            forms.append(f"({i}) " + ", ".join(m.text for m in misses))
+            forms.append(f"({i}) " + ", ".join(_words(obj, m) for m in misses))
         elif out.status is Status.SKIP:
             forms.append(f"({i}) does not apply")
         else:

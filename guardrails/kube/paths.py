@@ -7,7 +7,7 @@ from typing import Any
 
 from guardrails.model import FieldPath
 
-__all__ = ["MISSING", "display", "get", "nearest_existing"]
+__all__ = ["MISSING", "display", "get", "nearest_existing", "plain"]
 
 
 class _Missing:
@@ -58,3 +58,30 @@ def display(path: FieldPath) -> str:
         else:
             out.append(f"[{step!r}]".replace("'", '"'))
     return "".join(out)
+
+
+_OWNERS = {"containers": "container", "initContainers": "init container", "ephemeralContainers": "ephemeral container", "volumes": "volume"}
+
+
+def plain(obj: Any, path: FieldPath) -> str:
+    """A field as a reader names it: `container "web" securityContext.privileged`, `volume
+    "data" hostPath`, `pod hostNetwork` (a pod's or a pod template's own field), else the path
+    itself. A pod and a controller's pod template read the same, so one message fits both."""
+    for prefix in _POD_SPECS:
+        if path[: len(prefix)] == prefix and (prefix != ("spec",) or (isinstance(obj, Mapping) and obj.get("kind") == "Pod")):
+            break
+    else:
+        return display(path) or "the object"
+    rest = path[len(prefix):]
+    if len(rest) >= 2 and isinstance(rest[0], str) and rest[0] in _OWNERS and isinstance(rest[1], int):
+        item = get(obj, (*prefix, *rest[:2]))
+        name = item.get("name") if isinstance(item, Mapping) else None
+        if isinstance(name, str) and name:
+            field = display(rest[2:])
+            owner = f'{_OWNERS[rest[0]]} "{name}"'
+            return f"{owner} {field}" if field else owner
+    return f"pod {display(rest)}" if rest else "the pod"
+
+
+# Where a pod's spec sits: in a Pod, in a controller's template, in a CronJob's job template.
+_POD_SPECS: tuple[FieldPath, ...] = (("spec", "jobTemplate", "spec", "template", "spec"), ("spec", "template", "spec"), ("spec",))

@@ -235,10 +235,16 @@ def compile_pattern(pattern: Any) -> Node:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Miss:
-    """One failing field and what is wrong with it, in plain words."""
+    """One failing field and what is wrong with it, in plain words: `detail` follows the
+    field's name ("is not set, expected true"), so a check may name the field its own way
+    (`container "web" securityContext.privileged`)."""
 
     path: FieldPath
-    text: str
+    detail: str
+
+    @property
+    def text(self) -> str:
+        return f"{_field(self.path)} {self.detail}"
 
 
 _OPS = ((">=", "at least"), ("<=", "at most"), (">", "more than"), ("<", "less than"), ("!", "anything but"))
@@ -306,7 +312,14 @@ class _Walk:
     def element(self, value: Any, node: Node, path: FieldPath) -> Result:
         if isinstance(node, MapNode):
             if not isinstance(value, Mapping):
-                self.miss(path, f"{_field(path)} is {_found(value)}, expected a map")
+                if value is None and self.misses is not None and not self.quiet:
+                    # A missing map: name the fields the rule requires in it, not the map alone.
+                    before = len(self.misses)
+                    self.map({}, node.expanded({}), path)
+                    if len(self.misses) == before:
+                        self.miss(path, "is not set, expected a map")
+                else:
+                    self.miss(path, f"is {_found(value)}, expected a map")
                 return path, _Err("plain", (
                     f"pattern and resource have different structures. Path: {path_text(path)}. "
                     f"Expected map[string]interface {{}}, found {golang.type_name(value)}"))
@@ -316,7 +329,7 @@ class _Walk:
             return self.map(value, node.expanded(value), path)
         if isinstance(node, ListNode):
             if not isinstance(value, list):
-                self.miss(path, f"{_field(path)} is {_found(value)}, expected a list")
+                self.miss(path, f"is {_found(value)}, expected a list")
                 return path, _Err("plain", (
                     f"validation rule failed at path {path_text(path)}, "
                     "resource does not satisfy the expected overlay pattern"))
@@ -327,7 +340,7 @@ class _Walk:
                 return _OK
         elif node.pred(value):
             return _OK
-        self.miss(path, f"{_field(path)} is {_found(value)}, expected {expected_words(node.raw)}")
+        self.miss(path, f"is {_found(value)}, expected {expected_words(node.raw)}")
         return path, _Err("plain", (
             f"resource value '{golang.format_v(value)}' does not match "
             f"'{golang.format_v(node.raw)}' at path {path_text(path)}"))
@@ -389,7 +402,7 @@ class _Walk:
             return self.element(obj[e.key], e.node, here) if e.key in obj else _OK
         if kind == NEG:
             if e.key in obj:
-                self.miss(here, f"{_field(here)} must not be set")
+                self.miss(here, "must not be set")
                 return here, _anchor_err(NEG, f"{path_text(here)} is not allowed")
             return _OK
         if kind == EXIST:
@@ -398,7 +411,7 @@ class _Walk:
         if isinstance(e.node, Scalar) and e.node.star:
             if value is not None:
                 return _OK
-            self.miss(here, f"{_field(here)} is not set, expected any value")
+            self.miss(here, "is not set, expected any value")
             return path, _Err("plain", f"{path_text(path)}/{e.key} not found")
         return self.element(value, e.node, here)
 
@@ -425,7 +438,7 @@ class _Walk:
             finally:
                 self.quiet -= 1
             if not found:
-                self.miss(here, f"no item of {_field(here)} matches what the rule requires of at least one")
+                self.miss(here, "has no item that matches what the rule requires of at least one")
                 return here, _Err("plain", f"existence anchor validation failed at path {path_text(here)}")
         return _OK
 
@@ -438,7 +451,7 @@ class _Walk:
         if isinstance(first, Scalar):
             return self.element(value, first, path)
         if len(value) < len(node.items):
-            self.miss(path, f"{_field(path)} has {len(value)} items, expected at least {len(node.items)}")
+            self.miss(path, f"has {len(value)} items, expected at least {len(node.items)}")
             return None, _Err("plain", (
                 "validate Array failed, array length mismatch, resource Array len is "
                 f"{len(value)} and pattern Array len is {len(node.items)}"))
@@ -491,8 +504,8 @@ def match_all(node: Node, obj: Any) -> tuple[Outcome, list[Miss]]:
     for m in walk.misses or ():
         if all(m.path != x.path for x in misses):
             misses.append(m)
-    if not any(m.path == out.path for m in misses):
-        misses.insert(0, Miss(out.path, f"{_field(out.path)} does not match the rule's pattern"))
+    if not any(m.path[: len(out.path)] == out.path for m in misses):
+        misses.insert(0, Miss(out.path, "does not match the rule's pattern"))
     return out, misses
 
 

@@ -125,7 +125,7 @@ def test_native_pattern_check() -> None:
     fn = pattern.PATTERN.compile({"spec": {"containers": [{"image": "!*:latest"}]}})
     (v,) = list(fn(_res(POD)))
     assert v.status is F and v.path == ("spec", "containers", 0, "image")
-    assert v.message == 'spec.containers[0].image is "nginx:latest", expected anything but *:latest'
+    assert v.message == 'container "app" image is "nginx:latest", expected anything but *:latest'
     assert list(pattern.PATTERN.compile({"kind": "Pod"})(_res(POD))) == []
     (skip,) = list(pattern.PATTERN.compile({"spec": {"(hostNetwork)": True, "x": 1}})(_res(POD)))
     assert skip.status is S
@@ -141,19 +141,20 @@ HOSTS = {"kind": "Pod", "metadata": {"name": "p"},
 @pytest.mark.parametrize(
     ("params", "want"),
     [({"spec": {"=(hostNetwork)": False, "=(hostPID)": False, "=(hostIPC)": False}},
-      [("spec.hostNetwork is true, expected false", ("spec", "hostNetwork")),
-       ("spec.hostPID is true, expected false", ("spec", "hostPID")),
-       ("spec.hostIPC is true, expected false", ("spec", "hostIPC"))]),
+      [("pod hostNetwork is true, expected false", ("spec", "hostNetwork")),
+       ("pod hostPID is true, expected false", ("spec", "hostPID")),
+       ("pod hostIPC is true, expected false", ("spec", "hostIPC"))]),
      ({"spec": {"containers": [{"=(securityContext)": {"=(privileged)": False}}]}},
-      [("spec.containers[0].securityContext.privileged is true, expected false", ("spec", "containers", 0, "securityContext", "privileged")),
-       ("spec.containers[1].securityContext.privileged is true, expected false", ("spec", "containers", 1, "securityContext", "privileged"))]),
+      [('container "a" securityContext.privileged is true, expected false', ("spec", "containers", 0, "securityContext", "privileged")),
+       ('container "b" securityContext.privileged is true, expected false', ("spec", "containers", 1, "securityContext", "privileged"))]),
      # a conditional anchor: only the containers it selects are judged
      ({"spec": {"containers": [{"(image)": "*:latest", "securityContext": {"privileged": False}}]}},
-      [("spec.containers[0].securityContext.privileged is true, expected false", ("spec", "containers", 0, "securityContext", "privileged")),
-       ("spec.containers[2].securityContext is not set, expected a map", ("spec", "containers", 2, "securityContext"))]),
+      [('container "a" securityContext.privileged is true, expected false', ("spec", "containers", 0, "securityContext", "privileged")),
+       # a missing map names the field the rule requires in it
+       ('container "c" securityContext.privileged is not set, expected false', ("spec", "containers", 2, "securityContext", "privileged"))]),
      ({"spec": {"=(volumes)": [{"X(hostPath)": "null"}], "hostPID": False}},
-      [("spec.hostPID is true, expected false", ("spec", "hostPID")),
-       ("spec.volumes[0].hostPath must not be set", ("spec", "volumes", 0, "hostPath"))])],
+      [("pod hostPID is true, expected false", ("spec", "hostPID")),
+       ('volume "v" hostPath must not be set', ("spec", "volumes", 0, "hostPath"))])],
 )
 def test_every_failing_field_is_a_finding(params: dict[str, Any], want: list[tuple[str, tuple[Any, ...]]]) -> None:
     got = [(v.message, v.path) for v in pattern.PATTERN.compile(params)(_res(HOSTS))]
@@ -170,8 +171,8 @@ def test_native_any_pattern_check() -> None:
     fn = pattern.ANY_PATTERN.compile([{"spec": {"hostNetwork": True}}, {"spec": {"hostPID": True}}])
     (v,) = list(fn(_res(POD)))
     assert v.status is F and v.path == ("spec", "hostNetwork")
-    assert v.message == ("matches none of the 2 accepted forms: (1) spec.hostNetwork is false, expected true; "
-                         "(2) spec.hostPID is not set, expected true")
+    assert v.message == ("matches none of the 2 accepted forms: (1) pod hostNetwork is false, expected true; "
+                         "(2) pod hostPID is not set, expected true")
     assert list(pattern.ANY_PATTERN.compile([{"kind": "Job"}, {"kind": "Pod"}])(_res(POD))) == []
 
 
