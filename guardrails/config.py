@@ -16,6 +16,7 @@ helm:                         # render Helm charts with `helm template` (or `hel
 fail-on-skip: true            # a rule that could not be evaluated where it matched fails the run
 kustomize: true               # render kustomizations with `kubectl kustomize`
 enforcement: warn             # serve: audit | warn | enforce (default) what a rule's denial does
+gatekeeper-expansion: standard  # Gatekeeper constraints on Pods judge pod controllers' Pods (ours)
 parameters:                   # values of rules' parameters, by rule name (guardrails rules show NAME)
   approved-registries:
     registries: [registry.example.com/platform/*]
@@ -49,6 +50,7 @@ _KEYS = {
     "rules", "builtin", "profiles", "exceptions", "exclude", "fail-on", "fail-on-unknown", "namespaces", "helm", "fail-on-skip", "kustomize",
     "enforcement",
     "parameters",
+    "gatekeeper-expansion",
 }
 
 
@@ -68,6 +70,7 @@ class Config:
     fail_on_skip: bool | None = None
     enforcement: Enforcement | None = None  # `serve` only
     parameters: Mapping[str, RuleSettings] | None = None  # rule name -> its parameters' values
+    gatekeeper_expansion: bool = False  # `gatekeeper-expansion: standard`: load guardrails' standard ExpansionTemplates
 
 
 def _parameters(value: Any, doc: documents.Document, display: str) -> dict[str, RuleSettings]:
@@ -204,8 +207,15 @@ def load_config(path: pathlib.Path) -> Config:
             raise ConfigError(
                 f"enforcement: {e}", location=loc("enforcement"), hint=Enforcement.hint(str(data["enforcement"]))
             ) from None
+    expansion = data.get("gatekeeper-expansion")
+    if expansion not in (None, False, "standard"):
+        raise ConfigError(
+            f"gatekeeper-expansion: expected standard or false, found {expansion!r}", location=loc("gatekeeper-expansion"),
+            hint="standard: Gatekeeper constraints on Pods also judge the Pods of Deployments, Jobs, CronJobs...",
+        )
     return Config(
         path=path,
+        gatekeeper_expansion=expansion == "standard",
         namespaces=_namespaces(data.get("namespaces"), loc("namespaces")) if "namespaces" in data else None,
         rules=rel(_strings(data.get("rules", []), "rules", loc("rules"))),
         builtin=builtin,
@@ -278,6 +288,15 @@ class Settings:
     enforcement: Enforcement = Enforcement.ENFORCE  # what the webhook does with a rule's denial
 
 
+def _standard_expansion(cfg: Config) -> tuple[str, ...]:
+    """guardrails' standard ExpansionTemplates, a rule file like any other, when asked for."""
+    if not cfg.gatekeeper_expansion:
+        return ()
+    from guardrails.dialects.gatekeeper.standard import STANDARD_EXPANSION
+
+    return (str(STANDARD_EXPANSION),)
+
+
 def merge(flags: Flags) -> Settings:
     """Flags over `.guardrails.yaml` over defaults; raises ConfigError/UsageError with positions."""
     from guardrails.errors import UsageError
@@ -288,7 +307,7 @@ def merge(flags: Flags) -> Settings:
     # Profiles exist only in the built-in library: naming one on the command line asks for it.
     builtin = flags.builtin or bool(flags.profiles) or (cfg.builtin if cfg.builtin is not None else not rule_paths)
     loader = RuleLoader(
-        paths=rule_paths + cfg.exceptions,
+        paths=rule_paths + cfg.exceptions + _standard_expansion(cfg),
         builtin=builtin,
         profiles=flags.profiles or cfg.profiles,
         only=flags.only,

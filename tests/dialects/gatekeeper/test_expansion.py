@@ -280,3 +280,37 @@ def test_a_pod_constraint_says_once_which_scanned_controllers_it_does_not_judge(
         assert notices == [f"K8sDisallowLatest/no-latest matches Pods only: the {missed} scanned are not judged by it "
                            "(Gatekeeper judges the Pods controllers create only through an ExpansionTemplate: "
                            "add one to the rules to judge them)"]
+
+
+@pytest.mark.parametrize(("setting", "kinds"), [
+    ("gatekeeper-expansion: standard\n", {"Deployment", "CronJob", "Pod"}),
+    ("gatekeeper-expansion: false\n", {"Pod"}),
+    ("", {"Pod"}),
+])
+def test_the_standard_expansion_is_opt_in_from_the_settings(tmp_path: pathlib.Path, setting: str, kinds: set[str]) -> None:
+    from guardrails import config
+    from guardrails.scan import scan
+
+    write(tmp_path, TEMPLATE, constraint())
+    (tmp_path / ".guardrails.yaml").write_text("rules: [rules.yaml]\n" + setting)
+    (tmp_path / "app.yaml").write_text(yaml.safe_dump_all([DEPLOYMENT, CRONJOB, POD]))
+    settings = config.merge(config.Flags(config=str(tmp_path / ".guardrails.yaml")))
+    report = scan([str(tmp_path / "app.yaml")], rules=settings.rules(), root=tmp_path)
+    assert {f.resource.kind for f in report.findings} == kinds
+    if "Deployment" in kinds:
+        assert sorted(f.message.split("]")[0] for f in report.findings if f.resource.kind != "Pod") == [
+            "[Implied by guardrails-standard-pods", "[Implied by guardrails-standard-pods"]
+        assert all(f.action is Action.DENY for f in report.findings)  # the constraint's own action
+    else:
+        assert any("matches Pods only" in n for n in report.notices)
+
+
+def test_a_wrong_expansion_setting_is_an_error_at_its_line(tmp_path: pathlib.Path) -> None:
+    from guardrails import config
+    from guardrails.errors import ConfigError
+
+    (tmp_path / ".guardrails.yaml").write_text("fail-on: high\ngatekeeper-expansion: yes-please\n")
+    with pytest.raises(ConfigError) as e:
+        config.merge(config.Flags(config=str(tmp_path / ".guardrails.yaml")))
+    assert "gatekeeper-expansion: expected standard or false, found 'yes-please'" in e.value.message
+    assert e.value.location is not None and e.value.location.line == 2
