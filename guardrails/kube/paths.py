@@ -7,7 +7,7 @@ from typing import Any
 
 from guardrails.model import FieldPath
 
-__all__ = ["MISSING", "display", "get", "nearest_existing", "plain"]
+__all__ = ["MISSING", "display", "get", "named_in", "nearest_existing", "plain"]
 
 
 class _Missing:
@@ -85,3 +85,40 @@ def plain(obj: Any, path: FieldPath) -> str:
 
 # Where a pod's spec sits: in a Pod, in a controller's template, in a CronJob's job template.
 _POD_SPECS: tuple[FieldPath, ...] = (("spec", "jobTemplate", "spec", "template", "spec"), ("spec", "template", "spec"), ("spec",))
+
+
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+
+
+def _names_word(text: str, word: str) -> bool:
+    """`word` stands alone in `text` (not inside a longer name): linear, no regex on user data."""
+    start = text.find(word)
+    while start >= 0:
+        end = start + len(word)
+        if (start == 0 or text[start - 1] not in _NAME_CHARS) and (end == len(text) or text[end] not in _NAME_CHARS):
+            return True
+        start = text.find(word, start + 1)
+    return False
+
+
+def named_in(obj: Any, text: str) -> FieldPath:
+    """The container or volume of `obj`'s pod spec that a message names, when exactly one is
+    named (`container <web> has no resource limits` -> spec.containers[0]); else `()`, the
+    resource. For rules that say only words (Gatekeeper's Rego and CEL messages)."""
+    if not isinstance(obj, Mapping):
+        return ()
+    for prefix in _POD_SPECS:
+        if prefix == ("spec",) and obj.get("kind") != "Pod":
+            continue
+        spec = get(obj, prefix)
+        if not isinstance(spec, Mapping):
+            continue
+        found: list[FieldPath] = []
+        for field in _OWNERS:
+            items = spec.get(field)
+            for i, item in enumerate(items if isinstance(items, list) else ()):
+                name = item.get("name") if isinstance(item, Mapping) else None
+                if isinstance(name, str) and name and _names_word(text, name):
+                    found.append((*prefix, field, i))
+        return found[0] if len(found) == 1 else ()
+    return ()

@@ -42,3 +42,23 @@ CASES: list[tuple[str, Any, tuple[Any, ...], str]] = [
 @pytest.mark.parametrize(("obj", "path", "words"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_plain_names_the_container_volume_or_field(obj: Any, path: tuple[Any, ...], words: str) -> None:
     assert paths.plain(obj, path) == words
+
+
+NAMED: list[tuple[str, Any, str, tuple[Any, ...]]] = [
+    ("a container in angle brackets", POD, "container <web> has no resource limits", ("spec", "containers", 0)),
+    ("an init container", POD, "initContainer <setup> has an invalid image repo", ("spec", "initContainers", 0)),
+    ("a volume", POD, "HostPath volume data is not allowed", ("spec", "volumes", 0)),
+    ("in a pod template", DEPLOYMENT, 'container "debug" is privileged', ("spec", "template", "spec", "ephemeralContainers", 0)),
+    ("in a job template", CRONJOB, "web: no limits", ("spec", "jobTemplate", "spec", "template", "spec", "containers", 0)),
+    ("inside a longer name is no name", POD, "container <web-2> has no limits", ()),
+    ("inside a dotted name is no name", POD, "image data.example.com/x is not allowed", ()),
+    ("two named: no guess", POD, "containers web and setup share a port", ()),
+    ("none named", POD, "the pod runs as root", ()),
+    ("not a pod", SERVICE, "web is a NodePort", ()),
+    ("a controller's spec is not a pod's", {"kind": "Deployment", "spec": POD_SPEC}, "container <web>", ()),
+]
+
+
+@pytest.mark.parametrize(("obj", "text", "path"), [c[1:] for c in NAMED], ids=[c[0] for c in NAMED])
+def test_named_in_finds_the_one_container_or_volume_a_message_names(obj: Any, text: str, path: tuple[Any, ...]) -> None:
+    assert paths.named_in(obj, text) == path

@@ -18,6 +18,7 @@ from guardrails.dialects.gatekeeper import fastpaths as native
 from guardrails.dialects.gatekeeper import match as gk_match
 from guardrails.dialects.gatekeeper import review
 from guardrails.dialects.gatekeeper.template import Template
+from guardrails.kube import paths
 from guardrails.model import Action, Resource, Violation
 
 __all__ = ["ENFORCEMENT_POINTS", "ENGINES", "ConstraintError", "Enforcement", "GatekeeperCheck", "Programs",
@@ -92,13 +93,14 @@ class GatekeeperCheck:
 
     def __call__(self, resource: Resource) -> Iterable[Violation]:
         for message in self.messages(resource):
-            yield Violation(message)
+            yield Violation(message, paths.named_in(resource.obj, message))
 
     def in_context(self, resource: Resource, context: Context) -> Iterable[Violation]:
         """The check with `data.inventory` made of the objects judged together."""
         data = context.derived("gatekeeper/inventory", lambda c: review.inventory(c.inventory)) if context.inventory else None
         for message in self.messages(resource, data):
-            yield Violation(message)
+            # A violation is words only: it points at the container (or volume) it names, if one.
+            yield Violation(message, paths.named_in(resource.obj, message))
 
     def messages(self, resource: Resource, data: Mapping[str, Any] | None = None) -> list[str]:
         shared = review.shared(resource)

@@ -114,9 +114,10 @@ def test_a_deployment_is_judged_by_the_pod_it_would_create(tmp_path: pathlib.Pat
     rules = rules_of(tmp_path, TEMPLATE, constraint(), expansion_template())
     (f,) = findings(rules, DEPLOYMENT)
     # Gatekeeper's words for a violation on an expanded resource, and the Pod as it makes it:
-    # `<parent>-pod` in lower case, in the parent's namespace; the path is the template source.
+    # `<parent>-pod` in lower case, in the parent's namespace; the path is the template source,
+    # down to the container the message names.
     assert f.message == "[Implied by expand-deployments] container <web> of Pod shop/web-pod uses :latest (-)"
-    assert f.path == ("spec", "template")
+    assert f.path == ("spec", "template", "spec", "containers", 0)
     assert (f.resource.kind, f.resource.name) == ("Deployment", "Web")
     assert f.action is Action.DENY  # no override: the constraint's own action
 
@@ -133,7 +134,7 @@ def test_a_cronjob_expands_to_a_job_and_on_to_its_pod(tmp_path: pathlib.Path) ->
     rules = rules_of(tmp_path, TEMPLATE, constraint(), expansion_template(), CRONJOBS)
     (f,) = findings(rules, CRONJOB)
     assert f.message == "[Implied by expand-deployments] container <job> of Pod jobs/nightly-job-pod uses :latest (-)"
-    assert f.path == ("spec", "jobTemplate", "spec", "template")
+    assert f.path == ("spec", "jobTemplate", "spec", "template", "spec", "containers", 0)
 
 
 def test_the_expanded_object_is_made_as_gatekeeper_makes_it(tmp_path: pathlib.Path) -> None:
