@@ -48,7 +48,12 @@ class Metrics:
             "guardrails_admission_invalid_requests", "Requests refused before judging (HTTP 4xx), by reason",
             ["reason"], registry=r,
         )
-        self.rules_loaded = Gauge("guardrails_rules_loaded", "Rules in the current rule set", registry=r)
+        self.rules_loaded = Gauge("guardrails_rules_loaded", "Rules in the current rule set that the webhook evaluates", registry=r)
+        self.rules_skipped = Gauge(
+            "guardrails_rules_skipped", "Rules in the current rule set the webhook cannot evaluate (their matches are skips), by reason",
+            ["reason"], registry=r,
+        )
+        self.rule_warnings = Gauge("guardrails_rule_load_warnings", "Warnings of the current rule set's load", registry=r)
         self.reload_errors = Counter("guardrails_rule_reload_errors", "Rule reloads that failed", registry=r)
         self.reload_failing = Gauge(
             "guardrails_rule_reload_failing", "1 while the last rule reload failed and an older set is in use", registry=r

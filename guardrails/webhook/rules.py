@@ -5,7 +5,12 @@ operation (a rule judges only the operations it asks for; DELETE only for rules 
 `on_delete`, on `oldObject`; sub-resources only for rules that name them, except the ones
 through which a Pod's containers change, which every rule judging Pods sees). `RuleStore` keeps
 the last good book: a reload that fails leaves it in place and records the error with its
-file and line.
+file and line. A rule set with no rule the webhook can evaluate (every one skipped, or only
+exceptions) is such a failure too: it would allow everything while looking healthy.
+
+Each load also makes a `LoadReport`: the rules that judge, the ones skipped (a kind or rule type
+we cannot evaluate: their matches are SKIP findings, never a deny) with their reasons, and the
+loader's warnings; `/readyz`, metrics and the reload log line show it.
 """
 
 from __future__ import annotations
@@ -16,9 +21,12 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from guardrails import CompiledRule, Engine, GuardrailsError
+from guardrails import CompiledRule, Engine, GuardrailsError, RuleFileError
 
-__all__ = ["POD_SPEC_SUBRESOURCES", "Fingerprint", "RuleBook", "RuleStore", "fingerprint"]
+__all__ = [
+    "POD_SPEC_SUBRESOURCES", "SKIP_REASONS", "Fingerprint", "LoadReport", "RuleBook", "RuleStore", "Skip", "fingerprint",
+    "skip_reason",
+]
 
 Fingerprint = tuple[tuple[str, int, int, int], ...]
 Loader = Callable[..., Any]
@@ -78,6 +86,68 @@ class RuleBook:
         return engine
 
 
+# The metric label of a skip's reason: a fixed vocabulary (the reasons themselves are prose that
+# names rules), checked in this order; anything else reads `other`.
+_REASON_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("mutate", ("mutat",)),
+    ("generate", ("generat",)),
+    ("verify-images", ("verifyimages", "image signature", "imagevalidating", "signatures")),
+    ("cleanup", ("cleanup", "deletes objects")),
+    ("needs-cluster", ("needs a cluster", "needs the cluster", "registry", "apicall", "authorizer")),
+    ("not-applied", ("not applied", "takes effect with its policy")),
+)
+SKIP_REASONS = (*(label for label, _ in _REASON_WORDS), "other")
+
+
+def skip_reason(reason: str) -> str:
+    """The bounded label (one of SKIP_REASONS) for a skip's reason."""
+    text = reason.lower()
+    for label, words in _REASON_WORDS:
+        if any(w in text for w in words):
+            return label
+    return "other"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Skip:
+    """A rule (or a policy document) that loaded and that the webhook cannot evaluate."""
+
+    rule: str
+    reason: str
+    source: str  # file:line
+
+    @property
+    def label(self) -> str:
+        return skip_reason(self.reason)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LoadReport:
+    """What one load gave: rules that judge, skips with their reasons, the loader's warnings."""
+
+    loaded: int = 0
+    skipped: tuple[Skip, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, ruleset: Any) -> LoadReport:
+        rules: Sequence[CompiledRule] = ruleset.rules
+        skipped = [Skip(r.id, r.unsupported, str(r.source)) for r in rules if r.unsupported]
+        for doc in getattr(ruleset, "skipped", ()):
+            if doc.unsupported:  # a binding or exception kind we cannot apply; neighbours are not skips
+                what, _, why = doc.what.partition(": ")
+                skipped.append(Skip(what, why or doc.what, str(doc.location)))
+        warnings = tuple(w.render() for w in getattr(ruleset, "warnings", ()))
+        return cls(sum(1 for r in rules if not r.unsupported), tuple(skipped), warnings)
+
+    def by_reason(self) -> dict[str, int]:
+        """Skips per SKIP_REASONS label, every label present (0 when none)."""
+        out = dict.fromkeys(SKIP_REASONS, 0)
+        for s in self.skipped:
+            out[s.label] += 1
+        return out
+
+
 def _subresources(rule: CompiledRule) -> frozenset[str]:
     return rule.subresources
 
@@ -135,12 +205,13 @@ class RuleStore:
         self._loader = loader
         self._clock = clock
         self.book: RuleBook | None = None
+        self.report = LoadReport()  # of the book in use (a failed reload leaves it as it was)
         self.error: str | None = None  # the last reload's problem, "file:line:col: message"
         self.reload_errors = 0
         self.reloads = 0
         self._seen: Fingerprint | None = None
 
-    def _load(self) -> tuple[Sequence[CompiledRule], Sequence[Any]]:
+    def _load(self) -> tuple[Sequence[CompiledRule], Sequence[Any], LoadReport]:
         loader = self._loader
         if loader is None:
             from guardrails import load_rules
@@ -150,13 +221,24 @@ class RuleStore:
         if self.profiles is not None:
             kwargs["profiles"] = self.profiles
         ruleset = loader(list(self.paths), **kwargs)
-        return ruleset.rules, ruleset.waivers
+        report = LoadReport.of(ruleset)
+        if report.loaded == 0:
+            where = ", ".join(self.paths) or "the built-in library"
+            skipped = f": {len(report.skipped)} skipped, such as {report.skipped[0].rule} ({report.skipped[0].reason})" if (
+                report.skipped
+            ) else ""
+            raise RuleFileError(
+                f"no rule the webhook can evaluate in {where}{skipped}",
+                hint="add a rule guardrails evaluates (Rule, Kyverno validate, Gatekeeper, ValidatingAdmissionPolicy)",
+            )
+        return ruleset.rules, ruleset.waivers, report
 
     def load(self) -> None:
         """The first load: raises GuardrailsError, since there is no good set to fall back on."""
         self._seen = fingerprint(self.paths)
-        rules, waivers = self._load()
+        rules, waivers, report = self._load()
         self.book = RuleBook.build(rules, waivers, self._clock())
+        self.report = report
         self.reloads += 1
 
     def refresh(self) -> bool | None:
@@ -171,7 +253,7 @@ class RuleStore:
             return None
         self._seen = seen
         try:
-            rules, waivers = self._load()
+            rules, waivers, report = self._load()
         except GuardrailsError as e:
             self.error = e.render()
             self.reload_errors += 1
@@ -181,6 +263,7 @@ class RuleStore:
             self.reload_errors += 1
             return False
         self.book = RuleBook.build(rules, waivers, today)
+        self.report = report
         self.error = None
         self.reloads += 1
         return True

@@ -15,11 +15,13 @@ from typing import Any
 from guardrails.webhook import logs
 from guardrails.webhook.metrics import Metrics
 from guardrails.webhook.namespaces import NamespaceLabels
-from guardrails.webhook.rules import RuleStore
+from guardrails.webhook.rules import LoadReport, RuleStore
 from guardrails.webhook.settings import Settings
 from guardrails.webhook.tls import ServingTLS
 
-__all__ = ["State"]
+__all__ = ["MAX_LISTED", "State"]
+
+MAX_LISTED = 20  # skipped rules and load warnings listed in /readyz (the counts are whole)
 
 
 class State:
@@ -46,10 +48,15 @@ class State:
         self.started = time.monotonic()
         self._cert_error: str | None = None
         self._publish()
+        if rules.book is not None:
+            _log_load("rules loaded", rules.report)
 
     def _publish(self) -> None:
-        book = self.rules.book
-        self.metrics.rules_loaded.set(len(book.rules) if book else 0)
+        report = self.rules.report
+        self.metrics.rules_loaded.set(report.loaded)
+        for reason, count in report.by_reason().items():
+            self.metrics.rules_skipped.labels(reason).set(count)
+        self.metrics.rule_warnings.set(len(report.warnings))
         self.metrics.reload_failing.set(1 if self.rules.error else 0)
         if self.tls is not None and self.tls.not_after is not None:
             self.metrics.cert_expiry.set(self.tls.not_after.timestamp())
@@ -63,8 +70,7 @@ class State:
     def tick(self) -> None:
         result = self.rules.refresh()
         if result is True:
-            book = self.rules.book
-            logs.event(logging.INFO, "rules reloaded", rules=len(book.rules) if book else 0)
+            _log_load("rules reloaded", self.rules.report)
         elif result is False:
             self.metrics.reload_errors.inc()
             logs.event(logging.ERROR, "rule reload failed, keeping the last good rule set", error=self.rules.error)
@@ -88,8 +94,17 @@ class State:
 
     def readiness(self) -> tuple[bool, dict[str, Any]]:
         book = self.rules.book
+        report = self.rules.report
         details: dict[str, Any] = {
-            "rules_loaded": len(book.rules) if book else 0,
+            "rules_loaded": report.loaded,
+            "rules_skipped": len(report.skipped),
+            "skipped": [
+                {"rule": s.rule, "reason": s.reason, "source": s.source} for s in report.skipped[:MAX_LISTED]
+            ],
+            "skipped_more": max(0, len(report.skipped) - MAX_LISTED),
+            "rules_warnings": len(report.warnings),
+            "warnings": list(report.warnings[:MAX_LISTED]),
+            "warnings_more": max(0, len(report.warnings) - MAX_LISTED),
             "rules_error": self.rules.error,
             "enforcement": self.settings.enforcement.value,
             "draining": self.draining,
@@ -102,3 +117,12 @@ class State:
                 ok = False
                 details["certificate_expiring"] = True
         return ok, details
+
+
+def _log_load(msg: str, report: LoadReport) -> None:
+    """One line per load: the counts, and the skipped rules and warnings (the log clips lists)."""
+    level = logging.WARNING if report.skipped or report.warnings else logging.INFO
+    logs.event(
+        level, msg, loaded=report.loaded, skipped=len(report.skipped), warnings=len(report.warnings),
+        skipped_rules=[f"{s.rule}: {s.reason}" for s in report.skipped], load_warnings=list(report.warnings),
+    )
