@@ -14,7 +14,7 @@ import datetime
 import os
 import pathlib
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from guardrails.config import RuleLoader
@@ -305,6 +305,7 @@ def scan(
     namespaces: Mapping[str, Mapping[str, str]] | None = None,
     helm: helm_.HelmOptions | None = None,
     kustomize: bool = False,
+    progress: Callable[[FileResult], None] | None = None,
 ) -> ScanReport:
     """Scan files, folders and `-` with a rule set (or a loader, needed for `jobs > 1`).
 
@@ -317,7 +318,9 @@ def scan(
     kustomization names as patches or configurations are skipped and counted, never judged as
     whole resources).
     `namespaces`: labels of namespaces from the settings (name -> labels); Namespace objects
-    scanned in the same run add theirs, for rules and waivers with a namespace selector."""
+    scanned in the same run add theirs, for rules and waivers with a namespace selector.
+    `progress`: called with each file's result as soon as it is judged (the CLI's progress line)."""
+    seen = progress or (lambda result: None)
     started = time.perf_counter()
     loader = loader or RuleLoader()
     ruleset = rules if rules is not None else loader()
@@ -361,15 +364,22 @@ def scan(
         size = -(-len(work) // (jobs * 4))
         chunks = [work[i : i + size] for i in range(0, len(work), size)]
         with _pool(jobs, engine, loader, context, fail_on_unknown) as pool:
-            by_file = {r.display: r for chunk in pool.map(_scan_chunk, chunks, [all_resources] * len(chunks), [tf_dir] * len(chunks)) for r in chunk}
-        results = [
-            by_file[i.display] if i.display in by_file
-            else _scan_one(loaded.get(i.display, i), engine, stdin, all_resources, streams.get(i.display), tf_dir)
-            for i in inputs
-        ]
+            by_file: dict[str, FileResult] = {}
+            for chunk in pool.map(_scan_chunk, chunks, [all_resources] * len(chunks), [tf_dir] * len(chunks)):
+                for r in chunk:
+                    by_file[r.display] = r
+                    seen(r)
+        for i in inputs:
+            if i.display not in by_file:
+                results.append(_scan_one(loaded.get(i.display, i), engine, stdin, all_resources, streams.get(i.display), tf_dir))
+                seen(results[-1])
+            else:
+                results.append(by_file[i.display])
     else:
         # Parsed files are let go as soon as they are judged.
-        results = [_scan_one(loaded.pop(i.display, i), engine, stdin, all_resources, streams.get(i.display), tf_dir) for i in inputs]
+        for i in inputs:
+            results.append(_scan_one(loaded.pop(i.display, i), engine, stdin, all_resources, streams.get(i.display), tf_dir))
+            seen(results[-1])
     chart_notices: list[str] = []
     templates = 0
     for chart, files_in in charts.items():
@@ -380,9 +390,13 @@ def scan(
                 f"(templates are not YAML until rendered): `{helm_.shell_command(chart.display)} | guardrails scan -`, or scan with --helm"
             )
         else:
-            results.extend(_scan_chart(chart, helm, engine))
+            for r in _scan_chart(chart, helm, engine):
+                results.append(r)
+                seen(r)
     for k in kustomizations:
-        results.extend(_scan_kustomization(k, engine, root))
+        for r in _scan_kustomization(k, engine, root):
+            results.append(r)
+            seen(r)
     results.extend(kz_problems)
     unread = tuple(UnreadableError(s.reason, location=Location(s.display)) for s in found.errors)
     judged, skipped = split_skips(f for r in results for f in r.findings)

@@ -10,7 +10,7 @@ import pathlib
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from guardrails import reporters
@@ -19,7 +19,7 @@ from guardrails.errors import SourceError, UsageError
 from guardrails.model import Location
 from guardrails.policy import profiles
 from guardrails.report import ScanReport
-from guardrails.scan import scan
+from guardrails.scan import FileResult, scan
 
 __all__ = ["add_parser", "run"]
 
@@ -71,6 +71,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--kustomize", action="store_true", help="render kustomizations (folders with a kustomization.yaml) with `kubectl kustomize` and judge the result, findings named by the file each resource came from (default: patches are skipped and counted)")
     p.add_argument("--helm-set", action="append", default=[], metavar="KEY=VALUE", help="--set passed to helm template (repeatable; implies --helm)")
     p.add_argument("--quiet", "-q", action="store_true", help="text output: findings and errors only (no notices or summary); the exit code is unchanged")
+    p.add_argument("--no-progress", action="store_true", help="never draw the progress line (default: on a terminal's stderr, outside CI, for scans longer than half a second)")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the text output (auto: on a terminal, unless NO_COLOR is set; FORCE_COLOR forces it)")
     p.add_argument("--config", metavar="FILE", help="settings file (default: nearest .guardrails.yaml upwards)")
 
@@ -162,21 +163,14 @@ def run(args: argparse.Namespace, io: Any) -> int:
     fail_on = merged.fail_on
     shard = _parse_shard(args.shard) if args.shard else None
     known = _read_baseline(args.baseline) if args.baseline else None
-    report = scan(
-        args.paths,
-        loader=merged.rules,
-        exclude=merged.exclude,
-        jobs=args.jobs,
-        stdin=io.stdin,
-        today=datetime.date.today(),
-        shard=shard,
-        all_resources=args.all_resources,
-        fail_on_unknown=merged.fail_on_unknown,
-        tf_dir=args.tf_dir,
-        namespaces=merged.namespaces,
-        helm=merged.helm,
-        kustomize=merged.kustomize,
-    )
+    from guardrails.commands import progress as progress_line  # a helper module, not a subcommand
+
+    line = progress_line.Progress(io.stderr) if progress_line.wanted(io.stderr, quiet=args.quiet, disabled=args.no_progress) else None
+    try:
+        report = _scan(args, io, merged, shard, line)
+    finally:
+        if line is not None:
+            line.clear()  # before any report reaches the same terminal
     # A new baseline records every finding of today, those an old --baseline hid included.
     if args.write_baseline:
         report = _write_baseline(report, args.write_baseline)
@@ -196,6 +190,25 @@ def run(args: argparse.Namespace, io: Any) -> int:
     if args.fail_on_empty and report.files == 0:
         raise UsageError(f"no files to scan under {', '.join(args.paths)}", hint="check the paths and --exclude (--fail-on-empty)")
     return report.exit_code(fail_on, fail_on_skip=merged.fail_on_skip)
+
+
+def _scan(args: argparse.Namespace, io: Any, merged: Settings, shard: tuple[int, int] | None, progress: Callable[[FileResult], None] | None) -> ScanReport:
+    return scan(
+        args.paths,
+        loader=merged.rules,
+        exclude=merged.exclude,
+        jobs=args.jobs,
+        stdin=io.stdin,
+        today=datetime.date.today(),
+        shard=shard,
+        all_resources=args.all_resources,
+        fail_on_unknown=merged.fail_on_unknown,
+        tf_dir=args.tf_dir,
+        namespaces=merged.namespaces,
+        helm=merged.helm,
+        kustomize=merged.kustomize,
+        progress=progress,
+    )
 
 
 def _color(choice: str, stream: IO[str]) -> bool:

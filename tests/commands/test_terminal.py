@@ -3,6 +3,7 @@ did-you-mean for subcommands, flags and formats, and the format inferred from --
 
 from __future__ import annotations
 
+import io as io_
 import os
 import pathlib
 import pty
@@ -117,3 +118,105 @@ def test_an_output_name_without_a_format_is_an_error(run_cli: CliRunner, tmp_pat
     r = run_cli(["scan", "examples/good", "--output", str(tmp_path / "report.out")])
     assert r.code == 2 and "cannot tell the format" in r.err and "--format" in r.err
     assert not (tmp_path / "report.out").exists()
+
+
+def _stderr_on_a_terminal(run_args: list[str], monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> tuple[int, str, str]:
+    """Run `guardrails ARGS` in-process with stderr on a pty (stdout in memory), the progress
+    line's wait and throttle at zero so that every file redraws it."""
+    import io
+
+    from guardrails import cli
+    from guardrails.commands import progress
+
+    monkeypatch.chdir(REPO)
+    monkeypatch.setattr(progress, "DELAY", 0.0)
+    monkeypatch.setattr(progress, "INTERVAL", 0.0)
+    for name in ("CI", "TERM"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    main, child = pty.openpty()
+    # The pty's buffer is small: drain it while the scan runs, from a thread.
+    import threading
+
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(main, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    out = io.StringIO()
+    with os.fdopen(child, "w", encoding="utf-8", closefd=True) as err:
+        code = cli.run(run_args, stdin=io.StringIO(""), stdout=out, stderr=err)
+    reader.join(timeout=10)
+    os.close(main)
+    return code, out.getvalue(), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_progress_line_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    code, out, err = _stderr_on_a_terminal(["scan", "examples/bad", "--format", "json"], monkeypatch, {})
+    assert code == 1
+    summary = json.loads(out)["summary"]
+    lines = [part for part in err.split("\r\x1b[K") if part]
+    assert lines and all(line.startswith("scanning: ") for line in lines)
+    # One redraw per file here, the counts growing to the report's own; then the line erased.
+    assert len(lines) == summary["files"]
+    last = lines[-1]
+    assert last == f"scanning: {summary['files']} files, {summary['resources']} resources, {sum(1 for _ in json.loads(out)['findings'])} findings"
+    assert err.endswith("\r\x1b[K") and "\n" not in err
+
+
+@pytest.mark.parametrize(
+    ("env", "flags"),
+    [({"CI": "true"}, []), ({}, ["--quiet"]), ({}, ["--no-progress"]), ({"TERM": "dumb"}, [])],
+    ids=["CI", "quiet", "no-progress", "dumb-terminal"],
+)
+def test_no_progress_line(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], flags: list[str]) -> None:
+    code, _, err = _stderr_on_a_terminal(["scan", "examples/bad", *flags], monkeypatch, env)
+    assert code == 1 and "scanning:" not in err and "\x1b" not in err
+
+
+def test_no_progress_line_when_stderr_is_not_a_terminal(run_cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    from guardrails.commands import progress
+
+    monkeypatch.chdir(REPO)
+    monkeypatch.setattr(progress, "DELAY", 0.0)
+    monkeypatch.delenv("CI", raising=False)
+    r = run_cli(["scan", "examples/bad"])
+    assert r.code == 1 and "scanning:" not in r.err and "\x1b" not in r.err
+
+
+def test_progress_line_is_throttled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scan shorter than the wait draws nothing; once drawn, redraws are at most one an INTERVAL."""
+    from guardrails.commands import progress
+    from guardrails.scan import FileResult
+
+    class Tty(io_.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    quick = Tty()
+    line = progress.Progress(quick)
+    for _ in range(100):
+        line(FileResult("f.yaml", resources=1))
+    line.clear()
+    assert quick.getvalue() == ""  # well under DELAY: a quick scan prints nothing extra
+    monkeypatch.setattr(progress, "DELAY", 0.0)
+    monkeypatch.setattr(progress, "INTERVAL", 3600.0)
+    slow = Tty()
+    line = progress.Progress(slow)
+    for _ in range(100):
+        line(FileResult("f.yaml", resources=2))
+    assert line.files == 100 and line.resources == 200
+    line.clear()
+    assert slow.getvalue() == "\r\x1b[Kscanning: 1 file, 2 resources, 0 findings\r\x1b[K"
