@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "test": "guardrails.commands.test",
     "init": "guardrails.commands.init",
     "audit": "guardrails.commands.audit",
+    "schema": "guardrails.commands.schema",
 }
 
 

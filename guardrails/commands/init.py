@@ -1,5 +1,9 @@
 """`guardrails init [DIR]`: scaffold `.guardrails.yaml` and `policies/` with a sample rule and its test.
 
+Beside them it writes the JSON Schemas of settings and rule files (`.guardrails/schema/`), and the
+files it scaffolds start with a yaml-language-server modeline pointing at them, so an editor
+completes and checks keys from the first keystroke.
+
 The golden path for a new team: after `guardrails init`, `guardrails test` and
 `guardrails rules lint policies/` pass, and `guardrails scan` uses the new settings.
 Existing files are never overwritten unless `--force` says so.
@@ -13,7 +17,7 @@ from typing import Any
 
 from guardrails.errors import UsageError
 
-__all__ = ["FILES", "add_parser", "run"]
+__all__ = ["FILES", "SCHEMAS", "SCHEMA_DIR", "add_parser", "run"]
 
 EXAMPLES = """examples:
   guardrails init                 scaffold in the current folder
@@ -21,7 +25,10 @@ EXAMPLES = """examples:
   guardrails init --force         overwrite files a previous init wrote
 """
 
-CONFIG = """\
+# Where init writes the JSON Schemas the modelines below point at (relative to DIR).
+SCHEMA_DIR = ".guardrails/schema"
+
+CONFIG = f"# yaml-language-server: $schema={SCHEMA_DIR}/settings.schema.json\n" + """\
 # guardrails settings, found by `guardrails scan` from this folder and every folder below it.
 # Flags on the command line override them.
 rules:
@@ -30,7 +37,8 @@ builtin: true              # also use the built-in library: its default set, plu
 profiles:
   - default                # add: restricted | best-practices | terraform | all (guardrails rules list --profile NAME)
 fail-on: medium            # exit 1 when a finding is at least this severe
-exclude: []                # globs not to scan; .gitignore is honoured and Helm charts are found on their own
+exclude:                   # globs not to scan; .gitignore is honoured and Helm charts are found on their own
+  - ".guardrails/schema/**"  # the JSON Schemas guardrails init wrote for your editor
 # Your organisation's values for the built-in rules (guardrails rules show NAME lists every parameter).
 # Until you replace these examples, every scan says the rules still run on placeholder values.
 parameters:
@@ -54,7 +62,8 @@ parameters:
       - service
 """
 
-RULE = """\
+RULE = f"""\
+# yaml-language-server: $schema=../{SCHEMA_DIR}/rule.schema.json
 apiVersion: guardrails.dev/v1
 kind: Rule
 metadata:
@@ -127,6 +136,9 @@ spec:
       result: skip
 """
 
+# The schemas init writes into SCHEMA_DIR, for the files above.
+SCHEMAS = ("rule", "settings")
+
 # relative path -> content
 FILES: dict[str, str] = {
     ".guardrails.yaml": CONFIG,
@@ -161,6 +173,10 @@ def run(args: argparse.Namespace, io: Any) -> int:
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content, encoding="utf-8")
+        io.stdout.write(f"wrote {target.as_posix()}\n")
+    # The schemas the modelines point at; generated, so rewritten by every init (never "exists").
+    from guardrails.commands import schema  # the `schema` subcommand's writer
+    for target in schema.write(root / SCHEMA_DIR, SCHEMAS):
         io.stdout.write(f"wrote {target.as_posix()}\n")
     io.stdout.write(
         "\nnext:\n"

@@ -1,6 +1,9 @@
-"""`python -m guardrails.policy.schema` rewrites rule.schema.json from the check modules."""
+"""`python -m guardrails.policy.schema` rewrites rule.schema.json (from the check modules) and
+settings.schema.json."""
 
-from guardrails.policy.schema import SCHEMA_FILE, render
+from guardrails.policy import schema
+from guardrails.policy.schema import settings
 
-SCHEMA_FILE.write_text(render(), encoding="utf-8")
-print(f"wrote {SCHEMA_FILE}")
+for target, text in ((schema.SCHEMA_FILE, schema.render()), (settings.SCHEMA_FILE, settings.render())):
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}")
