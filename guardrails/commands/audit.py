@@ -20,6 +20,7 @@ from guardrails.context import Context
 from guardrails.engine import Engine
 from guardrails.errors import GuardrailsError, SourceError, UnreadableError, UsageError
 from guardrails.model import Finding, Location
+from guardrails.policy import profiles
 from guardrails.report import ScanReport, split_skips
 from guardrails.scan import RESOURCE_BUDGET, scan_text
 
@@ -49,7 +50,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--apply", action="store_true", help="write the PolicyReports to the cluster (create or update)")
     p.add_argument("--rules", "-r", action="append", default=[], metavar="PATH", help="rule file or folder (repeatable); default: the built-in rules")
     p.add_argument("--builtin", action="store_true", help="also use the built-in rules when --rules is given")
-    p.add_argument("--profile", action="append", default=[], metavar="NAME", help="built-in rule profile (repeatable)")
+    p.add_argument("--profile", action="append", default=[], metavar="NAME", help=profiles.flag_help())
     p.add_argument("--format", "-f", action=scan_cmd._FormatAction, dest="reports", metavar="FORMAT", help=f"output format (repeatable): {fmts}")
     p.add_argument("--output", "-o", action=scan_cmd._OutputAction, dest="reports", metavar="FILE", help="write the --format just before it to FILE (repeatable)")
     p.add_argument("--fail-on", metavar="SEVERITY", help="exit 1 when a finding is at least this severe (default low)")

@@ -93,12 +93,31 @@ def test_quiet_prints_findings_only() -> None:
         (["rules", "lsit"], "did you mean 'list'?"),
         (["scan", "--format", "sarf", "examples/good"], "did you mean 'sarif'?"),
         (["scan", "--profile", "restriced", "examples/good"], "did you mean 'restricted'?"),
+        (["scan", "--profile", "resticted", "examples/good"], "unknown profile 'resticted' — did you mean 'restricted'?"),
+        (["rules", "list", "--profile", "best-practice"], "did you mean 'best-practices'?"),
+        (["rules", "docs", "--profile", "terraform-aws"], "did you mean 'terraform'?"),
+        (["audit", "--profile", "resticted", "--kubeconfig", "/nonexistent"], "did you mean 'restricted'?"),
+        (["serve", "--profile", "resticted"], "did you mean 'restricted'?"),
+        (["rules", "show", "no-latest-tagg"], "no rule named 'no-latest-tagg' — did you mean 'no-latest-tag'?"),
+        (["rules", "show", "disallow-privileged"], "did you mean 'disallow-privileged-containers'?"),
+        (["schema", "setings"], "did you mean 'settings'?"),
     ],
 )
 def test_did_you_mean(run_cli: CliRunner, argv: list[str], says: str) -> None:
     r = run_cli(argv)
     assert r.code == 2 and says in r.err
     assert not r.err.startswith("guardrails: guardrails:")
+
+
+@pytest.mark.parametrize("command", [["scan"], ["rules", "list"], ["rules", "show"], ["rules", "docs"], ["audit"], ["serve"]])
+def test_every_profile_in_help(run_cli: CliRunner, command: list[str]) -> None:
+    from guardrails.policy import profiles
+
+    r = run_cli([*command, "--help"])
+    assert r.code == 0
+    words = " ".join(r.out.split()) + " "  # argparse wraps the help text
+    for name in [*profiles.PROFILES, profiles.ALL]:
+        assert f" {name}," in words or f" {name} " in words or f" {name})" in words, f"{command}: {name} missing from --help"
 
 
 @pytest.mark.parametrize(
