@@ -13,7 +13,7 @@ import json
 import pathlib
 from typing import Any
 
-from guardrails.model import Severity
+from guardrails.model import Enforcement, Severity
 from guardrails.policy import profiles
 
 __all__ = ["SCHEMA_FILE", "build", "render"]
@@ -84,6 +84,19 @@ def build() -> dict[str, Any]:
                 ],
             },
             "kustomize": {**_SWITCH, "description": "Render kustomizations with `kubectl kustomize`."},
+            "enforcement": {
+                "enum": [e.value for e in Enforcement],
+                "description": "guardrails serve: what a rule's denial does (audit: recorded, warn: an admission warning, enforce: denied; the default).",
+            },
+            "gatekeeper-expansion": {
+                "enum": ["standard", False, None],
+                "description": "standard: Gatekeeper constraints on Pods also judge the Pods of Deployments, Jobs, CronJobs... (guardrails' standard ExpansionTemplates).",
+            },
+            "parameters": {
+                "type": ["object", "null"],
+                "description": "Values of rules' parameters, by rule name (guardrails rules show NAME lists them); each value is checked against the rule's own schema when the rules load.",
+                "additionalProperties": {"type": "object", "minProperties": 1},
+            },
         },
     }
 
