@@ -1,6 +1,7 @@
 """`--format html`: one self-contained page a person would rather look at than read a log.
 
-Totals by severity and by rule, then findings grouped by file, each with the offending lines in
+Totals by severity and by rule, then findings grouped by file or by rule (a toggle; `#group=rule`
+in the link), each with the offending lines in
 context (read from the files now: reporters are an edge), and severity filters in a few lines
 of inline script. No external asset: it works offline and as a CI artefact. Everything taken
 from the scan is escaped; the script reads only the page's own attributes.
@@ -69,11 +70,11 @@ def _finding(report: ScanReport, sources: _Sources, f: Finding) -> str:
     docs = common.rule_docs(rule)
     name = f'<a href="{_e(docs)}">{_e(f.rule)}</a>' if docs else _e(f.rule)
     parts = [
-        f'<article class="finding" data-severity="{f.severity}" data-status="{f.status}">',
+        f'<article class="finding" data-severity="{f.severity}" data-status="{f.status}" data-file="{_e(loc.path)}" data-rule="{_e(f.rule)}">',
         f'<header><span class="sev sev-{f.severity}">{f.severity}</span>'
         f'<span class="status status-{f.status}">{common.status_label(f.status)}</span>'
         f'<span class="rule">{name}</span>{title}'
-        f'<span class="where">{_e(f.resource)}{_e(where)}</span></header>',
+        f'<span class="where"><span class="path">{_e(loc.path)} · </span>{_e(f.resource)}{_e(where)}</span></header>',
         f'<p class="msg">{_e(f.message)}</p>',
     ]
     field = common.field(f)
@@ -118,7 +119,7 @@ def _rules_table(report: ScanReport) -> str:
         docs = common.rule_docs(rule)
         shown = f'<a href="{_e(docs)}">{_e(name)}</a>' if docs else _e(name)
         rows.append(
-            f'<tr data-severity="{sev}"><td><span class="sev sev-{sev}">{sev}</span></td><td class="rule">{shown}</td>'
+            f'<tr data-severity="{sev}" data-rule="{_e(name)}"><td><span class="sev sev-{sev}">{sev}</span></td><td class="rule">{shown}</td>'
             f"<td>{_e(title)}</td><td class=num>{failing[name]}</td><td class=num>{n - failing[name]}</td></tr>"
         )
     return (
@@ -168,8 +169,8 @@ margin-right:6px;text-transform:uppercase}
 .card.sev-critical,.card.sev-high,.card.sev-medium,.card.sev-low,.card.sev-info{background:var(--card)}
 .status{font-size:12px;font-weight:600;margin-right:8px;color:var(--muted)}
 .status-fail{color:var(--high)}.status-error{color:var(--critical)}
-section.file{background:var(--card);border:1px solid var(--line);border-radius:8px;margin:14px 0;overflow:hidden}
-section.file>h3{margin:0;padding:10px 14px;font:600 14px ui-monospace,Menlo,Consolas,monospace;
+section.group{background:var(--card);border:1px solid var(--line);border-radius:8px;margin:14px 0;overflow:hidden}
+section.group>h3{margin:0;padding:10px 14px;font:600 14px ui-monospace,Menlo,Consolas,monospace;
 background:#eef1f5;border-bottom:1px solid var(--line)}
 .finding{padding:12px 14px;border-bottom:1px solid var(--line)}.finding:last-child{border-bottom:0}
 .finding header{display:flex;align-items:center;flex-wrap:wrap;gap:2px}.rule{font-weight:600}
@@ -179,6 +180,8 @@ table.src{border-collapse:collapse;width:100%;background:#0f1720;color:#d0d7e2;b
 font:12.5px/1.5 ui-monospace,Menlo,Consolas,monospace;margin:6px 0}
 table.src td{padding:0 10px;white-space:pre}table.src .ln{color:#6b7787;text-align:right;width:1%;
 user-select:none}table.src tr.hit{background:#4a1d1d}table.src tr.hit td{color:#fff}
+.grouping{margin:6px 0}.grouping label{margin-right:12px;cursor:pointer}
+#by-file .path{display:none}
 .hidden{display:none}.empty{color:var(--muted)}
 """
 
@@ -198,28 +201,67 @@ _JS = """
       if(b.checked){picked.push(b.value);}});
     var shown=0;
     document.querySelectorAll('article.finding').forEach(function(a){
-      var v=on[a.dataset.severity]!==false&&(!needle||(a.closest('section').querySelector('h3').textContent+' '+a.textContent).toLowerCase().indexOf(needle)>=0);
+      var v=on[a.dataset.severity]!==false&&(!needle||(a.dataset.file+' '+a.textContent).toLowerCase().indexOf(needle)>=0);
       a.classList.toggle('hidden',!v);if(v){shown++;}
     });
     // every table follows the filters: a rule row shows while its severity is selected
     document.querySelectorAll('table.rules tbody tr').forEach(function(r){
       r.classList.toggle('hidden',on[r.dataset.severity]===false);
     });
-    document.querySelectorAll('section.file').forEach(function(s){
-      s.classList.toggle('hidden',!s.querySelector('article.finding:not(.hidden)'));
+    document.querySelectorAll('section.group').forEach(function(s){
+      var n=s.querySelectorAll('article.finding:not(.hidden)').length;
+      s.querySelector('.count').textContent='('+n+')';
+      s.classList.toggle('hidden',!n);
     });
     document.getElementById('shown').textContent=shown;
     var state=[];
     if(picked.length<boxes.length){state.push('severity='+picked.join(','));}
     if(needle){state.push('q='+encodeURIComponent(needle));}
+    if(group()==='rule'){state.push('group=rule');}
     if(state.length){history.replaceState(null,'','#'+state.join('&'));}
     else if(location.hash){history.replaceState(null,'',location.pathname+location.search);}
   }
+  // Group by file (as written) or by rule: the same article nodes move between the two lists.
+  var byFile=document.getElementById('by-file'),byRule=document.getElementById('by-rule');
+  var articles=[].slice.call(document.querySelectorAll('article.finding'));
+  var home=articles.map(function(a){return a.parentNode;});
+  var radios=document.querySelectorAll('input[name=group]');
+  function group(){var g='file';radios.forEach(function(r){if(r.checked){g=r.value;}});return g;}
+  function regroup(){
+    var rule=group()==='rule';
+    if(rule&&!byRule.firstChild){
+      var sections={};
+      function section(name){
+        if(!sections[name]){
+          var s=document.createElement('section'),h=document.createElement('h3'),c=document.createElement('span');
+          s.className='group';s.dataset.group='rule';h.textContent=name+' ';c.className='sub count';
+          h.appendChild(c);s.appendChild(h);byRule.appendChild(s);sections[name]=s;
+        }
+        return sections[name];
+      }
+      // rules in the by-rule table's order (most failing first); articles keep their file order
+      document.querySelectorAll('table.rules tbody tr').forEach(function(r){section(r.dataset.rule);});
+      byRule.sections=sections;byRule.section=section;
+    }
+    articles.forEach(function(a,i){(rule?byRule.section(a.dataset.rule):home[i]).appendChild(a);});
+    byFile.classList.toggle('hidden',rule);byRule.classList.toggle('hidden',!rule);
+    document.getElementById('listing').textContent=rule?'Findings by rule':'Findings by file';
+  }
+  var g=/[#&]group=(rule|file)/.exec(location.hash);
+  if(g){radios.forEach(function(r){r.checked=r.value===g[1];});}
+  radios.forEach(function(r){r.addEventListener('change',function(){regroup();apply();});});
+  regroup();
   boxes.forEach(function(b){b.addEventListener('change',apply);});
   search.addEventListener('input',apply);
   apply();
 })();
 """
+
+
+_GROUPING = (
+    '<p class="grouping">group by <label><input type="radio" name="group" value="file" checked> file</label>'
+    '<label><input type="radio" name="group" value="rule"> rule</label></p>'
+)
 
 
 def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
@@ -230,7 +272,7 @@ def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
     files = []
     for path, findings in by_file.items():
         body = "".join(_finding(report, sources, f) for f in findings)
-        files.append(f'<section class="file"><h3>{_e(path)} <span class="sub">({len(findings)})</span></h3>{body}</section>')
+        files.append(f'<section class="group" data-group="file"><h3>{_e(path)} <span class="sub count">({len(findings)})</span></h3>{body}</section>')
     category = f" · {_e(options.category)}" if options.category else ""
     if report.baselined:
         category += f" · {report.baselined} baselined findings not shown"
@@ -245,6 +287,6 @@ def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
         f'<span id="shown">{len(report.findings)}</span> of {len(report.findings)} findings shown{category} · '
         f"guardrails {_e(__version__)}</p>"
         f"{_totals(report)}{_rules_table(report)}{_problems(report)}"
-        f"<h2>Findings by file</h2>{listing}"
+        f'<h2 id="listing">Findings by file</h2>{_GROUPING}<div id="by-file">{listing}</div><div id="by-rule" class="hidden"></div>'
         f"</main><script>{_JS}</script></body></html>\n"
     )

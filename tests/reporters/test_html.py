@@ -74,7 +74,7 @@ def test_totals_by_severity_and_rule(report: ScanReport) -> None:
     # failing findings only, as the text summary counts them: the waived high and the unknown info apart
     assert {v: int(k) for k, v in cards} == {"critical": 1, "high": 1, "medium": 1, "low": 1, "info": 0}
     assert '<p class="sub apart">not in the totals: 1 waived, 1 unknown</p>' in page
-    assert re.search(r'<tr data-severity="high">.*?<td class="rule">require-labels</td><td>Workloads carry ownership labels</td><td class=num>1</td><td class=num>1</td>', page)
+    assert re.search(r'<tr data-severity="high" data-rule="require-labels">.*?<td class="rule">require-labels</td><td>Workloads carry ownership labels</td><td class=num>1</td><td class=num>1</td>', page)
     # a rule with docs links to them
     assert '<a href="https://example.com/docs/registries">allowed-registries</a>' in page
 
@@ -93,11 +93,40 @@ def _chromium(binary: str, profile: pathlib.Path, *args: str) -> subprocess.Comp
     return subprocess.run([binary, *flags, *args], capture_output=True, text=True, timeout=120, check=True)
 
 
+class Groups(html.parser.HTMLParser):
+    """Each article's group in the DOM: (section's data-group, its heading's text) by article."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.placed: list[tuple[dict[str, str | None], str, str, bool]] = []  # article, group, heading, group hidden
+        self._section: tuple[str, bool] | None = None
+        self._heading: list[str] | None = None
+        self._title = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "section":
+            self._section = (a.get("data-group") or "", "hidden" in (a.get("class") or ""))
+        elif tag == "h3" and self._section is not None:
+            self._heading = []
+        elif tag == "article" and self._section is not None:
+            self.placed.append((a, self._section[0], self._title, self._section[1]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "h3" and self._heading is not None:
+            self._title, self._heading = "".join(self._heading).split(" (")[0].strip(), None
+
+    def handle_data(self, data: str) -> None:
+        if self._heading is not None:
+            self._heading.append(data)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("fragment", "visible"),
-    [("", 6), ("#severity=critical,high", 3), ("#severity=info", 1), ("#q=pod.json", 1), ("#severity=high&q=TEAM", 2)],
-    ids=["all", "critical-high", "info", "search", "severity-and-search"],
+    [("", 6), ("#severity=critical,high", 3), ("#severity=info", 1), ("#q=pod.json", 1), ("#severity=high&q=TEAM", 2),
+     ("#group=rule", 6), ("#severity=critical,high&group=rule", 3), ("#q=pod.json&group=rule", 1)],
+    ids=["all", "critical-high", "info", "search", "severity-and-search", "by-rule", "by-rule-critical-high", "by-rule-search"],
 )
 def test_renders_in_chromium(
     report: ScanReport, chromium: str, tmp_path: pathlib.Path, fragment: str, visible: int
@@ -111,16 +140,30 @@ def test_renders_in_chromium(
     assert len(shown) == visible
     assert re.search(rf'<span id="shown">{visible}</span>', dom), "the script ran and counted what it shows"
     # the by-rule table follows the severity filter too
-    rows = re.findall(r'<tr data-severity="(\w+)"( class="hidden")?>', dom)
+    rows = re.findall(r'<tr data-severity="(\w+)" data-rule="[^"]*"( class="hidden")?>', dom)
     picked = re.search(r"severity=([a-z,]+)", fragment)
     assert rows and all(bool(hidden) == bool(picked and sev not in picked.group(1).split(",")) for sev, hidden in rows)
+    # grouped by file (the default) or by rule: every article sits in its file's or its rule's section,
+    # sections holding no shown finding are hidden, and the filters apply the same either way
+    groups = Groups()
+    groups.feed(dom)
+    by = "rule" if "group=rule" in fragment else "file"
+    assert len(groups.placed) == len(report.findings)
+    for article, group, heading, hidden in groups.placed:
+        assert group == by and heading == article[f"data-{by}"]
+        if "hidden" not in (article.get("class") or ""):
+            assert not hidden
+    sections = re.findall(rf'<section class="group( hidden)?" data-group="{by}">', dom)
+    shown_in = {h for a, _, h, _ in groups.placed if "hidden" not in (a.get("class") or "")}
+    assert sum(1 for hidden in sections if not hidden) == len(shown_in)
+    assert f">Findings by {by}<" in dom
     # the hostile message is text in the DOM, not an element
     assert not [a for t, a in parse(dom).tags if t == "img"]
-    if not fragment:
+    if fragment in ("", "#group=rule"):
         ARTIFACTS.mkdir(exist_ok=True)
-        shot = ARTIFACTS / "html-report.png"
+        shot = ARTIFACTS / ("html-report.png" if not fragment else "html-report-by-rule.png")
         shot.unlink(missing_ok=True)
-        _chromium(chromium, tmp_path / "profile2", f"--screenshot={shot}", "--window-size=1280,2200", page.as_uri())
+        _chromium(chromium, tmp_path / "profile2", f"--screenshot={shot}", "--window-size=1280,2200", page.as_uri() + fragment)
         assert shot.stat().st_size > 10_000
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
