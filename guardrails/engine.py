@@ -70,16 +70,20 @@ class Engine:
         inline_waivers: str = "admission",
         fail_on_unknown: bool = False,
         time_budget: float | None = None,
+        record_passes: bool = False,
     ) -> None:
         """`context` is all a rule may read besides the resource; `today` alone is shorthand for
         a context of that day. `time_budget`: seconds one resource's rules may take together in
         `evaluate` (None: unbounded); past it the rule running is interrupted (an ERROR finding
-        naming it) and the rules after it are ERRORs saying they were not evaluated."""
+        naming it) and the rules after it are ERRORs saying they were not evaluated.
+        `record_passes`: `evaluate` also returns a PASS finding per rule the resource satisfies
+        (PolicyReports list them); off by default, so no other caller pays for them."""
         if inline_waivers not in waivers_mod.INLINE_MODES:
             raise ValueError(f"inline_waivers must be one of {waivers_mod.INLINE_MODES}, not {inline_waivers!r}")
         self.inline_waivers = inline_waivers
         self.fail_on_unknown = fail_on_unknown
         self.time_budget = time_budget
+        self.record_passes = record_passes
         self.rules = tuple(rules)
         self._by_kind: dict[str, tuple[CompiledRule, ...]] = {}
         context = context or Context()
@@ -249,6 +253,13 @@ class Engine:
         result = self.judge(rule, resource, views)
         # A rule we cannot evaluate reports its skip (with the reason) on every match; a rule
         # that merely does not apply (preconditions) stays quiet.
+        if result is not None and result.status is Status.PASS and self.record_passes:
+            out.append(Finding(
+                rule=rule.id, rule_name=rule.name if rule.name != rule.id else "", status=Status.PASS,
+                severity=rule.severity, action=rule.action, message=f"validation rule '{rule.name}' passed.",
+                resource=ref, origin=resource.origin, dialect=rule.dialect,
+            ))
+            return out
         if result is None or result.status is Status.PASS or (result.status is Status.SKIP and not rule.unsupported):
             return out
         waiver = self.waiver_for(rule, resource)

@@ -68,6 +68,9 @@ class ScanReport:
     skipped_patches: int = 0  # files a kustomization names as patches or configurations (not rendered)
     # Rules that matched and could not be evaluated: never among `findings` (see split_skips).
     skipped_rules: tuple[RuleSkip, ...] = ()
+    # Rules each resource satisfied, one PASS finding per rule and resource; only when the scan
+    # was asked to record them (PolicyReports), never among `findings`.
+    passed: tuple[Finding, ...] = ()
     rule_sets: tuple[str, ...] = ()  # where the rules came from: "built-in default, baseline", rules paths
 
     def rule(self, rule_id: str) -> RuleInfo | None:

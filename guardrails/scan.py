@@ -21,7 +21,7 @@ from guardrails.config import RuleLoader
 from guardrails.context import Context
 from guardrails.engine import Engine
 from guardrails.errors import GuardrailsError, SourceError, UnreadableError
-from guardrails.model import Finding, Location, Resource
+from guardrails.model import Finding, Location, Resource, Status
 from guardrails.policy.load import RuleSet
 from guardrails.report import ScanReport, split_skips
 from guardrails.rule import CompiledRule
@@ -237,11 +237,12 @@ def _scan_one(
 _worker_engine: Engine | None = None
 
 
-def _init_worker(loader: RuleLoader, context: Context, fail_on_unknown: bool = False) -> None:
+def _init_worker(loader: RuleLoader, context: Context, fail_on_unknown: bool = False, passes: bool = False) -> None:
     global _worker_engine
     rs = loader()
     _worker_engine = Engine(
-        rs.rules, rs.waivers, context=context, inline_waivers="scan", fail_on_unknown=fail_on_unknown, time_budget=RESOURCE_BUDGET
+        rs.rules, rs.waivers, context=context, inline_waivers="scan", fail_on_unknown=fail_on_unknown, time_budget=RESOURCE_BUDGET,
+        record_passes=passes,
     )
 
 
@@ -260,7 +261,7 @@ def _pool(
     global _worker_engine
     if "fork" not in multiprocessing.get_all_start_methods():
         with concurrent.futures.ProcessPoolExecutor(
-            jobs, initializer=_init_worker, initargs=(loader, context, fail_on_unknown)
+            jobs, initializer=_init_worker, initargs=(loader, context, fail_on_unknown, engine.record_passes)
         ) as pool:
             yield pool
         return
@@ -306,6 +307,7 @@ def scan(
     helm: helm_.HelmOptions | None = None,
     kustomize: bool = False,
     progress: Callable[[FileResult], None] | None = None,
+    passes: bool = False,
 ) -> ScanReport:
     """Scan files, folders and `-` with a rule set (or a loader, needed for `jobs > 1`).
 
@@ -319,7 +321,8 @@ def scan(
     whole resources).
     `namespaces`: labels of namespaces from the settings (name -> labels); Namespace objects
     scanned in the same run add theirs, for rules and waivers with a namespace selector.
-    `progress`: called with each file's result as soon as it is judged (the CLI's progress line)."""
+    `progress`: called with each file's result as soon as it is judged (the CLI's progress line).
+    `passes`: also record a PASS per rule and resource it judged and passed (`ScanReport.passed`)."""
     seen = progress or (lambda result: None)
     started = time.perf_counter()
     loader = loader or RuleLoader()
@@ -349,7 +352,7 @@ def scan(
         context = context.replace(inventory=tuple(objects))
     engine = Engine(
         ruleset.rules, ruleset.waivers, context=context, inline_waivers="scan", fail_on_unknown=fail_on_unknown,
-        time_budget=RESOURCE_BUDGET,
+        time_budget=RESOURCE_BUDGET, record_passes=passes,
     )
     results: list[FileResult] = []
     if jobs > 1:
@@ -400,9 +403,14 @@ def scan(
     results.extend(kz_problems)
     unread = tuple(UnreadableError(s.reason, location=Location(s.display)) for s in found.errors)
     judged, skipped = split_skips(f for r in results for f in r.findings)
+    passed: tuple[Finding, ...] = ()
+    if passes:
+        passed = tuple(f for f in judged if f.status is Status.PASS)
+        judged = tuple(f for f in judged if f.status is not Status.PASS)
     return ScanReport(
         findings=judged,
         skipped_rules=skipped,
+        passed=passed,
         rules=tuple(r.info for r in ruleset.rules),
         rule_sets=ruleset.sets,
         files=len(results),

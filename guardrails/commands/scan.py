@@ -208,6 +208,8 @@ def _scan(args: argparse.Namespace, io: Any, merged: Settings, shard: tuple[int,
         helm=merged.helm,
         kustomize=merged.kustomize,
         progress=progress,
+        # PolicyReports list what passed too, as Kyverno's do; no other format pays for it.
+        passes=any(fmt == "policyreport" for fmt, _ in _outputs(args)),
     )
 
 

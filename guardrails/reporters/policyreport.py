@@ -10,7 +10,8 @@ Our outcomes beyond Kyverno's: WAIVED reads `skip` (Kyverno reports a rule a Pol
 covers as skipped), UNKNOWN (known only after `terraform apply`) reads `warn` and is not scored,
 as Kyverno does for a failure of an unscored policy. Inputs that could not be read and rules
 skipped on every resource are `error`/`skip` results of the ClusterPolicyReport, never dropped.
-Passing outcomes are not part of a scan report, so `summary.pass` counts none.
+A `pass` result per rule and resource that was judged and passed, as Kyverno writes them, from
+the passes `guardrails scan --format policyreport` records (a report without them has none).
 
 The timestamp is the current time, or SOURCE_DATE_EPOCH when set (reproducible output).
 """
@@ -116,7 +117,7 @@ def reports(report: ScanReport, namespaces: Iterable[str] = ()) -> list[dict[str
     stamp = _timestamp()
     by_namespace: dict[str, list[dict[str, Any]]] = {ns: [] for ns in namespaces}
     cluster: list[dict[str, Any]] = []
-    for f in sorted_findings(report):
+    for f in (*sorted_findings(report), *report.passed):
         result = _result(report, f, report.rule(f.rule), stamp)
         ns = namespace_of(f)
         (cluster if ns is None else by_namespace.setdefault(ns, [])).append(result)

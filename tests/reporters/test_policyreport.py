@@ -111,3 +111,58 @@ def test_the_golden_output_is_valid_against_the_crds() -> None:
     assert {i["kind"] for i in items} == {"PolicyReport", "ClusterPolicyReport"}
     for item in items:
         jsonschema.validate(item, crd_schema(item["kind"]))
+
+
+def test_pass_results_per_rule_and_resource_judged(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--format policyreport` records a pass per rule and resource that was judged and passed,
+    as Kyverno writes them: exactly the rules the engine says passed, and nothing else changes."""
+    from guardrails.engine import Engine
+    from guardrails.model import Status
+    from guardrails.policy.load import load_rules
+    from guardrails.scan import scan
+    from guardrails.sources import documents
+    from tests.conftest import REPO
+
+    monkeypatch.chdir(REPO)
+    paths = ["examples/bad/unlabelled-deployment.yaml", "examples/good/shop.yaml"]
+    rules = load_rules((), builtin=True)
+    with_passes = scan(paths, rules=rules, passes=True)
+    without = scan(paths, rules=rules)
+    assert with_passes.findings == without.findings and without.passed == ()
+    # the engine's own verdicts, rule by rule, are the reference
+    engine = Engine(rules.rules, rules.waivers)
+    expected = set()
+    for path in paths:
+        text = (REPO / path).read_text(encoding="utf-8")
+        for doc in documents.documents(text, path, drop_nulls=True):
+            for resource in documents.resources_of(doc, path)[0]:
+                for r in engine.results(resource):
+                    if r.status is Status.PASS:
+                        expected.add((r.id, resource.kind, resource.namespace or "", resource.name))
+    assert len(expected) > 20
+    doc = render(with_passes)
+    passes = []
+    for item in doc["items"]:
+        jsonschema.validate(item, crd_schema(item["kind"]))
+        got = [r for r in item["results"] if r["result"] == "pass"]
+        assert item["summary"]["pass"] == len(got)
+        assert item["summary"]["fail"] == sum(1 for r in item["results"] if r["result"] == "fail")
+        passes.extend(got)
+    assert {(p["rule"], p["resources"][0]["kind"], p["resources"][0].get("namespace", ""), p["resources"][0]["name"]) for p in passes} == expected
+    assert len(passes) == len(expected)
+    assert all(p["message"] == f"validation rule '{p['rule']}' passed." and p["scored"] for p in passes)
+    # a rule that failed on a resource never also passes there
+    failed = {(r["rule"], r["resources"][0]["name"]) for i in doc["items"] for r in i["results"] if r["result"] == "fail"}
+    assert not failed & {(p["rule"], p["resources"][0]["name"]) for p in passes}
+    assert not [r for i in render(without)["items"] for r in i["results"] if r["result"] == "pass"]
+
+
+def test_the_cli_records_passes_only_for_policyreport(run_cli: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path) -> None:
+    from tests.conftest import REPO
+
+    monkeypatch.chdir(REPO)
+    r = run_cli(["scan", "examples/good/shop.yaml", "--format", "policyreport", "--output", str(tmp_path / "r.json"), "--format", "json"])
+    assert r.code == 0, r
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert sum(i["summary"]["pass"] for i in doc["items"]) > 0
+    assert json.loads(r.out)["summary"]["statuses"] == {}  # the other formats never see the passes
