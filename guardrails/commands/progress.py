@@ -50,7 +50,7 @@ class Progress:
     def __call__(self, result: FileResult) -> None:
         self.files += 1
         self.resources += result.resources
-        self.findings += sum(1 for f in result.findings if f.status is not Status.SKIP)
+        self.findings += sum(1 for f in result.findings if f.status not in (Status.SKIP, Status.PASS))
         now = time.monotonic()
         if now - self._start < DELAY:
             return
