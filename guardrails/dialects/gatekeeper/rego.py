@@ -61,7 +61,7 @@ def missing_builtins(modules: Sequence[str]) -> list[str]:
         body = re.sub(r'"(?:\\.|[^"\\])*"|`[^`]*`', '""', body)
         for name in _CALL.findall(body):
             head = name.split(".")[0]
-            if name in _KEYWORDS or name in defined or head in defined or head in ("data", "input"):
+            if name in _KEYWORDS or name in defined or head in defined or head in ("data", "input") or name in rewrite.DEPRECATED:
                 continue
             if not (probe.is_builtin(name) if probe is not None else _regorus_has(name)):
                 missing.add(name)
@@ -74,6 +74,7 @@ def _regorus_has(name: str) -> bool:
     regorus = _import_regorus()
     engine = regorus.Engine()
     engine.set_rego_v0(True)
+    engine.set_gather_prints(True)  # probing print() must not write to our stdout
     try:
         engine.add_policy("probe.rego", f"package probe\np {{ {name}(1) }}")
         engine.eval_query("data.probe.p")

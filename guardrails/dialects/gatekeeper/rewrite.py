@@ -20,6 +20,9 @@ Two more gaps, same treatment:
 - rego-cpp's `replace(s, "", new)` never returns (the library's quantity parsers call it with
   an empty suffix on values such as "oops"). Calls go through a helper with Go's meaning for
   an empty `old`: `new` around and between every character, so `s` itself when `new` is "".
+- OPA's deprecated builtins (`re_match`, `any`, `all`, `set_diff`, `cast_*`,
+  `net.cidr_overlap`), which older library templates call and Gatekeeper still runs: each call
+  goes to the builtin that replaced it or to a helper with the same meaning.
 - rego-cpp rejects a rule with several bodies (`head { a } { b }`, "only one body for dynamic
   keys"); each extra body gets its own copy of the head, which is the same rule to OPA.
 """
@@ -241,6 +244,76 @@ def _safe_replace(module: str) -> str:
     return _REPLACE.sub("__gk_replace(", module) + _REPLACE_HELPER
 
 
+# OPA's deprecated builtins, which Gatekeeper (OPA in v0 mode) still runs and older library
+# templates call; regorus lacks them. Each call goes to a helper, or to the builtin that replaced
+# it, with OPA's meaning (its documentation of the deprecated builtins).
+DEPRECATED: dict[str, tuple[str, str]] = {
+    "re_match": ("regex.match", ""),
+    "net.cidr_overlap": ("net.cidr_contains", ""),
+    "set_diff": ("__gk_set_diff", "__gk_set_diff(a, b) := r {\n  r := a - b\n}\n"),
+    "any": ("__gk_any", "__gk_any(xs) := true {\n  xs[_] == true\n} else := false\n"),
+    "all": ("__gk_all", "__gk_all(xs) := false {\n  xs[_] != true\n} else := true\n"),
+    "cast_array": ("__gk_cast_array", "__gk_cast_array(x) := r {\n  not is_string(x)\n  r := [v | v := x[_]]\n}\n"),
+    "cast_set": ("__gk_cast_set", "__gk_cast_set(x) := r {\n  not is_string(x)\n  r := {v | v := x[_]}\n}\n"),
+    "cast_string": ("__gk_cast_string", "__gk_cast_string(x) := x {\n  is_string(x)\n}\n"),
+    "cast_boolean": ("__gk_cast_boolean", "__gk_cast_boolean(x) := x {\n  is_boolean(x)\n}\n"),
+    "cast_null": ("__gk_cast_null", "__gk_cast_null(x) := x {\n  is_null(x)\n}\n"),
+    "cast_object": ("__gk_cast_object", "__gk_cast_object(x) := x {\n  is_object(x)\n}\n"),
+}
+_DEPRECATED_CALL = re.compile(r"(?<![\w.])(" + "|".join(re.escape(k) for k in DEPRECATED) + r")\s*\(")
+# A function the module defines: a head at the start of a line, `name(args) {`, `:=` or `=`.
+_DEFINED = re.compile(r"^([A-Za-z_]\w*)\s*\([^()\n]*\)\s*(?::?=(?!=)|\{)", re.MULTILINE)
+
+
+def _masked(module: str) -> str:
+    """The module with strings and comments blanked (same length), to find calls in code only."""
+    out = list(module)
+    i = 0
+    while i < len(module):
+        ch = module[i]
+        if ch == '"':
+            j = i + 1
+            while j < len(module) and module[j] not in '"\n':
+                j += 2 if module[j] == "\\" else 1
+            end = min(j + 1, len(module))
+        elif ch == "`":
+            j = module.find("`", i + 1)
+            end = len(module) if j < 0 else j + 1
+        elif ch == "#":
+            j = module.find("\n", i)
+            end = len(module) if j < 0 else j
+        else:
+            i += 1
+            continue
+        for k in range(i, end):
+            if out[k] != "\n":
+                out[k] = " "
+        i = end
+    return "".join(out)
+
+
+def _deprecated_builtins(module: str) -> str:
+    """Calls of OPA's deprecated builtins -> their replacements (not where the module defines a
+    function of that name itself)."""
+    masked = _masked(module)
+    defined = set(_DEFINED.findall(masked))
+    found = [m for m in _DEPRECATED_CALL.finditer(masked) if m.group(1) not in defined]
+    if not found:
+        return module
+    out: list[str] = []
+    last = 0
+    helpers: dict[str, str] = {}
+    for m in found:
+        name, helper = DEPRECATED[m.group(1)]
+        out.append(module[last:m.start(1)])
+        out.append(name)
+        last = m.end(1)
+        if helper:
+            helpers[name] = helper
+    out.append(module[last:])
+    return "".join(out) + "".join("\n" + h for h in helpers.values())
+
+
 def rewrite(module: str) -> str:
-    text = _hoist_call_iteration(_partial_sets(module))
+    text = _hoist_call_iteration(_partial_sets(_deprecated_builtins(module)))
     return _safe_replace(_end_statements(_split_bodies(_bind_negated_call_args(text, 1000))))
