@@ -20,6 +20,7 @@ Deletions, no-ops, reads and deposed objects are skipped unless `all_resources`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import re
@@ -28,6 +29,7 @@ from typing import Any
 
 from guardrails.errors import SourceError
 from guardrails.model import FieldPath, Location, Origin, Resource
+from guardrails.sources.terraform import attachments
 from guardrails.sources.terraform import kubernetes as terraform_k8s
 from guardrails.sources.terraform.configuration import Configuration, read_configuration, written
 from guardrails.sources.text import decode
@@ -86,7 +88,9 @@ def resources(
     except (TypeError, ValueError, AttributeError):
         config = Configuration({}, {})  # only module sources and provider defaults are lost
     out = []
-    for i, rc in enumerate(_changes(plan)):
+    changes = list(_changes(plan))
+    subjects: list[tuple[int, attachments.Subject]] = []
+    for i, rc in enumerate(changes):
         try:
             r = _resource(rc, display, config, all_resources=all_resources)
         except (TypeError, ValueError, AttributeError, KeyError, IndexError) as e:
@@ -101,8 +105,26 @@ def resources(
             problems.append(err)
             continue
         if r is not None:
+            if r.kind in _SUBJECTS and r.api_version == API_VERSION:
+                subjects.append((len(out), _subject(r, rc)))
             out.append(r)
+    if subjects:
+        attachments.attach([s for _, s in subjects], changes, config, call_path)
+        for at, s in subjects:
+            out[at] = dataclasses.replace(out[at], unknown=frozenset(s.unknown))
     return out
+
+
+_SUBJECTS = attachments.subject_types()
+
+
+def _subject(r: Resource, rc: Mapping[str, Any]) -> attachments.Subject:
+    assert isinstance(r.obj, dict)  # built by _resource
+    spec = r.obj.get("spec")
+    return attachments.Subject(
+        obj=r.obj, unknown=set(r.unknown), module=r.origin.module or "", type=r.kind,
+        name=str(rc.get("name") or ""), index=rc.get("index"), values=spec if isinstance(spec, Mapping) else {},
+    )
 
 
 def module_sources(plan: Mapping[str, Any]) -> dict[str, str]:
