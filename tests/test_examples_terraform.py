@@ -58,6 +58,10 @@ EXPECTED = {
     ('terraform-no-public-ingress', 'aws_security_group.web', Status.FAIL),
     ('terraform-no-public-ingress', 'aws_security_group_rule.rdp', Status.FAIL),
     ('terraform-no-public-rdp', 'aws_security_group_rule.rdp', Status.FAIL),
+    ('terraform-s3-access-logging', 'aws_s3_bucket.assets', Status.FAIL),
+    ('terraform-s3-access-logging', 'aws_s3_bucket.logs', Status.FAIL),
+    ('terraform-s3-access-logging', 'google_storage_bucket.inherited', Status.FAIL),
+    ('terraform-vpc-flow-logs', 'module.network.aws_vpc.this[0]', Status.FAIL),
     ('terraform-no-public-ssh', 'aws_security_group.bastion', Status.FAIL),
     ('terraform-registry-immutable-tags', 'aws_ecr_repository.mutable', Status.FAIL),
     ('terraform-registry-scan-on-push', 'aws_ecr_repository.unscanned', Status.FAIL),
@@ -97,5 +101,5 @@ def test_example_plan_names_modules_and_their_sources() -> None:
 
 def test_compliant_plan_passes_every_terraform_rule() -> None:
     report = scan([str(EXAMPLES / "compliant-plan.json")], rules=terraform_rules(), root=REPO)
-    assert report.resources == 9
+    assert report.resources == 10
     assert report.findings == ()

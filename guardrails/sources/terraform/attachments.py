@@ -101,8 +101,8 @@ def attach(
                     by_value.setdefault((s.type, v), s)
     untied: set[str] = set()
     for rc in changes:
-        atype = rc.get("type")
-        kind = ATTACHMENTS.get(atype) if isinstance(atype, str) else None
+        atype = str(rc.get("type") or "")
+        kind = ATTACHMENTS.get(atype)
         if kind is None or rc.get("mode", "managed") != "managed" or "deposed" in rc:
             continue
         change = rc.get("change")
@@ -111,14 +111,15 @@ def attach(
             continue
         values = change.get("after") if isinstance(change, Mapping) else None
         values = values if isinstance(values, Mapping) else {}
-        module = rc.get("module_address") if isinstance(rc.get("module_address"), str) else ""
+        address = rc.get("module_address")
+        module = address if isinstance(address, str) else ""
         owner = _by_reference(rc, kind, module, config, call_path, blocks)
         if owner is None:
             named = values.get(kind.attribute)
             owner = by_value.get((kind.subject, named)) if isinstance(named, str) else None
         if owner is None:
             if not isinstance(values.get(kind.attribute), str):
-                untied.add(str(atype))  # a known value naming nothing in this plan is someone else's
+                untied.add(atype)  # a known value naming nothing in this plan is someone else's
             continue
         owner.obj["attached"][atype].append(dict(values))
     for s in subjects:

@@ -87,7 +87,7 @@ def resources(
         config = read_configuration(plan.get("configuration"))
     except (TypeError, ValueError, AttributeError):
         config = Configuration({}, {})  # only module sources and provider defaults are lost
-    out = []
+    out: list[Resource] = []
     changes = list(_changes(plan))
     subjects: list[tuple[int, attachments.Subject]] = []
     for i, rc in enumerate(changes):
