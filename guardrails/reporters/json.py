@@ -9,14 +9,13 @@ rule's remediation.
 
 from __future__ import annotations
 
-import json
 from typing import IO, Any
 
 from guardrails import baseline
 from guardrails.kube.paths import display as show_path
 from guardrails.model import Finding
 from guardrails.report import ScanReport
-from guardrails.reporters import ReportOptions, common
+from guardrails.reporters import ReportOptions, common, jsonstream
 from guardrails.version import __version__
 
 __all__ = ["VERSION", "finding_dict", "write"]
@@ -54,10 +53,10 @@ def finding_dict(f: Finding, fingerprint: str = "", remediation: str | None = No
 
 def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
     remediation = {r.id: r.remediation or None for r in report.rules}
-    findings = [
+    findings = (
         finding_dict(f, baseline.fingerprint(f, common.position(report, f).path), remediation.get(f.rule))
         for f in report.findings
-    ]
+    )
     doc = {
         "version": VERSION,
         "tool": {"name": "guardrails", "version": __version__},
@@ -74,7 +73,7 @@ def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
             "baselined": report.baselined,
             "seconds": round(report.seconds, 3),
         },
-        "findings": findings,
+        "findings": [],  # streamed below, one finding at a time
         "problems": [
             {
                 "file": p.location.path if p.location else None,
@@ -89,5 +88,4 @@ def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
             {"name": w.name, "expires": str(w.expires), "source": str(w.source)} for w in report.expired_waivers
         ],
     }
-    json.dump(doc, stream, indent=2)
-    stream.write("\n")
+    jsonstream.write(stream, doc, ("findings",), findings)

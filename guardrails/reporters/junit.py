@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import collections
 import re
+import secrets
+from collections.abc import Iterator
 from typing import IO
 from xml.etree import ElementTree as ET
 
@@ -79,9 +81,18 @@ def _case_outcome(report: ScanReport, case: ET.Element, findings: list[Finding])
     return "skipped"
 
 
+def _outcome(findings: list[Finding]) -> str:
+    """The outcome element a case of these findings gets (as `_case_outcome` writes it)."""
+    statuses = {f.status for f in findings}
+    if Status.FAIL in statuses:
+        return "failure"
+    return "error" if Status.ERROR in statuses else "skipped"
+
+
 def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
+    """Counted first (the totals lead the document), then written one suite at a time, so the
+    element tree of a large report is never held whole."""
     name = "guardrails" + (f" ({options.category})" if options.category else "")
-    root = ET.Element("testsuites", name=name)
     by_file: dict[str, dict[tuple[str, str], list[Finding]]] = collections.defaultdict(dict)
     for f in common.sorted_findings(report):
         path = common.position(report, f).path
@@ -91,9 +102,46 @@ def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
         path = common.artifact_path(report, p.location.path) if p.location else "<input>"
         where = Location(path, p.location.line, p.location.column) if p.location else None
         problems[path].append(f"{where}: {p.message}" if where else p.message)
+    paths = sorted(set(by_file) | set(problems))
     totals = collections.Counter[str]()
-    for path in sorted(set(by_file) | set(problems)):
-        suite = ET.SubElement(root, "testsuite", name=path, file=path)
+    for path in paths:
+        cases = by_file.get(path, {})
+        totals["tests"] += len(cases) + len(problems.get(path, []))
+        totals["errors"] += len(problems.get(path, []))
+        for findings in cases.values():
+            totals[_COUNTER[_outcome(findings)]] += 1
+    totals["tests"] += len(report.skipped_rules)
+    clean = not totals["tests"]
+
+    root = ET.Element("testsuites", name=name)
+    for key in ("tests", "failures", "errors"):  # no `skipped` here: the strict schema has none
+        root.set(key, str(totals[key] or (1 if clean and key == "tests" else 0)))
+    token = f"guardrails-stream-{secrets.token_hex(8)}"
+    ET.SubElement(root, token)
+    ET.indent(root)
+    head, _, tail = ET.tostring(root, encoding="unicode").partition(f"<{token} />")
+    stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    # Illegal characters cannot be part of the markup ElementTree writes: escaping them in the
+    # serialised text is the same as escaping every text and attribute value.
+    stream.write(xml_safe(head))
+    first = True
+    for suite in _suites(report, paths, by_file, problems, clean):
+        ET.indent(suite, level=1)
+        stream.write(("" if first else "\n  ") + xml_safe(ET.tostring(suite, encoding="unicode")))
+        first = False
+    stream.write(tail)
+    stream.write("\n")
+
+
+def _suites(
+    report: ScanReport,
+    paths: list[str],
+    by_file: dict[str, dict[tuple[str, str], list[Finding]]],
+    problems: dict[str, list[str]],
+    clean: bool,
+) -> Iterator[ET.Element]:
+    for path in paths:
+        suite = ET.Element("testsuite", name=path, file=path)
         counts = collections.Counter[str]()
         for (ref, rule), findings in by_file.get(path, {}).items():
             case = ET.SubElement(suite, "testcase", name=f"{rule} {ref}", classname=ref)
@@ -107,26 +155,18 @@ def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
             counts["errors"] += 1
         for key in ("tests", "failures", "errors", "skipped"):
             suite.set(key, str(counts[key]))
-        totals.update(counts)
+        yield suite
     if report.skipped_rules:  # one skipped case per rule that could not be evaluated
         n = len(report.skipped_rules)
-        suite = ET.SubElement(root, "testsuite", name="rules not evaluated", tests=str(n), failures="0", errors="0", skipped=str(n))
+        suite = ET.Element("testsuite", name="rules not evaluated", tests=str(n), failures="0", errors="0", skipped=str(n))
         for skip in report.skipped_rules:
             case = ET.SubElement(suite, "testcase", name=skip.rule, classname="guardrails.skipped")
             ET.SubElement(case, "skipped", message=skip.text())
-        totals.update({"tests": n, "skipped": n})
-    if not totals["tests"]:
-        suite = ET.SubElement(root, "testsuite", name="guardrails", tests="1", failures="0", errors="0", skipped="0")
+        yield suite
+    if clean:
+        suite = ET.Element("testsuite", name="guardrails", tests="1", failures="0", errors="0", skipped="0")
         case = ET.SubElement(suite, "testcase", name="scan", classname="guardrails")
         ET.SubElement(case, "system-out").text = (
             f"{report.files} files, {report.resources} resources, {len(report.rules)} rules: no findings"
         )
-        totals["tests"] = 1
-    for key in ("tests", "failures", "errors"):  # no `skipped` here: the strict schema has none
-        root.set(key, str(totals[key]))
-    ET.indent(root)
-    stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-    # Illegal characters cannot be part of the markup ElementTree writes: escaping them in the
-    # serialised text is the same as escaping every text and attribute value.
-    stream.write(xml_safe(ET.tostring(root, encoding="unicode")))
-    stream.write("\n")
+        yield suite

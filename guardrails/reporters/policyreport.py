@@ -27,7 +27,7 @@ from typing import IO, Any
 from guardrails.kube.resources import BUILTIN
 from guardrails.model import Finding, RuleInfo, Status
 from guardrails.report import ScanReport
-from guardrails.reporters import ReportOptions
+from guardrails.reporters import ReportOptions, jsonstream
 from guardrails.reporters.common import field, position, sorted_findings
 
 __all__ = ["API_VERSION", "reports", "write"]
@@ -141,5 +141,4 @@ def reports(report: ScanReport, namespaces: Iterable[str] = ()) -> list[dict[str
 
 
 def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
-    json.dump({"apiVersion": "v1", "kind": "List", "items": reports(report)}, stream, indent=2)
-    stream.write("\n")
+    jsonstream.write(stream, {"apiVersion": "v1", "kind": "List", "items": []}, ("items",), reports(report))

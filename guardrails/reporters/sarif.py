@@ -12,13 +12,13 @@ exceptions are tool notifications.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from typing import IO, Any
 
 from guardrails import baseline
 from guardrails.model import INLINE_WAIVER, Finding, RuleInfo, Severity, Status
 from guardrails.report import ScanReport
-from guardrails.reporters import ReportOptions, common
+from guardrails.reporters import ReportOptions, common, jsonstream
 from guardrails.version import REPOSITORY, __version__
 
 __all__ = ["write"]
@@ -132,7 +132,8 @@ def _notifications(report: ScanReport) -> list[dict[str, Any]]:
     return out
 
 
-def document(report: ScanReport, options: ReportOptions) -> dict[str, Any]:
+def document(report: ScanReport, options: ReportOptions) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
+    """The SARIF log with its results left empty, and the results to write into it one by one."""
     known_ids = {id(f) for f in report.baselined_findings}
     findings = common.sorted_findings(report, (*report.findings, *report.baselined_findings))
     names = [r.id for r in report.rules]
@@ -161,7 +162,7 @@ def document(report: ScanReport, options: ReportOptions) -> dict[str, Any]:
         "invocations": [
             {"executionSuccessful": True, "toolExecutionNotifications": _notifications(report)}
         ],
-        "results": [_result(report, f, index[f.rule], id(f) in known_ids) for f in findings],
+        "results": [],
         "properties": {
             "files": report.files,
             "resources": report.resources,
@@ -169,8 +170,10 @@ def document(report: ScanReport, options: ReportOptions) -> dict[str, Any]:
             "baselinedFindings": report.baselined,
         },
     }
-    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+    results = (_result(report, f, index[f.rule], id(f) in known_ids) for f in findings)
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, results
 
 
 def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
-    stream.write(json.dumps(document(report, options), indent=2, ensure_ascii=False) + "\n")
+    doc, results = document(report, options)
+    jsonstream.write(stream, doc, ("runs", 0, "results"), results, ensure_ascii=False)
