@@ -8,22 +8,19 @@ collected with file:line:col; `load_rules` raises the most relevant one carrying
 from __future__ import annotations
 
 import collections
-import contextlib
 import dataclasses
 import functools
 import importlib
 import importlib.resources
-import json
 import os
 import pathlib
-import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from guardrails.dialects.context import LoadContext
 from guardrails.errors import ConfigError, GuardrailsError, RuleFileError, UsageError
 from guardrails.model import FieldPath, Location, Severity
-from guardrails.policy import kinds
+from guardrails.policy import cache, kinds
 from guardrails.policy import profiles as profiles_
 from guardrails.policy.parameters import Binder, Parameter, RuleSettings
 from guardrails.policy.validate import best, openapi_problems, validate_native
@@ -168,42 +165,25 @@ def _documents(path: pathlib.Path, display: str) -> Iterator[tuple[Any, Locator]
 
 
 def _builtin_documents(files: Sequence[pathlib.Path], root: pathlib.Path) -> dict[pathlib.Path, list[Any]] | None:
-    """The built-in library's documents as [line, column, doc], from a cache kept per user.
+    """The built-in library's documents as [line, column, doc], from the per-user cache
+    (policy/cache.py: keyed on content, private, verified). None: parse the normal way."""
+    return cache.library_documents(files, root, _parse_library_file)
 
-    Parsing ~40 YAML files costs more than a small scan; the library only changes when the
-    package (or, in a checkout, a file) does, so documents are cached in JSON keyed on each
-    file's size and modification time. Any problem with the cache just means parsing again.
-    """
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    cache = pathlib.Path(base) / "guardrails" / f"builtin-{zlib.crc32(str(root).encode()):08x}.json"
+
+def _parse_library_file(raw: bytes, path: pathlib.Path) -> list[Any] | None:
+    """One library file's [line, column, doc] entries, from the bytes the cache key hashed;
+    None when it does not read cleanly (a broken library file is reported by the normal path)."""
     try:
-        key = [[f.relative_to(root).as_posix(), st.st_mtime_ns, st.st_size] for f in files for st in [f.stat()]]
-    except OSError:
+        text = documents.decode(raw, path.name)
+    except GuardrailsError:
         return None
-    try:
-        data = json.loads(cache.read_text(encoding="utf-8"))
-        if data.get("key") == key:
-            return {root / rel: docs for rel, docs in data["docs"].items()}
-    except (OSError, ValueError, AttributeError):
-        pass
-    docs: dict[str, list[Any]] = {}
-    for f in files:
-        entries = []
-        for item in _documents(f, f.name):
-            if isinstance(item, GuardrailsError):
-                return None  # a broken library file is reported by the normal path
-            doc, locate = item
-            start = locate(())
-            entries.append([start.line, start.column, doc])
-        docs[f.relative_to(root).as_posix()] = entries
-    with contextlib.suppress(OSError, TypeError, ValueError):
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        text = json.dumps({"key": key, "docs": docs})
-        if json.loads(text)["docs"] == docs:  # only what JSON keeps unchanged (no int keys, dates)
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, cache)
-    return {root / rel: d for rel, d in docs.items()}
+    entries: list[Any] = []
+    for doc in documents.documents(text, path.name):
+        if isinstance(doc, GuardrailsError):
+            return None
+        start = doc.locate((), path.name)
+        entries.append([start.line, start.column, doc.data])
+    return entries
 
 
 def _cached(entries: list[Any], display: str) -> Iterator[tuple[Any, Locator]]:
@@ -427,7 +407,7 @@ def lint_rules(
     sources.extend((f, False) for f in found)
     problems.extend(unreadable)
     library = [f for f, is_builtin in sources if is_builtin]
-    cache = _builtin_documents(library, builtin_root()) if library and not validate_builtin else None
+    library_docs = _builtin_documents(library, builtin_root()) if library and not validate_builtin else None
     for f, is_builtin in sources:
         display = f"builtin:{f.relative_to(builtin_root()).as_posix()}" if is_builtin else _display(f)
         files.append(display)
@@ -439,7 +419,7 @@ def lint_rules(
             context,
             problems,
             validate=not (is_builtin and not validate_builtin),
-            cached=cache.get(f) if cache is not None and is_builtin else None,
+            cached=library_docs.get(f) if library_docs is not None and is_builtin else None,
             ledger=ledger,
             binder=binder,
         )

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import pathlib
-
-import pytest
 import yaml
 
 from guardrails.policy.load import TEST_SUFFIXES, builtin_root, lint_rules, rule_files
@@ -25,28 +22,3 @@ def test_library_test_files_hold_only_rule_tests() -> None:
     for f in tests:
         kinds = {d.get("kind") for d in yaml.safe_load_all(f.read_text()) if isinstance(d, dict)}
         assert kinds == {"RuleTest"}, f"{f}: {kinds}"
-
-
-def test_library_documents_are_cached_and_a_changed_file_invalidates(
-    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from guardrails.policy import load
-
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    lib = tmp_path / "lib"
-    lib.mkdir()
-    rule = lib / "r.yaml"
-    rule.write_text("apiVersion: guardrails.dev/v1\nkind: Rule\nmetadata: {name: a}\nspec: {requiredLabels: [team]}\n")
-    first = load._builtin_documents([rule], lib)
-    assert first == {rule: [[1, 1, {"apiVersion": "guardrails.dev/v1", "kind": "Rule", "metadata": {"name": "a"}, "spec": {"requiredLabels": ["team"]}}]]}
-
-    def no_parse(*_: object) -> None:
-        raise AssertionError("parsed although the cache is fresh")
-
-    monkeypatch.setattr(load, "_documents", no_parse)
-    assert load._builtin_documents([rule], lib) == first
-    monkeypatch.undo()
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    rule.write_text("# moved\napiVersion: guardrails.dev/v1\nkind: Rule\nmetadata: {name: b}\nspec: {requiredLabels: [team]}\n")
-    again = load._builtin_documents([rule], lib)
-    assert again is not None and again[rule][0][:2] == [2, 1] and again[rule][0][2]["metadata"]["name"] == "b"
