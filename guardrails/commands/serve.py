@@ -52,6 +52,12 @@ def add_parser(sub: Any) -> None:
                    help="never judge this namespace (default: kube-system and our own)")
     p.add_argument("--max-body-bytes", type=int, default=8 * 1024 * 1024, help="largest request body (8 MiB)")
     p.add_argument("--read-timeout", type=float, default=10.0, help="seconds to receive headers and body")
+    p.add_argument("--max-connections", type=_count, default=1000, metavar="N",
+                   help="open connections at most; past it the longest-idle one is closed, or the new one (1000)")
+    p.add_argument("--handshake-timeout", type=_positive, default=5.0, metavar="SECONDS",
+                   help="time a client has to finish its TLS handshake (5)")
+    p.add_argument("--keep-alive", type=_count, default=20, metavar="SECONDS",
+                   help="an idle keep-alive connection is closed after this long (20)")
     p.add_argument("--deadline", type=_positive, default=3.0, metavar="SECONDS",
                    help="time a decision may take; past it the fail mode answers, naming the rule (3)")
     p.add_argument("--eval-threads", type=int, default=4, metavar="N",
@@ -74,6 +80,16 @@ def _positive(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be more than 0 seconds, not {text}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
     return value
 
 
@@ -112,6 +128,9 @@ def _settings(args: argparse.Namespace) -> Any:
         eval_threads=max(1, args.eval_threads),
         read_timeout=args.read_timeout,
         header_timeout=args.read_timeout,
+        max_connections=args.max_connections,
+        handshake_timeout=args.handshake_timeout,
+        keep_alive=args.keep_alive,
         drain_seconds=args.drain_seconds,
         watch_interval=args.watch_interval,
         log_level=args.log_level,

@@ -71,6 +71,22 @@ class Metrics:
             "guardrails_enforcement", "1 for the enforcement mode in use (audit, warn or enforce), 0 for the others",
             ["mode"], registry=r,
         )
+        # Transport (webhook/transport.py): what clients hold before they send a request.
+        self.connections_open = Gauge("guardrails_connections_open", "Connections open, handshaking or not", registry=r)
+        self.connections_refused = Counter(
+            "guardrails_connections_refused", "Connections closed at accept: every connection was busy in a request",
+            registry=r,
+        )
+        self.connections_evicted = Counter(
+            "guardrails_connections_evicted", "Idle or handshaking connections closed to make room for a new one",
+            registry=r,
+        )
+        self.handshake_failures = Counter(
+            "guardrails_tls_handshake_failures", "TLS handshakes that timed out or failed", ["reason"], registry=r,
+        )
+        self.accept_errors = Counter(
+            "guardrails_accept_errors", "Accepts that failed for lack of file descriptors or memory", registry=r,
+        )
         # Label children cached: the hot path should not rebuild label tuples per request.
         self._req: dict[tuple[str, str, str, str], Counter] = {}
         self._lat: dict[str, Histogram] = {}

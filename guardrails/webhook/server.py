@@ -1,4 +1,5 @@
-"""Run the webhook: uvicorn with our TLS context, bounded HTTP parsing, and a SIGTERM drain.
+"""Run the webhook: uvicorn behind our connection gate (TLS, caps and deadlines in
+webhook/transport.py), bounded HTTP parsing, and a SIGTERM drain.
 
 `build(settings)` loads the rules and the certificate (from files, generated, or through the
 cluster's shared CA) and returns the uvicorn server; `serve(settings)` runs it until SIGTERM
@@ -16,7 +17,6 @@ from types import FrameType
 from typing import Any
 
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from guardrails.webhook import certdir, certs, logs
 from guardrails.webhook.app import create_app
@@ -25,53 +25,19 @@ from guardrails.webhook.rules import RuleStore
 from guardrails.webhook.settings import Settings
 from guardrails.webhook.state import State
 from guardrails.webhook.tls import ServingTLS
+from guardrails.webhook.transport import BoundedH11Protocol, Gate, Limits, protocol_class
 
 __all__ = ["BoundedH11Protocol", "WebhookServer", "build", "make_tls", "serve"]
-
-
-class BoundedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a deadline for the request line and headers.
-
-    uvicorn bounds the header size (`h11_max_incomplete_event_size`) and idle keep-alive time,
-    but not how slowly headers may trickle in; without this a client sending one byte a second
-    would hold a connection for ever. Body time is bounded by the app's read timeout.
-    """
-
-    header_timeout = 10.0
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._headers_timer: asyncio.TimerHandle | None = self.loop.call_later(self.header_timeout, self._too_slow)
-
-    def data_received(self, data: bytes) -> None:
-        before = self.cycle
-        if self._headers_timer is None and (before is None or before.response_complete):
-            self._headers_timer = self.loop.call_later(self.header_timeout, self._too_slow)
-        super().data_received(data)
-        if self.cycle is not before and self._headers_timer is not None:
-            self._headers_timer.cancel()
-            self._headers_timer = None
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self._headers_timer is not None:
-            self._headers_timer.cancel()
-            self._headers_timer = None
-        super().connection_lost(exc)
-
-    def _too_slow(self) -> None:
-        self._headers_timer = None
-        idle = self.cycle is None or self.cycle.response_complete
-        if idle and not self.transport.is_closing():
-            self.transport.close()
 
 
 class WebhookServer(uvicorn.Server):
     """SIGTERM: fail readiness and close connections after each answer, exit after the drain
     window. A second signal, or SIGINT, exits at once."""
 
-    def __init__(self, config: uvicorn.Config, state: State) -> None:
+    def __init__(self, config: uvicorn.Config, state: State, gate: Gate | None = None) -> None:
         super().__init__(config)
         self.state = state
+        self.gate = gate
         self.port: int | None = None
         self._timer: threading.Timer | None = None
 
@@ -91,14 +57,20 @@ class WebhookServer(uvicorn.Server):
         self.should_exit = True
 
     async def startup(self, sockets: Any = None) -> None:
+        if self.gate is not None:
+            asyncio.get_running_loop().set_exception_handler(self.gate.exception_handler)
         await super().startup(sockets=sockets)
         for server in getattr(self, "servers", []):
             for sock in server.sockets or ():
                 self.port = sock.getsockname()[1]
         logs.event(
             logging.INFO, "listening", host=self.config.host, port=self.port,
-            enforcement=self.state.settings.enforcement.value,
+            enforcement=self.state.settings.enforcement.value, tls=True,
         )
+
+    def _log_started_message(self, listeners: Any) -> None:
+        # uvicorn would say http://: it listens in plain TCP, the gate starts TLS. "listening" says it.
+        pass
 
 
 def make_tls(settings: Settings, *, clients: tuple[Any, Any] | None = None) -> tuple[ServingTLS, Callable[[], None] | None]:
@@ -170,16 +142,20 @@ def build(
         namespaces.start()
     state = State(settings, store, tls, reconcile=reconcile, namespaces=namespaces)
     app = create_app(state)
-    BoundedH11Protocol.header_timeout = settings.header_timeout
+    gate = Gate(
+        Limits(max_connections=settings.max_connections, handshake_timeout=settings.handshake_timeout,
+               header_timeout=settings.header_timeout),
+        tls.context,
+        state.metrics,
+    )
     config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
-        http=BoundedH11Protocol,
+        http=protocol_class(gate),
         loop="asyncio",
         lifespan="on",
         workers=1,
-        ssl_context_factory=lambda _config, _default: tls.context,
         h11_max_incomplete_event_size=settings.max_header_bytes,
         timeout_keep_alive=settings.keep_alive,
         timeout_graceful_shutdown=5,
@@ -188,7 +164,7 @@ def build(
         log_config=None,
         access_log=False,
     )
-    return WebhookServer(config, state)
+    return WebhookServer(config, state, gate)
 
 
 def serve(settings: Settings) -> int:

@@ -66,9 +66,17 @@ class Settings:
     eval_threads: int = 4
     max_body: int = 8 * MiB
     max_header_bytes: int = 32 * 1024
+    # What a client holds before its request (webhook/transport.py). A connection waiting for
+    # its handshake or its next request costs some 50-80 KiB (measured), so 1000 of them stay
+    # near 80 MiB over a replica's ~70 MiB, well inside deploy/'s 256 MiB; past the cap the
+    # longest-waiting one is closed to make room.
+    max_connections: int = 1000
+    handshake_timeout: float = 5.0
     read_timeout: float = 10.0
     header_timeout: float = 10.0
-    keep_alive: int = 60  # the API server pools connections; do not make it reconnect often
+    # An idle keep-alive connection is closed after this long. The API server pools connections
+    # and a new handshake costs about a millisecond; at the cap idle ones are closed sooner.
+    keep_alive: int = 20
     drain_seconds: float = 15.0
     watch_interval: float = 2.0  # how often rule folders and certificate files are looked at
     log_level: str = "info"
