@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-__all__ = ["Budget", "OutOfTime", "Watchdog", "run_within", "watchdog"]
+__all__ = ["Budget", "OutOfTime", "Watchdog", "remaining", "run_within", "watchdog"]
 
 T = TypeVar("T")
 
@@ -108,6 +108,18 @@ def watchdog() -> Watchdog:
     if dog is None:
         dog = _local.dog = Watchdog()
     return dog
+
+
+def remaining() -> float | None:
+    """Seconds left before this thread's armed deadline (0 once it fired), None when unarmed:
+    what a wait on work this thread cannot interrupt (a worker process) may take."""
+    dog: Watchdog | None = getattr(_local, "dog", None)
+    if dog is None:
+        return None
+    if dog._pending:
+        return 0.0
+    deadline = dog._deadline
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
 
 
 def run_within(seconds: float, fn: Callable[[], T]) -> T:

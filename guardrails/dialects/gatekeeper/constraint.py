@@ -54,10 +54,21 @@ class Programs:
 
     def rego_program(self) -> Any:
         if self.rego is None:
-            from guardrails.dialects.gatekeeper.rego import RegoProgram
+            from guardrails import isolation
+            from guardrails.dialects.gatekeeper import rego
 
-            assert self.template.rego is not None and self.template.package is not None
-            self.rego = RegoProgram(self.template.rego, self.template.libs, self.template.package)
+            t = self.template
+            assert t.rego is not None and t.package is not None
+            if not isolation.enabled():
+                self.rego = rego.RegoProgram(t.rego, t.libs, t.package)
+            else:
+                # The native compiler may crash or hang on a template: it compiles in a worker
+                # first (a load error naming the template), then here, then runs in workers.
+                try:
+                    isolation.call(rego.compiles, "", t.rego, t.libs, t.package)
+                except (isolation.WorkerCrashed, isolation.WorkerTimeout) as e:
+                    raise rego.RegoError(f"the Rego engine could not compile it: {e}") from None
+                self.rego = rego.IsolatedProgram(t.rego, t.libs, t.package)
         return self.rego
 
     def cel_program(self) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 
 from guardrails.dialects.gatekeeper import rewrite
 
-__all__ = ["RegoError", "RegoProgram", "RegopyProgram", "RegorusProgram", "missing_builtins"]
+__all__ = ["IsolatedProgram", "RegoError", "RegoProgram", "compiles", "RegopyProgram", "RegorusProgram", "missing_builtins"]
 
 _CALL = re.compile(r"(?<![\w.\"])([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\s*\(")
 _HEAD = re.compile(r"^\s*([A-Za-z_][\w]*)\s*\(", re.MULTILINE)
@@ -290,3 +290,53 @@ def _first_error(text: str) -> str:
 # The engine behind RegoProgram: regorus where installed (measured faster and more faithful on
 # the library's suites), else regopy.
 RegoProgram: Any = RegorusProgram if _import_regorus() is not None else RegopyProgram
+
+
+def compiles(rego: str, libs: Sequence[str], package: str) -> None:
+    """Compile the template and throw the program away: run in an isolated worker first, so a
+    template that crashes or hangs the native compiler is a load error, not a dead process."""
+    RegoProgram(rego, libs, package)
+
+
+class _Bound:
+    """One program with one inventory, as a worker calls it (shared whole: the worker forked
+    after it was made inherits both)."""
+
+    def __init__(self, program: Any, data: Mapping[str, Any] | None) -> None:
+        self.program, self.data = program, data
+
+    def run(self, input_: Mapping[str, Any] | None, encoded: str | None) -> list[Any]:
+        out: list[Any] = self.program.evaluate(input_, self.data, encoded=encoded) if encoded is not None \
+            else self.program.evaluate(input_, self.data)
+        return out
+
+
+class IsolatedProgram:
+    """A RegoProgram evaluated in a supervised worker process (guardrails/isolation.py): a Rego
+    loop past the budget is killed there, a crash is the rule's ERROR. Only the input's JSON
+    text goes over the pipe; the compiled program and the inventory are inherited."""
+
+    def __init__(self, rego: str, libs: Sequence[str], package: str) -> None:
+        from guardrails import isolation
+
+        self._isolation = isolation
+        self.program = RegoProgram(rego, libs, package)
+        self.shares_input = getattr(self.program, "shares_input", False)
+        self._bound: tuple[_Bound, int] | None = None
+
+    def _key(self, data: Mapping[str, Any] | None) -> int:
+        bound = self._bound  # swapped whole: threads never see a torn pair
+        data = data or None
+        if bound is None or bound[0].data is not data:
+            b = _Bound(self.program, data)
+            bound = self._bound = (b, self._isolation.share(b))
+        return bound[1]
+
+    def evaluate(self, input_: Mapping[str, Any] | None, data: Mapping[str, Any] | None = None,
+                 encoded: str | None = None) -> list[Any]:
+        key = self._key(data)
+        if encoded is None and self.shares_input:
+            encoded = json.dumps(input_, separators=(",", ":"), default=str)
+            input_ = None
+        out: list[Any] = self._isolation.call(key, "run", input_, encoded)
+        return out
