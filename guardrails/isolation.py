@@ -20,6 +20,7 @@ idle workers that are too old are retired. Mode "off" (GUARDRAILS_ISOLATION=off 
 from __future__ import annotations
 
 import dataclasses
+import faulthandler
 import itertools
 import os
 import pickle
@@ -186,6 +187,8 @@ def _serve(conn: Connection) -> None:  # pragma: no cover - runs in the worker
     # Ctrl-C reaches the whole process group: the parent decides when a worker ends.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # The parent reports a crash (naming the signal); a traceback dump would only garble its logs.
+    faulthandler.disable()
     while True:
         try:
             target, method, args = conn.recv()
