@@ -47,6 +47,7 @@ MAX_WORKERS = 16
 # How long past the budget the parent waits before it kills the worker: the watchdog's own
 # OutOfTime is then the one that lands.
 _SLACK = 0.05
+_MAX_FD = os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 65536
 
 
 class WorkerCrashed(RuntimeError):
@@ -174,6 +175,11 @@ def _fork(stats: _Stats) -> _Worker:
         code = 1
         try:
             parent.close()
+            # Only the pipe stays open: an inherited socket (the webhook's listener, its
+            # clients' connections) would otherwise stay open as long as the worker lives.
+            keep = child.fileno()
+            os.closerange(3, keep)
+            os.closerange(keep + 1, _MAX_FD)
             _serve(child)
             code = 0
         finally:
