@@ -19,6 +19,7 @@ idle workers that are too old are retired. Mode "off" (GUARDRAILS_ISOLATION=off 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import faulthandler
 import itertools
@@ -221,10 +222,8 @@ def _serve(conn: Connection) -> None:  # pragma: no cover - runs in the worker
 
 def _kill(w: _Worker, stats: _Stats) -> int:
     """Kill and reap the worker; its exit status."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(w.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     w.conn.close()
     stats.killed += 1
     try:

@@ -18,7 +18,7 @@ from typing import Any
 
 from guardrails.dialects.gatekeeper import rewrite
 
-__all__ = ["IsolatedProgram", "RegoError", "RegoProgram", "compiles", "RegopyProgram", "RegorusProgram", "missing_builtins"]
+__all__ = ["IsolatedProgram", "RegoError", "RegoProgram", "RegopyProgram", "RegorusProgram", "compiles", "missing_builtins"]
 
 _CALL = re.compile(r"(?<![\w.\"])([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\s*\(")
 _HEAD = re.compile(r"^\s*([A-Za-z_][\w]*)\s*\(", re.MULTILINE)
