@@ -322,7 +322,10 @@ class IsolatedProgram:
         self._isolation = isolation
         self.program = RegoProgram(rego, libs, package)
         self.shares_input = getattr(self.program, "shares_input", False)
-        self._bound: tuple[_Bound, int] | None = None
+        # Shared now, at load: the first worker forked after the rules are loaded knows every
+        # template (sharing lazily would make each worker too old for the next template).
+        first = _Bound(self.program, None)
+        self._bound: tuple[_Bound, int] | None = (first, isolation.share(first))
 
     def _key(self, data: Mapping[str, Any] | None) -> int:
         bound = self._bound  # swapped whole: threads never see a torn pair
