@@ -56,7 +56,11 @@ class Watchdog:
 
     def __init__(self) -> None:
         self._tid = threading.get_ident()
-        self._cv = threading.Condition(threading.Lock())
+        # The worked thread takes the bare lock, never `with self._cv`: Condition.__enter__ is
+        # Python code, and an OutOfTime landing in it after the acquire would leave the lock held
+        # for ever (the next disarm then waits for good, and the pool loses the thread).
+        self._lock = threading.Lock()
+        self._cv = threading.Condition(self._lock)
         self._deadline: float | None = None
         self._idle = True  # the watchdog sleeps with no deadline: arming must wake it
         self._pending = False  # an OutOfTime was sent and may not have landed yet
@@ -65,14 +69,14 @@ class Watchdog:
         self._thread.start()
 
     def arm(self, seconds: float) -> None:
-        with self._cv:
+        with self._lock:
             self._deadline = time.monotonic() + seconds
             self._pending = False
             if self._idle:
                 self._cv.notify()
 
     def disarm(self) -> None:
-        with self._cv:
+        with self._lock:
             self._deadline = None
             if self._pending:
                 # Fired but not landed (the work finished first): take it back, so it never
