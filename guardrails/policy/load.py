@@ -352,8 +352,24 @@ def _load_document(
         else:
             problems.extend(e.all())
         return "error"
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError, RecursionError) as e:
+        # The author can put any type anywhere; a dialect that meets one it did not check is a
+        # located error for this document (the others still load), never a traceback that loses
+        # the whole load. The property tests (tests/property/) hunt for these.
+        problems.append(RuleFileError(
+            f"{doc.get('kind')} {_name_of(doc)!r}: a field has a type or shape that cannot be compiled "
+            f"({type(e).__name__}: {str(e)[:200]})",
+            location=locate(()),
+            hint="check the document against its schema (guardrails rules lint)",
+        ))
+        return "error"
     rules.extend(compiled)
     return "skip" if compiled and all(r.unsupported for r in compiled) else "loaded"
+
+
+def _name_of(doc: Mapping[str, Any]) -> str:
+    meta = doc.get("metadata")
+    return str(meta.get("name") or "") if isinstance(meta, Mapping) else ""
 
 
 def _display(path: pathlib.Path) -> str:

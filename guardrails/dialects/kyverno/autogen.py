@@ -56,34 +56,48 @@ def _contains_pod(kinds: list[Any]) -> bool:
     return any(_kind_name(str(k)) == "Pod" for k in kinds)
 
 
-def _descriptions(block: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
-    if not block:
+def _mapping(value: Any) -> Mapping[str, Any]:
+    # The policy's author may put anything anywhere: a wrong type is the compile's error to
+    # report at its line, never a traceback here (autogen runs before the rule is checked).
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _descriptions(block: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(block, Mapping) or not block:
         return []
-    out = [block.get("resources") or {}]
-    out += [f.get("resources") or {} for f in block.get("any") or ()]
-    out += [f.get("resources") or {} for f in block.get("all") or ()]
+    out = [_mapping(block.get("resources"))]
+    out += [_mapping(f.get("resources")) for f in _list(block.get("any")) if isinstance(f, Mapping)]
+    out += [_mapping(f.get("resources")) for f in _list(block.get("all")) if isinstance(f, Mapping)]
     return out
 
 
 def _kinds(block: Mapping[str, Any] | None) -> list[Any]:
-    return [k for d in _descriptions(block) for k in d.get("kinds") or ()]
+    return [k for d in _descriptions(block) for k in _list(d.get("kinds"))]
 
 
 def _can_autogen(rules: list[Mapping[str, Any]]) -> bool:
     needed = False
     for rule in rules:
+        if not isinstance(rule, Mapping):
+            continue
         if rule.get("generate"):
             return False
-        mutate = rule.get("mutate") or {}
-        if mutate.get("patchesJson6902") or any(f.get("patchesJson6902") for f in mutate.get("foreach") or ()):
+        mutate = _mapping(rule.get("mutate"))
+        if mutate.get("patchesJson6902") or any(
+            isinstance(f, Mapping) and f.get("patchesJson6902") for f in _list(mutate.get("foreach"))
+        ):
             return False
         for d in _descriptions(rule.get("match")) + _descriptions(rule.get("exclude")):
-            kinds = list(d.get("kinds") or ())
+            kinds = _list(d.get("kinds"))
             if d.get("name") or d.get("names") or d.get("selector") is not None or d.get("annotations") is not None:
                 return False
             if len(kinds) > 1 and _contains_pod(kinds):
                 return False
-            needed = needed or any(k in CONTROLLERS or k == "Pod" for k in kinds)
+            needed = needed or any(k in CONTROLLERS or k == "Pod" for k in kinds if isinstance(k, str))
     return needed
 
 
