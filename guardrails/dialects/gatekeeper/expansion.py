@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from guardrails.context import Context
+from guardrails.dialects.gatekeeper.template import TemplateError
 from guardrails.kube import workloads
 from guardrails.model import Action, FieldPath, Location, Resource, Status, Violation
 
@@ -50,11 +51,8 @@ _ACTIONS = {"deny": Action.DENY, "dryrun": Action.AUDIT, "warn": Action.WARN}
 GVK = tuple[str, str, str]  # group, version, kind
 
 
-class ExpansionError(ValueError):
-    def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
-        super().__init__(message)
-        self.message = message
-        self.path = path
+class ExpansionError(TemplateError):
+    """A field of an ExpansionTemplate that Gatekeeper refuses: the template error's message and path."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
