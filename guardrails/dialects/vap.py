@@ -18,7 +18,7 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from guardrails.dialects.context import LoadContext
+from guardrails.dialects.context import SHAPE_ERRORS, LoadContext, shape_error
 from guardrails.errors import GuardrailsError, RuleFileError
 from guardrails.kube import resources as kres
 from guardrails.kube import selectors
@@ -305,6 +305,9 @@ def build(policies: Sequence[tuple[Mapping[str, Any], Locate]], bindings: Sequen
         except GuardrailsError as e:
             errors.append(e)
             continue
+        except SHAPE_ERRORS as e:
+            errors.append(shape_error(doc, e, locate(())))
+            continue
         compiled[p.name] = p
     by_policy: dict[str, list[Binding]] = {name: [] for name in compiled}
     for doc, locate in bindings:
@@ -312,6 +315,9 @@ def build(policies: Sequence[tuple[Mapping[str, Any], Locate]], bindings: Sequen
             b = compile_binding(doc, locate)
         except GuardrailsError as e:
             errors.append(e)
+            continue
+        except SHAPE_ERRORS as e:
+            errors.append(shape_error(doc, e, locate(())))
             continue
         if b.note is not None:
             warnings.append(b.note)
@@ -330,8 +336,7 @@ def finalize(context: LoadContext) -> list[CompiledRule]:
     state.policies.clear()
     state.bindings.clear()
     context.warnings.extend(warnings)
-    if errors:
-        raise RuleFileError(errors[0].message, location=errors[0].location, more=errors[1:])
+    context.refuse(len(errors), *errors)
     crds = crds_of(context.objects)
     pool = [o for o in context.objects if isinstance(o, Mapping)]
     rules: list[CompiledRule] = []

@@ -81,12 +81,25 @@ def node_location(root: yaml.Node, path: FieldPath, display: str) -> Location:
     return mark_location(mark, display)
 
 
-def yaml_error(e: yaml.YAMLError, display: str) -> SourceError:
-    """A parser or constructor error -> one SourceError at its position."""
+def yaml_error(e: yaml.YAMLError, display: str, text: str = "") -> SourceError:
+    """A parser or constructor error -> one SourceError at its position, in one line."""
+    if isinstance(e, yaml.reader.ReaderError):
+        # The reader refuses a character before any token exists: its position is an index
+        # into the text, not a mark.
+        line = text.count("\n", 0, e.position) + 1 if text else None
+        char = f"U+{e.character:04X}" if isinstance(e.character, int) else repr(e.character)
+        return SourceError(
+            f"malformed YAML: character {char} (offset {e.position}) is not allowed in YAML",
+            location=Location(display, line),
+            hint="remove the control character; the rest of the scan went on",
+        )
     mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
     problem = getattr(e, "problem", None) or str(e)
     context = getattr(e, "context", None)
     msg = f"malformed YAML: {problem}" + (f" ({context})" if context else "")
+    # PyYAML's reader puts the offending character and its position on lines of their own: a
+    # message is one line in every report (a newline would split a GitHub annotation).
+    msg = " ".join(msg.split())
     return SourceError(msg, location=mark_location(mark, display), hint="fix the syntax; the rest of the scan went on")
 
 
@@ -150,7 +163,7 @@ def documents(
                 yield Document(index, node.start_mark.line + 1, data, node if keep_nodes else None)
             index += 1
     except yaml.YAMLError as e:
-        yield yaml_error(e, display)
+        yield yaml_error(e, display, text)
     finally:
         loader.dispose()
 

@@ -27,7 +27,16 @@ def decode(raw: bytes, display: str) -> str:
         (codecs.BOM_UTF16_BE, "utf-16"),
     ):
         if raw.startswith(bom):
-            return raw.decode(enc)
+            try:
+                return raw.decode(enc)
+            except UnicodeDecodeError as e:
+                # A BOM promises an encoding the rest of the file breaks (a cut UTF-16 file, or
+                # bytes that merely start like a BOM): say so at the byte, never a traceback.
+                raise SourceError(
+                    f"not {enc.upper().removesuffix('-SIG')} text after its byte-order mark (byte {e.start})",
+                    location=Location(display),
+                    hint="save the file as UTF-8",
+                ) from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -107,3 +107,28 @@ def test_the_built_in_library_is_clean(run_cli: CliRunner, repo: pathlib.Path, m
     r = run_cli(["rules", "lint", "--strict", "rules/"])
     assert r.code == 0, r.out
     assert r.out.endswith(": ok\n")
+
+
+def test_policies_shipped_as_a_helm_chart_are_a_counted_skip_not_yaml_errors(
+    run_cli: CliRunner, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The shape of kyverno-policies: Go templates under a chart's templates/, beside plain rules.
+    chart = tmp_path / "charts" / "policies"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: policies\nversion: 1.0.0\n")
+    (chart / "templates" / "p.yaml").write_text(
+        "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: {{ .Values.name }}\n"
+        "spec:\n  rules:\n  {{- range .Values.rules }}\n  - name: {{ . }}\n  {{- end }}\n"
+    )
+    (tmp_path / "r.yaml").write_text(HEAD + "  requiredLabels: [team]\n")
+    monkeypatch.chdir(tmp_path)
+    r = run_cli(["rules", "lint", "."])
+    assert r.code == 0, r
+    assert r.out.splitlines() == [
+        "2 other documents skipped (not rules): 1 × a Helm chart template, not YAML until rendered: "
+        "pass `--rules <(helm template CHART)`, 1 × not a Kubernetes object",  # and Chart.yaml
+        "1 rule in 3 files: ok",
+    ]
+    # Only the chart: zero rules is an error, never a quiet success.
+    only = run_cli(["rules", "lint", "charts"])
+    assert only.code == 2 and "no rules found" in only.out

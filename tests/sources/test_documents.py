@@ -78,6 +78,30 @@ def test_decode_boms(raw: bytes) -> None:
     assert yamldocs.decode(raw, "f") == "kind: Pod"
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        codecs.BOM_UTF16_LE + "kind: Pod\n".encode("utf-16-le")[:-1],  # cut inside a character
+        b"\xff\xfe" + b"ab\n",  # bytes that only start like a UTF-16 BOM
+        codecs.BOM_UTF32_LE + b"abc",
+    ],
+)
+def test_a_file_its_bom_does_not_describe_is_an_error_not_a_traceback(raw: bytes) -> None:
+    with pytest.raises(SourceError) as e:
+        yamldocs.decode(raw, "f.yaml")
+    assert "byte-order mark" in e.value.message and e.value.location is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [("a: 1\nb: \"x\x00\"\n", 2), ("\x07kind: Pod\n", 1), ("a: 1\n---\nb: 2\nc: \x1b[31m\n", 4)],
+)
+def test_a_control_character_is_one_line_at_its_line(text: str, line: int) -> None:
+    *_, err = yamldocs.documents(text, "ctl.yaml")
+    assert isinstance(err, SourceError) and err.location is not None and err.location.line == line
+    assert "\n" not in err.render() and "U+00" in err.message
+
+
 def test_decode_rejects_non_utf8_with_line() -> None:
     with pytest.raises(SourceError) as e:
         yamldocs.decode(b"a: 1\nb: \xff\n", "latin.yaml")

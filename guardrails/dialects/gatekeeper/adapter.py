@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from guardrails.dialects.context import SHAPE_ERRORS, shape_error
 from guardrails.dialects.gatekeeper import constraint as gk_constraint
 from guardrails.dialects.gatekeeper import defaults as gk_defaults
 from guardrails.dialects.gatekeeper import expansion as gk_expansion
@@ -114,17 +115,23 @@ def finalize(context: Any) -> list[CompiledRule]:
     state = _state(context)
     rules: list[CompiledRule] = []
     errors: list[GuardrailsError] = []
-    expander = _expander(state)
+    try:
+        expander = _expander(state)
+    except GuardrailsError as e:
+        # A cycle among ExpansionTemplates refuses them; constraints still compile, unexpanded.
+        context.refuse(len(state.expansions), e)
+        expander = None
     for doc, source, locate in state.constraints:
         try:
             rules.append(_compile(doc, source, locate, state, context, expander))
         except GuardrailsError as e:
             errors.append(e)
+        except SHAPE_ERRORS as e:
+            errors.append(shape_error(doc, e, source))
     state.constraints.clear()
     # A broken template: one error, not one per constraint.
-    errors = list({(e.message, str(e.location)): e for e in reversed(errors)}.values())[::-1]
-    if errors:
-        raise RuleFileError(errors[0].message, location=errors[0].location, hint=errors[0].hint, more=errors[1:])
+    unique = list({(e.message, str(e.location)): e for e in reversed(errors)}.values())[::-1]
+    context.refuse(len(errors), *unique)
     return rules
 
 

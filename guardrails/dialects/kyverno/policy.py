@@ -156,6 +156,43 @@ def _check_foreach(items: Any, path: FieldPath, problems: list[PolicyProblem]) -
             _check_foreach(fe["foreach"], (*here, "foreach"), problems)
 
 
+_FILTER_LISTS = ("kinds", "names", "namespaces", "operations")
+
+
+def _check_match(block: Any, path: FieldPath, problems: list[PolicyProblem]) -> None:
+    """A match or exclude block has Kyverno's shape (any/all lists of filters, each filter's
+    `resources` an object whose lists are lists): a wrong type is an error at its field."""
+    if not isinstance(block, Mapping):
+        problems.append(PolicyProblem("must be an object (any, all or resources)", path))
+        return
+    filters: list[tuple[Any, FieldPath]] = []
+    for key in ("any", "all"):
+        if block.get(key) is not None:
+            if not isinstance(block[key], list):
+                problems.append(PolicyProblem(f"{key} must be a list of resource filters", (*path, key)))
+                continue
+            filters.extend((f, (*path, key, j)) for j, f in enumerate(block[key]))
+    if not filters:
+        filters.append((block, path))
+    for f, here in filters:
+        if not isinstance(f, Mapping):
+            problems.append(PolicyProblem("a resource filter must be an object (resources, subjects, roles)", here))
+            continue
+        res = f.get("resources")
+        if res is None:
+            continue
+        if not isinstance(res, Mapping):
+            problems.append(PolicyProblem("resources must be an object (kinds, names, namespaces, selector...)",
+                                          (*here, "resources")))
+            continue
+        for key in _FILTER_LISTS:
+            if res.get(key) is not None and not isinstance(res[key], list):
+                problems.append(PolicyProblem(f"{key} must be a list", (*here, "resources", key)))
+        for key in ("selector", "namespaceSelector", "annotations"):
+            if res.get(key) is not None and not isinstance(res[key], Mapping):
+                problems.append(PolicyProblem(f"{key} must be an object", (*here, "resources", key)))
+
+
 def _check_rule(rule: Any, i: int, problems: list[PolicyProblem]) -> bool:
     base: FieldPath = ("spec", "rules", i)
     if not isinstance(rule, Mapping):
@@ -166,6 +203,12 @@ def _check_rule(rule: Any, i: int, problems: list[PolicyProblem]) -> bool:
         return False
     if not isinstance(rule.get("match"), Mapping):
         problems.append(PolicyProblem(f"rule {rule['name']!r} needs a match block", base))
+        return False
+    before = len(problems)
+    for block in ("match", "exclude"):
+        if rule.get(block) is not None:
+            _check_match(rule[block], (*base, block), problems)
+    if len(problems) > before:
         return False
     if rule.get("preconditions") is not None:
         _check_conditions(rule["preconditions"], (*base, "preconditions"), problems)
