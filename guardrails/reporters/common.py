@@ -16,6 +16,7 @@ from guardrails.version import RULE_DOCS
 
 __all__ = [
     "artifact_path",
+    "counted",
     "field",
     "line_safe",
     "position",
@@ -33,6 +34,11 @@ _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u20
 # Lines a CI runner reads as commands (GitHub's `::`, Azure's `##vso[`, the old `##[`), after
 # leading blanks, which the runner trims.
 _COMMAND_START = re.compile(r"^(\s*)(::|##)")
+
+
+def counted(count: int, one: str, many: str = "") -> str:
+    """`1 file`, `2 files`: a count in the summaries' words."""
+    return f"{count} {one if count == 1 else many or one + 's'}"
 
 
 def _visible(match: re.Match[str]) -> str:

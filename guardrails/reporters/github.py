@@ -140,10 +140,11 @@ def write(report: ScanReport, stream: IO[str], options: ReportOptions) -> None:
             stream.write(a.plain + "\n")
     failing = len(report.failing(options.fail_on))
     stream.write(
-        f"guardrails: {failing} failing findings (--fail-on {options.fail_on}), "
-        f"{len(report.findings)} findings in {report.resources} resources from {report.files} files"
+        f"guardrails: {common.counted(failing, 'failing finding')} (--fail-on {options.fail_on}), "
+        f"{common.counted(len(report.findings), 'finding')} in {common.counted(report.resources, 'resource')} "
+        f"from {common.counted(report.files, 'file')}"
         + (f", {report.baselined} baselined" if report.baselined else "")
-        + (f", {len(report.skipped_rules)} rules skipped" if report.skipped_rules else "")
+        + (f", {common.counted(len(report.skipped_rules), 'rule')} skipped" if report.skipped_rules else "")
         + "\n"
     )
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -166,17 +167,18 @@ def markdown_summary(report: ScanReport, options: ReportOptions) -> str:
     over = report.failing(options.fail_on)
     out = ["## guardrails scan", ""]
     out.append(
-        f"**{len(over)} failing finding{'s' if len(over) != 1 else ''}** at `--fail-on {options.fail_on}` or above"
-        f" · {len(failing)} failing in all · {report.resources} resources in {report.files} files · {len(report.rules)} rules"
+        f"**{common.counted(len(over), 'failing finding')}** at `--fail-on {options.fail_on}` or above"
+        f" · {len(failing)} failing in all · {common.counted(report.resources, 'resource')} in "
+        f"{common.counted(report.files, 'file')} · {common.counted(len(report.rules), 'rule')}"
     )
     apart = collections.Counter(f.status for f in report.findings if f.status not in FAILING)
     extra = [f"{n} {s}" for s, n in sorted(apart.items(), key=lambda kv: str(kv[0]))]
     if report.baselined:
         extra.append(f"{report.baselined} baselined")
     if report.skipped_rules:
-        extra.append(f"{len(report.skipped_rules)} rules skipped")
+        extra.append(f"{common.counted(len(report.skipped_rules), 'rule')} skipped")
     if report.problems:
-        extra.append(f"{len(report.problems)} inputs unreadable")
+        extra.append(f"{common.counted(len(report.problems), 'input')} unreadable")
     if extra:
         out.append("")
         out.append("Not counted above: " + ", ".join(extra) + ".")

@@ -13,7 +13,7 @@ from guardrails.kube.paths import display as show_path
 from guardrails.model import Finding, Severity, Status
 from guardrails.report import ScanReport
 from guardrails.reporters import ReportOptions
-from guardrails.reporters.common import line_safe, terminal_safe
+from guardrails.reporters.common import counted, line_safe, terminal_safe
 
 __all__ = ["summary_line", "write"]
 
@@ -51,12 +51,12 @@ def summary_line(report: ScanReport) -> str:
     by_sev = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     files_hit = len({f.origin.path for f in failing})
     parts = [
-        f"{len(failing)} finding{'s' if len(failing) != 1 else ''}" + (f" ({by_sev})" if by_sev else ""),
-        f"in {files_hit} of {report.files} file{'s' if report.files != 1 else ''}",
+        counted(len(failing), "finding") + (f" ({by_sev})" if by_sev else ""),
+        f"in {files_hit} of {counted(report.files, 'file')}",
     ]
     line = " ".join(parts)
     sets = f" ({'; '.join(report.rule_sets)})" if report.rule_sets else ""
-    extra = [f"{report.resources} resources", f"{len(report.rules)} rules{sets}"]
+    extra = [counted(report.resources, "resource"), counted(len(report.rules), "rule") + sets]
     others = report.counts_by_status()
     for status in (Status.WAIVED, Status.UNKNOWN):
         if others.get(status):
@@ -65,13 +65,13 @@ def summary_line(report: ScanReport) -> str:
         extra.append(f"{report.baselined} baselined")
     skipped = report.skipped_rules
     if skipped:
-        extra.append(f"{len(skipped)} rule{'s' if len(skipped) != 1 else ''} skipped")
+        extra.append(counted(len(skipped), "rule") + " skipped")
     if report.skipped_documents:
-        extra.append(f"{report.skipped_documents} non-Kubernetes documents skipped")
+        extra.append(counted(report.skipped_documents, "non-Kubernetes document") + " skipped")
     if report.skipped_templates:
-        extra.append(f"{report.skipped_templates} Helm templates skipped (not rendered)")
+        extra.append(counted(report.skipped_templates, "Helm template") + " skipped (not rendered)")
     if report.skipped_patches:
-        extra.append(f"{report.skipped_patches} kustomize patches skipped (not rendered)")
+        extra.append(counted(report.skipped_patches, "kustomize patch", "kustomize patches") + " skipped (not rendered)")
     if report.problems:
         extra.append(f"{len(report.problems)} unreadable")
     extra.append(f"{report.seconds:.2f}s")

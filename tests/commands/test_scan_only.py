@@ -47,6 +47,6 @@ def test_only_and_skip_must_name_a_rule(run_cli: CliRunner, tmp_path: pathlib.Pa
     assert "Traceback" not in r.err
     if message is None:
         assert "team-label" in r.out
-        assert "owner-label" not in r.out and "1 rules" in r.out
+        assert "owner-label" not in r.out and "1 rule " in r.out
     else:
         assert message in r.err and hint is not None and hint in r.err

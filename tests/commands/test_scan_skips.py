@@ -117,7 +117,7 @@ def _github(out: str) -> None:
     warnings = [line for line in out.splitlines() if line.startswith("::warning") and SKIPPED in line]
     assert len(warnings) == 1 and "2 matching resources" in warnings[0]
     assert sum(line.startswith("::error") for line in out.splitlines()) == 1
-    assert out.splitlines()[-1].endswith("1 rules skipped")
+    assert out.splitlines()[-1].endswith("1 rule skipped")
 
 
 def _html(out: str) -> None:

@@ -88,7 +88,7 @@ def test_the_summary_names_the_rule_sets(run_cli: CliRunner, tmp_path: pathlib.P
     last = run_cli(["scan", "pod.yaml", "--profile", "restricted"]).out.splitlines()[-1]
     assert "rules (built-in default, baseline, restricted)" in last
     last = run_cli(["scan", "pod.yaml", "--rules", "mine.yaml"]).out.splitlines()[-1]
-    assert "1 rules (mine.yaml)" in last
+    assert "1 rule (mine.yaml)" in last
     last = run_cli(["scan", "pod.yaml", "--rules", "mine.yaml", "--profile", "all"]).out.splitlines()[-1]
     assert "rules (built-in all; mine.yaml)" in last
 
