@@ -94,7 +94,8 @@ _STRING = re.compile(
 )
 _VARIABLE = re.compile(r"(?<![\w.])variables\s*\.\s*([A-Za-z_]\w*)")
 _HAS = re.compile(r"\bhas\(\s*([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*){2,})\s*\)")
-_COMPREHENSION = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter|sortBy|transformList|transformMap)\s*\(")
+# (The one-element map of the orValue rewrite, over `__ov` names, does not multiply the cost.)
+_COMPREHENSION = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter|sortBy|transformList|transformMap)\s*\((?!__ov)")
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 
 
@@ -129,8 +130,11 @@ def referenced_variables(text: str) -> list[str]:
 _HAS_VARIABLE = re.compile(r"\bhas\(\s*variables\s*\.\s*[A-Za-z_]\w*\s*\)")
 
 
-def _rewrite(text: str, *, presence_chains: bool) -> str:
+def _rewrite(text: str, *, presence_chains: bool, tag: str = "") -> str:
+    """`tag` keeps the names this introduces apart from those of the other parts compiled into
+    one source (cel-cpp's lazy bindings mix up a name bound again inside its own scope)."""
     masked, literals = _masked(text)
+    masked = _or_value_compat(masked, tag)
     # `variables` holds every declared name: presence of one is always true (an undeclared one
     # is refused before this, as Kubernetes refuses it at compile time).
     masked = _HAS_VARIABLE.sub("true", masked)
@@ -138,6 +142,102 @@ def _rewrite(text: str, *, presence_chains: bool) -> str:
     if presence_chains:
         masked = _HAS.sub(_expand_has, masked)
     return _unmasked(masked, literals)
+
+
+_OR_VALUE = re.compile(r"\.\s*orValue\s*\(")
+_OPEN = {")": "(", "]": "[", "}": "{"}
+_CLOSE = {v: k for k, v in _OPEN.items()}
+
+
+def _or_value_compat(masked: str, tag: str = "") -> str:
+    """`x.orValue(y)` as Kyverno reads it (a receiver macro over every one-argument call, in
+    ValidatingPolicy, validate.cel and its ValidatingAdmissionPolicy evaluation): an optional `x`
+    gives its value or `y`, any other `x` is itself, and both sides are evaluated (Kyverno's
+    replacement is an ordinary strict function). cel-go before v0.28, which Kubernetes through
+    1.35 ships, also hands back a non-optional receiver; cel-cpp and cel-go v0.28 refuse it, which
+    would turn policies written against those clusters into errors. Written in CEL (the pair is
+    built first, so an error on either side is the call's error)."""
+    out = masked
+    count = 0
+    pos = 0
+    while True:
+        m = _OR_VALUE.search(out, pos)
+        if m is None:
+            break
+        start = _receiver_start(out, m.start())
+        end = _closing(out, m.end() - 1)
+        if start is None or end is None or start == m.start() or not out[m.end():end].strip():
+            pos = m.end()  # not a one-argument member call we can read: left to the compiler
+            continue
+        count += 1
+        v = f"__ov{tag}_{count}"
+        receiver, default = out[start:m.start()], out[m.end():end]
+        # `\x01` keeps the inner call from being found again; removed at the end.
+        # A one-element map, not cel.bind: cel-cpp's lazy binding inside a comprehension can
+        # read a slot another comprehension reused (a bound value seen as a string).
+        call = (f"[[dyn({receiver}), dyn({default})]].map({v}, type({v}[0]) == optional_type "
+                f"? {v}[0].\x01orValue({v}[1]) : {v}[0])[0]")
+        out = out[:start] + call + out[end + 1:]
+        pos = start
+    return out.replace("\x01", "")
+
+
+def _receiver_start(s: str, dot: int) -> int | None:
+    """Where the postfix expression ending just before `s[dot]` (a member call's `.`) begins:
+    identifiers, `.`/`.?` selections, calls, indexing, literals and masked strings."""
+    j = dot
+    while j > 0 and s[j - 1] in " \t\r\n":
+        j -= 1
+    while j > 0:
+        c = s[j - 1]
+        if c == "\x00":  # a masked string literal: \x00N\x00
+            k = s.rfind("\x00", 0, j - 1)
+            if k < 0:
+                return None
+            j = k
+        elif c in _OPEN:
+            k = _opening(s, j - 1)
+            if k is None:
+                return None
+            j = k
+        elif c.isalnum() or c == "_":
+            while j > 0 and (s[j - 1].isalnum() or s[j - 1] == "_"):
+                j -= 1
+        elif c == "." or (c == "?" and j > 1 and s[j - 2] == "."):
+            j -= 1 if c == "." else 2
+            while j > 0 and s[j - 1] in " \t\r\n":
+                j -= 1
+        else:
+            break
+    return j
+
+
+def _opening(s: str, close: int) -> int | None:
+    depth: list[str] = []
+    for k in range(close, -1, -1):
+        c = s[k]
+        if c in _OPEN:
+            depth.append(_OPEN[c])
+        elif c in _CLOSE:
+            if not depth or depth.pop() != c:
+                return None
+            if not depth:
+                return k
+    return None
+
+
+def _closing(s: str, open_: int) -> int | None:
+    depth: list[str] = []
+    for k in range(open_, len(s)):
+        c = s[k]
+        if c in _CLOSE:
+            depth.append(_CLOSE[c])
+        elif c in _OPEN:
+            if not depth or depth.pop() != c:
+                return None
+            if not depth:
+                return k
+    return None
 
 
 def _expand_has(m: re.Match[str]) -> str:
@@ -364,7 +464,7 @@ class Environment:
         body = _rewrite(text, presence_chains=self.presence_chains)
         for i in sorted(needed, reverse=True):
             v = variables[i]
-            inner = _rewrite(v.text, presence_chains=self.presence_chains)
+            inner = _rewrite(v.text, presence_chains=self.presence_chains, tag=str(i))
             body = f"cel.bind({variable_name(v.name)}, ({inner}), ({body}))"
         return body
 

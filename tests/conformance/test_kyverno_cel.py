@@ -16,15 +16,9 @@ INDEX: dict[str, Any] = json.loads((ROOT / "index.json").read_text()) if (ROOT /
 
 _CLOCK = ("Kyverno's JMESPath time_since with no end time reads the clock: not offered, since a verdict "
           "would change with the day it runs")
-_OR_VALUE = ("cel-go gives back a non-optional receiver of orValue (`list.orValue([])`); cel-cpp has no such "
-             "overload and a declared one is not dispatched")
 # "<suite folder>" -> reason. The one place known gaps of this folder live.
 SKIPS: dict[str, str] = {
     "other/block-stale-images": _CLOCK,
-    **{s: _OR_VALUE for s in (
-        "other-cel/ensure-readonly-hostpath", "other-vpol/ensure-readonly-hostpath",
-        "other-vpol/require-qos-guaranteed", "other-vpol/check-hpa-exists",
-        "pod-security-vpol/restricted/disallow-capabilities-strict")},
     "other-cel/memory-requests-equal-limits":
         "an autogen-cronjob row for a CronJob whose template the CEL rule's match does not reach: not diagnosed yet",
     "other-vpol/block-stale-images": "Kyverno's time library (time.now) is not declared (a clock is not offline data)",

@@ -142,3 +142,49 @@ def test_the_evaluation_budget_is_shared_by_a_policy() -> None:
 def test_big_numbers_and_foreign_values_are_read_as_json() -> None:
     act = ENV.activation({"object": {"n": 2**70, "d": __import__("datetime").date(2024, 1, 2), 1: "k"}})
     assert ENV.compile("object.n > 1.0 && object.d == '2024-01-02' && object['1'] == 'k'").boolean(act) is True
+
+
+KYVERNO = cel.environment(("object",), libraries=("kyverno",))
+
+# orValue as Kyverno reads it (its receiver macro), in every dialect: (expression, expected value
+# on POD, or the error's words).
+OR_VALUE: list[tuple[str, Any]] = [
+    ("object.spec.containers.orValue([]).size()", 2),  # a concrete receiver is itself
+    ("object.spec.?containers.orValue([]).size()", 2),
+    ("object.spec.?initContainers.orValue([]).size()", 0),
+    ("object.metadata[?'labels'].orValue({}).?app.orValue('none')", "x"),
+    ("object.metadata.labels.?team.orValue('none')", "none"),
+    ("!object.spec.?paused.orValue(false)", True),
+    ("object.spec.containers.map(c, c.?ports.orValue([]).size()).sum()", 0),
+    ("(object.spec.replicas > 1 ? optional.of(1) : optional.none()).orValue(0)", 1),
+    ("'a'.orValue('b')", "a"),
+    # inside a comprehension, beside another one (cel-cpp's lazy bindings would misread this)
+    ("[{'x': 'a'}, {}].all(c, c.?x.orValue('') == '' || ['a'].exists(q, q == c.x))", True),
+    ("object.?spec.?replicas.orValue(object.spec.replicas / 0)", "divide by zero"),  # both sides evaluated
+    ("object.spec.missing.orValue(1)", "missing"),  # an error receiver stays an error
+]
+
+
+@pytest.mark.parametrize(("expression", "expected"), OR_VALUE, ids=[c[0] for c in OR_VALUE])
+@pytest.mark.parametrize("env", [ENV, KYVERNO], ids=["kubernetes", "kyverno"])
+def test_or_value_takes_any_receiver(env: cel.Environment, expression: str, expected: Any) -> None:
+    act = env.activation({"object": POD})
+    program = env.compile(expression)
+    if isinstance(expected, str) and expected in ("divide by zero", "missing"):
+        with pytest.raises(cel.CelEvalError) as e:
+            program.value(act)
+        assert expected in e.value.message
+    else:
+        assert program.value(act) == expected
+
+
+def test_or_value_does_not_count_as_a_comprehension() -> None:
+    plain_text = "object.spec.containers.all(c, c.ports.all(p, p > 0))"
+    with_or = "object.spec.containers.all(c, c.ports.orValue([]).all(p, p.?x.orValue(1) > 0))"
+    assert KYVERNO.compile(with_or).depth == KYVERNO.compile(plain_text).depth == 2
+
+
+def test_or_value_inside_strings_and_variables() -> None:
+    variables = cel.compile_variables(KYVERNO, [{"name": "n", "expression": "object.spec.containers.orValue([])"}], ())
+    program = KYVERNO.compile("variables.n.size() == 2 && 'x.orValue(1)' != ''", (), variables)
+    assert program.boolean(KYVERNO.activation({"object": POD}))
