@@ -19,9 +19,16 @@ _CLOCK = ("Kyverno's JMESPath time_since with no end time reads the clock: not o
 # "<suite folder>" -> reason. The one place known gaps of this folder live.
 SKIPS: dict[str, str] = {
     "other/block-stale-images": _CLOCK,
-    "other-cel/memory-requests-equal-limits":
-        "an autogen-cronjob row for a CronJob whose template the CEL rule's match does not reach: not diagnosed yet",
     "other-vpol/block-stale-images": "Kyverno's time library (time.now) is not declared (a clock is not offline data)",
+}
+
+# "<suite folder>" -> {case: why}: rows for which Kyverno itself gives no answer (its runner counts
+# them as passed, "excluded"); strict mode checks that we give none either.
+EXCLUDED: dict[str, dict[str, str]] = {
+    "other-cel/memory-requests-equal-limits": {
+        "memory-requests-equal-limits/autogen-cronjob-memory-requests-equal-limits CronJob/default/hello":
+            "the CronJob is batch/v1beta1 and Kyverno's autogen-cronjob rule matches batch/v1/CronJob only",
+    },
 }
 
 
@@ -35,9 +42,10 @@ def test_the_data_is_there() -> None:
 
 
 def test_skips_name_real_suites() -> None:
-    assert set(SKIPS) <= {s["suite"] for s in INDEX["suites"]}
+    assert set(SKIPS) | set(EXCLUDED) <= {s["suite"] for s in INDEX["suites"]}
+    assert not set(SKIPS) & set(EXCLUDED)
 
 
 @pytest.mark.parametrize("suite", _suites())
 def test_suite(suite: dict[str, Any]) -> None:
-    run_suite(ROOT, suite)
+    run_suite(ROOT, suite, EXCLUDED.get(suite["suite"]))
