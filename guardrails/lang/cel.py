@@ -196,10 +196,10 @@ def _receiver_start(s: str, dot: int) -> int | None:
                 return None
             j = k
         elif c in _OPEN:
-            k = _opening(s, j - 1)
-            if k is None:
+            opened = _opening(s, j - 1)
+            if opened is None:
                 return None
-            j = k
+            j = opened
         elif c.isalnum() or c == "_":
             while j > 0 and (s[j - 1].isalnum() or s[j - 1] == "_"):
                 j -= 1
