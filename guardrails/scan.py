@@ -140,11 +140,47 @@ def _judge(parsed: _Parsed, engine: Engine, tf_dir: str | None = None) -> FileRe
                       frozenset(r.kind for r in parsed.resources))
 
 
+def _stream(text: str, display: str, engine: Engine, *, all_resources: bool, tf_dir: str | None = None) -> FileResult:
+    """`_judge(_parse(...))` one document at a time: each document's node tree and objects are
+    dropped once its findings are located, so memory follows the largest document and the
+    findings, not the file (a 17 MB file of 40,000 Deployments took 1.2 GB when every tree
+    was kept until the end). Findings are the same, in the same order."""
+    findings: list[Finding] = []
+    problems: list[GuardrailsError] = []
+    count = skipped = 0
+    kinds: set[str] = set()
+    texts = {display: text}
+    for doc in yamldocs.documents(text, display, keep_nodes=True, drop_nulls=True):
+        if isinstance(doc, GuardrailsError):
+            problems.append(doc)
+            continue
+        if terraform.is_plan(doc.data):
+            found_problems: list[SourceError] = []
+            found = terraform.resources(doc.data, display, all_resources=all_resources, problems=found_problems)
+            problems.extend(found_problems)
+            judged = [f for r in found for f in engine.evaluate(r)]
+            if judged:
+                judged = plan_findings.terraform_words(judged, found, doc.data)
+                judged, located_problems = _tf_locate(judged, doc.data, display, tf_dir)
+                problems.extend(located_problems)
+        else:
+            found, n = yamldocs.resources_of(doc, display)
+            skipped += n
+            judged = [f for r in found for f in engine.evaluate(r)]
+        count += len(found)
+        kinds.update(r.kind for r in found)
+        if judged:
+            trees = {display: {doc.index: doc.node}} if doc.node is not None else None
+            findings.extend(locate.locate_findings(judged, texts, trees))
+    findings.sort(key=lambda f: (f.location.line, f.location.column) if f.location else (f.origin.line, 0))
+    return FileResult(display, tuple(findings), count, skipped, tuple(problems), frozenset(kinds))
+
+
 def scan_text(
     text: str, display: str, engine: Engine, *, all_resources: bool = False, tf_dir: str | None = None
 ) -> FileResult:
     """Judge every resource in one file's text and locate the findings in it."""
-    return _judge(_parse(text, display, all_resources=all_resources), engine, tf_dir)
+    return _stream(text, display, engine, all_resources=all_resources, tf_dir=tf_dir)
 
 
 def _tf_locate(
@@ -229,8 +265,16 @@ def _scan_one(
     text: str | GuardrailsError | None = None,
     tf_dir: str | None = None,
 ) -> FileResult:
-    loaded = _load(inp, stdin, all_resources, text) if isinstance(inp, walk.Input) else inp
-    return loaded if isinstance(loaded, FileResult) else _judge(loaded, engine, tf_dir)
+    if isinstance(inp, walk.Input):
+        if text is None:
+            try:
+                text = _read(inp, stdin)
+            except GuardrailsError as e:
+                text = e
+        if isinstance(text, GuardrailsError):
+            return FileResult(inp.display, problems=(text,))
+        return _stream(text, inp.display, engine, all_resources=all_resources, tf_dir=tf_dir)
+    return inp if isinstance(inp, FileResult) else _judge(inp, engine, tf_dir)
 
 
 # A worker process of a parallel scan builds its engine once, in the pool's initializer.
@@ -281,10 +325,9 @@ def _scan_chunk(
     """Files to read here, or (display, text) of files the parent has read already."""
     assert _worker_engine is not None
     return [
-        _scan_one(
-            i if isinstance(i, walk.Input) else _parse(i[1], i[0], all_resources=all_resources),
-            _worker_engine, None, all_resources, tf_dir=tf_dir,
-        )
+        _scan_one(i, _worker_engine, None, all_resources, tf_dir=tf_dir)
+        if isinstance(i, walk.Input)
+        else _stream(i[1], i[0], _worker_engine, all_resources=all_resources, tf_dir=tf_dir)
         for i in chunk
     ]
 
@@ -508,7 +551,7 @@ def _scan_kustomization(k: kz.Kustomization, engine: Engine, root: pathlib.Path)
         return [FileResult(k.display, problems=(UnreadableError(e.message, location=e.location, hint=e.hint),))]
     out: list[FileResult] = []
     for display, text in parts:
-        r = _judge(_parse(text, display, all_resources=False), engine)
+        r = _stream(text, display, engine, all_resources=False)
         out.append(dataclasses.replace(r, findings=tuple(f.with_location(Location(display)) for f in r.findings)))
     if not out:
         out.append(FileResult(k.display, problems=(SourceError("kubectl kustomize rendered no resources", location=Location(k.display)),)))
@@ -525,7 +568,7 @@ def _scan_chart(chart: helm_.Chart, options: helm_.HelmOptions, engine: Engine) 
         return [FileResult(chart.display, problems=(UnreadableError(e.message, location=e.location, hint=e.hint),))]
     out: list[FileResult] = []
     for display, text in helm_.split_sources(rendered, chart, helm_.chart_name(chart.folder)):
-        r = _judge(_parse(text, display, all_resources=False), engine)
+        r = _stream(text, display, engine, all_resources=False)
         unlined = tuple(f.with_location(Location(display)) for f in r.findings)
         out.append(dataclasses.replace(r, findings=unlined))
     if not out:

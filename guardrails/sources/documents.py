@@ -86,7 +86,7 @@ def yaml_error(e: yaml.YAMLError, display: str, text: str = "") -> SourceError:
     if isinstance(e, yaml.reader.ReaderError):
         # The reader refuses a character before any token exists: its position is an index
         # into the text, not a mark.
-        line = text.count("\n", 0, e.position) + 1 if text else None
+        line = text.count("\n", 0, e.position) + 1 if text else 0
         char = f"U+{e.character:04X}" if isinstance(e.character, int) else repr(e.character)
         return SourceError(
             f"malformed YAML: character {char} (offset {e.position}) is not allowed in YAML",
