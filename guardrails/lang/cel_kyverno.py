@@ -16,7 +16,7 @@ from typing import Any
 from guardrails.kube import resources as kres
 from guardrails.lang import cel_k8s
 
-__all__ = ["NAMES"]
+__all__ = ["NAMES", "global_value"]
 
 # The variables Kyverno binds besides Kubernetes' own.
 NAMES = ("resource", "image", "globalContext", "http")
@@ -65,17 +65,28 @@ def _image_metadata(_: Any, ref: str) -> Any:
     raise ValueError(f"no image data for {ref!r}")
 
 
-def _global(_: Any, name: str, projection: str = "") -> Any:
-    entries = _hook("globalContext")
-    if name not in entries:
+def global_value(entries: Mapping[str, Any], name: str, projection: str = "") -> Any:
+    """A GlobalContextEntry's data as Kyverno's store gives it: the whole value, or with a
+    `projection` that key of it (an entry is `{"value": ...}` or `{"error": why}`). Raises
+    ValueError, as Kyverno fails, when the entry, its projection or its data is missing."""
+    entry = entries.get(name)
+    if not isinstance(entry, Mapping):
         raise ValueError(f"global context entry {name!r} not found")
-    entry = entries[name]
-    if projection:
-        projections = entry.get("projections") or {}
-        if projection not in projections:
-            raise ValueError(f"projection {projection!r} of global context entry {name!r} not found")
-        return projections[projection]
-    return entry.get("data")
+    if "error" in entry:
+        raise ValueError(f"global context entry {name!r}: {entry['error']}")
+    value = entry.get("value")
+    if not projection:
+        return value
+    if not isinstance(value, Mapping):
+        raise ValueError(f"projection {projection!r} of global context entry {name!r} requested, "
+                         "but its value is not an object")
+    if projection not in value:
+        raise ValueError(f"projection {projection!r} of global context entry {name!r} not found")
+    return value[projection]
+
+
+def _global(_: Any, name: str, projection: str = "") -> Any:
+    return global_value(_hook("globalContext"), name, projection)
 
 
 def _http(method: str) -> Any:

@@ -32,6 +32,7 @@ from guardrails.dialects.kyverno.rule import RULE_VALUES
 from guardrails.dialects.kyverno.validate import FOREACH_VALUES, Response
 from guardrails.engine import Engine
 from guardrails.errors import GuardrailsError, RuleFileError, SourceError
+from guardrails.lang import jmespath as query
 from guardrails.lang.cel import CelError
 from guardrails.model import FieldPath, Location, Origin, Resource, Status
 from guardrails.policy.load import load_rules
@@ -228,17 +229,35 @@ def _hooks(base: pathlib.Path, doc: Mapping[str, Any]) -> dict[str, Any]:
         objects.extend(d for d in _docs(base / f) if isinstance(d, Mapping))
     gctx: dict[str, Any] = {}
     for entry in doc.get("globalContextEntries") or ():
-        if not isinstance(entry, Mapping) or not entry.get("name"):
-            continue
-        data: Any = entry.get("data")
-        if data is None and (entry.get("resources") or entry.get("resourceFiles")):
-            data = list(entry.get("resources") or [])
-            for f in entry.get("resourceFiles") or ():
-                data.extend(_docs(base / str(f)))
-        gctx[str(entry["name"])] = {"data": data, "projections": {
-            str(p.get("name")): p.get("data") for p in entry.get("projections") or () if isinstance(p, Mapping)}}
+        if isinstance(entry, Mapping) and entry.get("name"):
+            gctx[str(entry["name"])] = _global_entry(base, entry)
     http = [r for r in doc.get("apiCallResponses") or () if isinstance(r, Mapping)]
     return vpol.hooks_for(objects, images, gctx, http)
+
+
+def _global_entry(base: pathlib.Path, entry: Mapping[str, Any]) -> dict[str, Any]:
+    """One mocked GlobalContextEntry as Kyverno's CLI builds it: `data`, or the list of
+    `resources` and the objects of `resourceFiles`; then `fieldPath` and `projections` (JMESPath),
+    the projections making an object of their names. A failing path makes the entry an error
+    that every read of it reports."""
+    root: Any
+    if entry.get("resources") is not None or entry.get("resourceFiles"):
+        root = [r for r in entry.get("resources") or () if isinstance(r, Mapping)]
+        for f in entry.get("resourceFiles") or ():
+            root.extend(d for d in _docs(base / str(f)) if isinstance(d, Mapping))
+    else:
+        root = entry.get("data")
+        if root is None:
+            return {"value": None}
+    try:
+        if entry.get("fieldPath"):
+            root = query.search(str(entry["fieldPath"]), root)
+        projections = [p for p in entry.get("projections") or () if isinstance(p, Mapping)]
+        if projections:
+            root = {str(p.get("name")): query.search(str(p.get("path")), root) for p in projections}
+    except (query.QueryError, query.NotFound) as e:
+        return {"error": str(e)}
+    return {"value": root}
 
 
 def _fixed(where: Location) -> vap.Locate:

@@ -24,10 +24,6 @@ SKIPS: dict[str, str] = {
     + "; CEL PolicyExceptions too",
     "test/cli/test-validating-policy/exceptions-check-deployment-labels":
         "CEL PolicyExceptions (policies.kyverno.io, policyRefs + matchConditions) are not loaded yet",
-    "test/cli/test/mock-gce-resource-files":
-        "ClusterPolicy context entries of type globalReference (globalContextEntries) are not read yet",
-    "test/cli/test/mock-global-context":
-        "ClusterPolicy context entries of type globalReference (globalContextEntries) are not read yet",
 }
 
 

@@ -342,3 +342,55 @@ def test_foreach_values_give_one_value_per_element(tmp_path: pathlib.Path, sizes
         "apiVersion: v1\nkind: Pod\nmetadata: {name: two}\nspec: {containers: [{name: a, image: a}, {name: b, image: b}]}\n")
     (case,) = kyverno.run_file(path, doc, strict=True).cases
     assert (case.ok, case.actual) == (True, want), case
+
+
+GLOBAL_POLICY = """\
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: allowed-teams}
+spec:
+  rules:
+  - name: check-team
+    context:
+    - name: teams
+      globalReference: {name: "{{ ref }}", jmesPath: "allowed"}
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      deny:
+        conditions:
+          any:
+          - key: "{{ request.object.metadata.labels.team || '' }}"
+            operator: AnyNotIn
+            value: "{{ teams }}"
+"""
+
+_TEAMS = {"name": "teams", "data": {"allowed": ["a"]}}
+# globalContextEntries, the entry the rule names (`ref`, a {{ }} variable: `entry` or
+# `entry.projection`) -> the outcomes for the good and the bad Pod.
+GLOBAL_REFERENCE = {
+    "data": ([_TEAMS], "teams", ["pass", "fail"]),
+    "projection": ([{"name": "teams", "data": {"t": {"allowed": ["a"]}}, "projections": [{"name": "p", "path": "t"}]}],
+                   "teams.p", ["pass", "fail"]),
+    "fieldPath then projection": ([{"name": "teams", "data": {"x": {"t": {"allowed": ["a"]}}}, "fieldPath": "x",
+                                    "projections": [{"name": "p", "path": "t"}]}], "teams.p", ["pass", "fail"]),
+    "missing entry": ([_TEAMS], "nope", ["error", "error"]),
+    "missing projection": ([_TEAMS], "teams.p", ["error", "error"]),
+    "no entries at all": ([], "teams", ["not evaluated", "not evaluated"]),
+}
+
+
+@pytest.mark.parametrize(("entries", "ref", "want"), list(GLOBAL_REFERENCE.values()), ids=list(GLOBAL_REFERENCE))
+def test_global_reference_reads_the_tests_global_context_entries(
+        tmp_path: pathlib.Path, entries: list[dict[str, Any]], ref: str, want: list[str]) -> None:
+    path, doc = write(tmp_path, [
+        {"policy": "allowed-teams", "rule": "check-team", "resources": ["good"], "result": "pass"},
+        {"policy": "allowed-teams", "rule": "check-team", "resources": ["prod/bad"], "result": "fail"},
+    ], f"apiVersion: cli.kyverno.io/v1alpha1\nkind: Values\nglobalValues: {{ref: {ref}}}\n")
+    if entries:
+        doc["globalContextEntries"] = entries
+    (tmp_path / "policy.yaml").write_text(GLOBAL_POLICY)
+    result = kyverno.run_file(path, doc, strict=True)
+    assert not result.errors, [e.render() for e in result.errors]
+    assert [c.actual for c in result.cases] == want, result.cases
+    if want[0] == "error":
+        assert "failed to load context entry 'teams'" in result.cases[0].detail

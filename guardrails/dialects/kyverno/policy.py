@@ -92,21 +92,17 @@ class CompiledPolicy:
 
 
 # Context entries that read a cluster or a registry. A rule test's values file may supply them
-# (Kyverno's CLI then loads nothing and the values stand in); `globalReference` reads the
-# test's globalContextEntries instead, not read yet.
-_SUPPLIABLE = ("apiCall", "configMap", "imageRegistry")
+# (Kyverno's CLI then loads nothing and the values stand in); a `globalReference` entry also
+# reads the test's globalContextEntries.
+_SUPPLIABLE = ("apiCall", "configMap", "globalReference", "imageRegistry")
 
 
 def cluster_context(rule: Mapping[str, Any]) -> tuple[str, ...]:
-    """The names of the rule's context entries that a values file may supply (an empty tuple
-    when any cluster entry cannot be supplied so)."""
+    """The names of the rule's context entries that a values file (or, for globalReference,
+    a test's globalContextEntries) may supply."""
     names: list[str] = []
     for entry in rule.get("context") or ():
-        if not isinstance(entry, Mapping):
-            continue
-        if "globalReference" in entry:
-            return ()
-        if any(k in entry for k in _SUPPLIABLE):
+        if isinstance(entry, Mapping) and any(k in entry for k in _SUPPLIABLE):
             names.append(str(entry.get("name", "")))
     return tuple(names)
 

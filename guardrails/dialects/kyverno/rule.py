@@ -46,6 +46,36 @@ def _rule_values(values: Mapping[str, Any] | None, rule: str, key: str = RULE_VA
     return found if isinstance(found, Mapping) else {}
 
 
+# Where a rule test's offline answers ride in the values (set by the Kyverno test runner).
+_HOOKS = "__cel_hooks"
+
+
+def _global_entries(values: Mapping[str, Any]) -> Mapping[str, Any]:
+    hooks = values.get(_HOOKS)
+    found = hooks.get("globalContext") if isinstance(hooks, Mapping) else None
+    return found if isinstance(found, Mapping) else {}
+
+
+def _load_global(entry: Mapping[str, Any], data: dict[str, Any]) -> str | None:
+    """A `globalReference` entry as Kyverno loads it: `name` is `entry` or `entry.projection`
+    ({{ }} variables substituted), its data searched with `jmesPath` when given."""
+    from guardrails.lang.cel_kyverno import global_value  # only rules that read global context
+
+    ref = entry.get("globalReference")
+    ref = ref if isinstance(ref, Mapping) else {}
+    try:
+        name = str(variables.substitute(ref.get("name", ""), data))
+        path = variables.substitute(ref.get("jmesPath"), data) if ref.get("jmesPath") else ""
+        parts = name.split(".")
+        value = global_value(_global_entries(data), parts[0], parts[1] if len(parts) > 1 else "")
+        if path:
+            value = query.search(str(path), value)
+    except (variables.SubstitutionError, query.NotFound, query.QueryError, ValueError) as e:
+        return f"failed to load context entry {entry.get('name')!r}: {e}"
+    data[str(entry.get("name", ""))] = value
+    return None
+
+
 def context_data(resource: Resource, values: Mapping[str, Any] | None = None, *,
                  with_images: bool = True) -> dict[str, Any]:
     """The JSON context Kyverno builds for an admission request (or a CLI run) on `resource`.
@@ -134,6 +164,8 @@ class KyvernoRule:
         if self.cluster_context and values:
             supplied = {str(k).split(".", 1)[0] for k in values}
             supplied.update(str(k).split(".", 1)[0] for k in _rule_values(values, self.name))
+            if _global_entries(values):  # a test's globalContextEntries answer globalReference
+                supplied.update(str(e.get("name", "")) for e in self.context if "globalReference" in e)
             if all(n in supplied for n in self.cluster_context):
                 return None
         return self.unsupported
@@ -149,6 +181,11 @@ class KyvernoRule:
         """Context `variable` entries (the only kind that needs no cluster; the others were
         supplied by the test's values, as Kyverno's CLI has them). An error text or None."""
         for entry in self.context:
+            if "globalReference" in entry and str(entry.get("name", "")) not in data:
+                problem = _load_global(entry, data)
+                if problem is not None:
+                    return problem
+                continue
             if "variable" not in entry:
                 continue
             var = entry.get("variable") or {}
