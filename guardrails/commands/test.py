@@ -10,6 +10,7 @@ when a test file itself is broken or no test file was found.
 from __future__ import annotations
 
 import argparse
+import datetime
 import importlib
 import os
 import pathlib
@@ -50,8 +51,21 @@ def add_parser(sub: Any) -> None:
         help="also fail on outcomes no expectation covers, and on cases that pass only because a rule did not apply",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="show only failing cases and the summary")
+    p.add_argument("--now", type=_timestamp, metavar="TIME",
+                   help="evaluation time for policies that read the clock (Kyverno's time.now()), RFC 3339 "
+                        "such as 2026-03-06T00:00:00Z; without it those policies are skipped, never judged by the clock")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip paths matching GLOB (repeatable)")
     p.add_argument("--config", metavar="FILE", help="settings file for `exclude` (default: nearest .guardrails.yaml upwards)")
+
+
+def _timestamp(text: str) -> datetime.datetime:
+    try:
+        value = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an RFC 3339 time (2026-03-06T00:00:00Z)") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no time zone (end it with Z or +01:00)")
+    return value
 
 
 def _kinds() -> tuple[str, ...]:
@@ -158,7 +172,8 @@ def run(args: argparse.Namespace, io: Any) -> int:
             results = []
             for doc in found:
                 module = importlib.import_module(_format(doc.data, path.name) or "")
-                results.append(module.run_file(path, doc.data, strict=args.strict, locate=_locator(doc, path)))
+                results.append(module.run_file(path, doc.data, strict=args.strict, locate=_locator(doc, path),
+                                               now=args.now))
         lines: list[str] = []
         for fr in results:
             if not fr.cases and not fr.errors:  # a test that checks nothing is no pass

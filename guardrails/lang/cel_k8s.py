@@ -42,6 +42,7 @@ def register(library: str, decls: Sequence[_Decl]) -> None:
 
 def _type(cel: Any, name: str) -> Any:
     return {"dyn": cel.Type.DYN, "string": cel.Type.STRING, "int": cel.Type.INT, "bool": cel.Type.BOOL,
+            "timestamp": cel.Type.TIMESTAMP, "duration": cel.Type.DURATION,
             "double": cel.Type.DOUBLE, "list": cel.Type.List(cel.Type.DYN), "map": cel.Type.Map(cel.Type.DYN, cel.Type.DYN)}[name]
 
 

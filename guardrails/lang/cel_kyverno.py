@@ -2,7 +2,8 @@
 `resource.Get/List` (the objects the evaluator was given: a test's context file or
 clusterResources, or the scanned set), `image.GetMetadata` (a test's image data),
 `globalContext.Get` (a test's globalContextEntries), `http.Get/Post` (a test's
-apiCallResponses) and `parseServiceAccount`. What was not given is an evaluation error naming
+apiCallResponses), `parseServiceAccount` and the time library (`time.now()` is the
+evaluation time the test or run supplies, never the clock; `time.truncate`, `time.toCron`). What was not given is an evaluation error naming
 the call, never an invented answer.
 
 The answers come through `cel_k8s.HOOKS`, set by the evaluator around one evaluation.
@@ -10,6 +11,7 @@ The answers come through `cel_k8s.HOOKS`, set by the evaluator around one evalua
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Any
 
@@ -99,6 +101,32 @@ def _http(method: str) -> Any:
     return call
 
 
+def _now() -> datetime.datetime:
+    # The evaluation time the test or run supplied, never the clock (policies that call it are
+    # skipped before they run when none was given: see cel_policy).
+    found = cel_k8s.HOOKS.get().get("now")
+    if not isinstance(found, datetime.datetime):
+        raise ValueError("time.now() has no evaluation time: none was given (guardrails test --now)")
+    return found
+
+
+# Go's time.Truncate counts from its zero time, 0001-01-01 UTC.
+_GO_ZERO = datetime.datetime(1, 1, 1, tzinfo=datetime.UTC)
+
+
+def _truncate(ts: datetime.datetime, d: datetime.timedelta) -> datetime.datetime:
+    if d <= datetime.timedelta(0):
+        return ts
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=datetime.UTC)
+    return ts - (ts - _GO_ZERO) % d
+
+
+def _to_cron(ts: datetime.datetime) -> str:
+    # minute hour day month weekday (Sunday is 0), in the timestamp's own zone (UTC in CEL)
+    return f"{ts.minute} {ts.hour} {ts.day} {ts.month} {(ts.weekday() + 1) % 7}"
+
+
 def _service_account(user: str) -> dict[str, str]:
     prefix = "system:serviceaccount:"
     if not user.startswith(prefix):
@@ -119,4 +147,7 @@ cel_k8s.register("kyverno", [
     ("Post", "http_post", "dyn", ("dyn", "string", "dyn"), True, _http("POST")),
     ("Post", "http_post_headers", "dyn", ("dyn", "string", "dyn", "map"), True, _http("POST")),
     ("parseServiceAccount", "parse_service_account", "dyn", ("string",), False, _service_account),
+    ("time.now", "time_now", "timestamp", (), False, _now),
+    ("time.truncate", "time_truncate", "timestamp", ("timestamp", "duration"), False, _truncate),
+    ("time.toCron", "time_to_cron", "string", ("timestamp",), False, _to_cron),
 ])

@@ -16,6 +16,7 @@ policy is a visible SKIP saying so.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -28,6 +29,9 @@ __all__ = ["BASE_NAMES", "CelPolicy", "Outcome", "PolicyError", "compile_policy_
 BASE_NAMES = ("object", "oldObject", "request", "params", "namespaceObject", "authorizer")
 
 _AUTHORIZER = re.compile(r"(?<![\w.])authorizer\b")
+_CLOCK = re.compile(r"(?<![\w.])time\s*\.\s*now\s*\(")
+NO_CLOCK = ("the policy reads the clock (time.now()) and no evaluation time was given "
+            "(guardrails test --now TIME): not judged")
 
 
 class PolicyError(cel.CelError):
@@ -59,12 +63,15 @@ class CelPolicy:
     audit: tuple[tuple[str, cel.Program], ...]
     fail_closed: bool  # failurePolicy Fail (the default)
     unsupported: str | None = None
+    reads_clock: bool = False  # calls time.now(): judged only with an evaluation time in the hooks
 
     def evaluate(self, data: Mapping[str, Any], *, converted: bool = False,
                  hooks: Mapping[str, Any] | None = None) -> Outcome:
         """`hooks`: the answers for library calls that read the world (see cel_kyverno)."""
         if self.unsupported is not None:
             return Outcome("skip", (self.unsupported,))
+        if self.reads_clock and not isinstance((hooks or {}).get("now"), datetime.datetime):
+            return Outcome("skip", (NO_CLOCK,))
         if hooks is None:
             return self._evaluate(data, converted)
         token = cel_k8s.HOOKS.set(hooks)
@@ -117,11 +124,11 @@ class CelPolicy:
         return Outcome("skip", (f"failurePolicy Ignore: {message}",))
 
 
-def _reads_authorizer(texts: Sequence[Any]) -> bool:
+def _reads(texts: Sequence[Any], pattern: re.Pattern[str]) -> bool:
     for t in texts:
         if isinstance(t, str):
             masked, _ = cel._masked(t)
-            if _AUTHORIZER.search(masked):
+            if pattern.search(masked):
                 return True
     return False
 
@@ -145,7 +152,7 @@ def compile_policy_body(spec: Mapping[str, Any], names: tuple[str, ...], *, libr
     texts = [v.get("expression") for v in [*raw_vars, *raw_conds, *raw_vals] if isinstance(v, Mapping)]
     texts += [v.get("messageExpression") for v in raw_vals if isinstance(v, Mapping)]
     texts += [v.get("valueExpression") for v in raw_audit if isinstance(v, Mapping)]
-    if _reads_authorizer(texts):
+    if _reads(texts, _AUTHORIZER):
         return CelPolicy(None, (), (), (), failure == "Fail",
                          unsupported="the policy calls authorizer (RBAC checks), which needs the cluster: not "
                                      "evaluated offline")
@@ -173,7 +180,8 @@ def compile_policy_body(spec: Mapping[str, Any], names: tuple[str, ...], *, libr
         if not isinstance(a, Mapping) or not isinstance(a.get("key"), str):
             raise PolicyError("auditAnnotation needs a key and a valueExpression", here)
         audit.append((a["key"], scope.compile(a.get("valueExpression"), (*here, "valueExpression"))))
-    return CelPolicy(scope, tuple(conds), tuple(vals), tuple(audit), failure == "Fail")
+    return CelPolicy(scope, tuple(conds), tuple(vals), tuple(audit), failure == "Fail",
+                     reads_clock="kyverno" in libraries and _reads(texts, _CLOCK))
 
 
 def admission_data(obj: Mapping[str, Any] | None, old: Mapping[str, Any] | None, *, operation: str,

@@ -6,7 +6,8 @@ Formats, by the test document's apiVersion group and kind:
   kyverno.io/Test                  (older Kyverno CLI files; also a `kyverno-test.yaml` with
                                    no apiVersion and kind, as Kyverno's CLI reads any file of that name)
   test.gatekeeper.sh/Suite         gator suite.yaml   guardrails.ruletest.gator
-Each module has `run_file(path, doc, *, strict) -> FileResult`.
+Each module has `run_file(path, doc, *, strict, locate, now) -> FileResult` (`now`: the
+evaluation time of rules that read the clock, given by `guardrails test --now`).
 
 A case is passed, failed or skipped; a skipped case (a row about something we do not judge,
 such as Kyverno's `patchedResources`) is never counted as passed, and `--strict` fails it.

@@ -11,6 +11,7 @@ of a case must hold. Paths resolve against the suite's folder.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import pathlib
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -201,7 +202,9 @@ def run_suite(path: pathlib.Path, doc: Mapping[str, Any], *, engine: str = "auto
     return outcomes, errors
 
 
-def run_file(path: str | pathlib.Path, doc: Mapping[str, Any], *, strict: bool, locate: Locator | None = None) -> FileResult:
+def run_file(path: str | pathlib.Path, doc: Mapping[str, Any], *, strict: bool, locate: Locator | None = None,
+             now: datetime.datetime | None = None) -> FileResult:
+    # `now`: Gatekeeper's CEL and Rego libraries here read no clock.
     path = pathlib.Path(path)
     outcomes, errors = run_suite(path, doc, locate=locate or locator(path, str(path), doc))
     cases: list[CaseResult] = []

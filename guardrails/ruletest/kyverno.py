@@ -20,6 +20,7 @@ from the Engine: this module only parses the test file and scores the engine's o
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import difflib
 import pathlib
 from collections.abc import Mapping, Sequence
@@ -145,7 +146,7 @@ def _list(doc: Mapping[str, Any], key: str) -> list[str]:
     return [str(x) for x in v] if isinstance(v, list) else [str(v)]
 
 
-def load_suite(path: str, doc: Mapping[str, Any]) -> Suite:
+def load_suite(path: str, doc: Mapping[str, Any], now: datetime.datetime | None = None) -> Suite:
     base = pathlib.Path(path).parent
     # The policies load as every command loads rules; only Kyverno's own count for its rows.
     by_policy: dict[str, list[PolicyRule]] = {}
@@ -211,10 +212,10 @@ def load_suite(path: str, doc: Mapping[str, Any]) -> Suite:
     results = tuple(r for r in doc.get("results") or () if isinstance(r, Mapping))
     return Suite(path, tuple(policies), tuple(resources), values, user, results,
                  tuple((p, tuple(b)) for p, b in pairs), tuple(params), tuple(raw), tuple(vpols),
-                 _hooks(base, doc), unsupported, frozenset(unscored))
+                 _hooks(base, doc, now), unsupported, frozenset(unscored))
 
 
-def _hooks(base: pathlib.Path, doc: Mapping[str, Any]) -> dict[str, Any]:
+def _hooks(base: pathlib.Path, doc: Mapping[str, Any], now: datetime.datetime | None = None) -> dict[str, Any]:
     """What the test supplies for Kyverno's CEL libraries: the context file's objects and image
     data, clusterResources, globalContextEntries and apiCallResponses."""
     objects: list[Any] = []
@@ -232,7 +233,7 @@ def _hooks(base: pathlib.Path, doc: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(entry, Mapping) and entry.get("name"):
             gctx[str(entry["name"])] = _global_entry(base, entry)
     http = [r for r in doc.get("apiCallResponses") or () if isinstance(r, Mapping)]
-    return vpol.hooks_for(objects, images, gctx, http)
+    return vpol.hooks_for(objects, images, gctx, http, now)
 
 
 def _global_entry(base: pathlib.Path, entry: Mapping[str, Any]) -> dict[str, Any]:
@@ -504,12 +505,13 @@ def score(suite: Suite, answers: Answers, *, strict: bool,
     return cases, errors
 
 
-def run_file(path: str | pathlib.Path, doc: Mapping[str, Any], *, strict: bool, locate: Locator | None = None) -> FileResult:
+def run_file(path: str | pathlib.Path, doc: Mapping[str, Any], *, strict: bool, locate: Locator | None = None,
+             now: datetime.datetime | None = None) -> FileResult:
     """Run one Kyverno test document; `locate` places its fields (default: parse the file again
-    when a row needs its line)."""
+    when a row needs its line); `now` is the evaluation time of policies that read the clock."""
     path = str(path)
     try:
-        suite = load_suite(path, doc)
+        suite = load_suite(path, doc, now)
     except GuardrailsError as e:
         return FileResult(path, (), (e,))
     ops = {str(r.get("operation")).upper() for r in suite.results if r.get("operation")}

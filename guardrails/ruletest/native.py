@@ -28,6 +28,7 @@ where nobody said it would is a bug in the rule or in the test.
 
 from __future__ import annotations
 
+import datetime
 import pathlib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -217,8 +218,9 @@ def _run(path: pathlib.Path, doc: Mapping[str, Any], display: str, *, strict: bo
 
 
 def run_file(path: pathlib.Path, doc: Mapping[str, Any], *, strict: bool = False, display: str | None = None,
-             locate: Locator | None = None) -> FileResult:
-    """Run one RuleTest document; problems with the test file itself come back as errors."""
+             locate: Locator | None = None, now: datetime.datetime | None = None) -> FileResult:
+    """Run one RuleTest document; problems with the test file itself come back as errors.
+    (`now`: no native rule reads the clock.)"""
     shown = display or path.as_posix()
     try:
         return _run(path, doc, shown, strict=strict)

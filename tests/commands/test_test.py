@@ -231,3 +231,59 @@ def test_a_test_without_cases_is_an_error(run_cli: CliRunner, tmp_path: pathlib.
     r = run_cli(["test"])
     assert r.code == 2, r
     assert "this test has no cases: it checks nothing" in r.out
+
+
+CLOCK_POLICY = """\
+apiVersion: policies.kyverno.io/v1
+kind: ValidatingPolicy
+metadata: {name: fresh}
+spec:
+  validationActions: [Audit]
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [configmaps]}
+  validations:
+  - expression: timestamp(object.data.built) >= time.now() - duration('24h')
+    message: built more than a day ago
+"""
+
+CLOCK_TEST = """\
+apiVersion: cli.kyverno.io/v1alpha1
+kind: Test
+metadata: {name: fresh}
+policies: [policy.yaml]
+resources: [resources.yaml]
+results:
+- {policy: fresh, isValidatingPolicy: true, kind: ConfigMap, resources: [new], result: pass}
+- {policy: fresh, isValidatingPolicy: true, kind: ConfigMap, resources: [old], result: fail}
+"""
+
+CLOCK_RESOURCES = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: new}
+data: {built: "2026-03-06T00:00:00Z"}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: old}
+data: {built: "2026-03-01T00:00:00Z"}
+"""
+
+
+@pytest.mark.parametrize(("now", "code", "says"), [
+    (["--now", "2026-03-06T12:00:00Z"], 0, "2 passed, 0 failed"),
+    (["--now", "2026-03-06T13:00:00+01:00"], 0, "2 passed, 0 failed"),
+    ([], 1, "reads the clock"),  # never judged by the machine's clock: both rows fail, with the reason
+    (["--now", "2026-03-06"], 2, "no time zone"),
+    (["--now", "yesterday"], 2, "not an RFC 3339 time"),
+])
+def test_policies_that_read_the_clock_take_the_time_given(
+        run_cli: CliRunner, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, now: list[str], code: int, says: str) -> None:
+    (tmp_path / "policy.yaml").write_text(CLOCK_POLICY)
+    (tmp_path / "resources.yaml").write_text(CLOCK_RESOURCES)
+    (tmp_path / "kyverno-test.yaml").write_text(CLOCK_TEST)
+    monkeypatch.chdir(tmp_path)
+    r = run_cli(["test", *now, "kyverno-test.yaml"])
+    assert r.code == code, r
+    assert says in r.out + r.err

@@ -19,7 +19,6 @@ _CLOCK = ("Kyverno's JMESPath time_since with no end time reads the clock: not o
 # "<suite folder>" -> reason. The one place known gaps of this folder live.
 SKIPS: dict[str, str] = {
     "other/block-stale-images": _CLOCK,
-    "other-vpol/block-stale-images": "Kyverno's time library (time.now) is not declared (a clock is not offline data)",
 }
 
 # "<suite folder>" -> {case: why}: rows for which Kyverno itself gives no answer (its runner counts

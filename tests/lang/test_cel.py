@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
@@ -188,3 +189,33 @@ def test_or_value_inside_strings_and_variables() -> None:
     variables = cel.compile_variables(KYVERNO, [{"name": "n", "expression": "object.spec.containers.orValue([])"}], ())
     program = KYVERNO.compile("variables.n.size() == 2 && 'x.orValue(1)' != ''", (), variables)
     assert program.boolean(KYVERNO.activation({"object": POD}))
+
+
+# Kyverno's time library, with the evaluation time in the hooks: (expression, expected).
+NOW = datetime.datetime(2026, 3, 6, 10, 10, 3, tzinfo=datetime.UTC)  # a Friday
+TIME: list[tuple[str, Any]] = [
+    ("time.now() == timestamp('2026-03-06T10:10:03Z')", True),
+    ("time.now() - duration('4380h') > timestamp('2020-05-01T03:15:12-07:00')", True),
+    ("time.truncate(time.now(), duration('1h')) == timestamp('2026-03-06T10:00:00Z')", True),
+    ("time.truncate(time.now(), duration('24h')) == timestamp('2026-03-06T00:00:00Z')", True),
+    ("time.truncate(timestamp('2026-03-06T10:10:03.5Z'), duration('1s')) == timestamp('2026-03-06T10:10:03Z')", True),
+    ("time.toCron(time.now())", "10 10 6 3 5"),
+    ("time.toCron(timestamp('2026-03-08T00:05:00Z'))", "5 0 8 3 0"),  # Sunday is 0
+]
+
+
+@pytest.mark.parametrize(("expression", "expected"), TIME, ids=[c[0] for c in TIME])
+def test_kyverno_time_reads_the_given_time(expression: str, expected: Any) -> None:
+    from guardrails.lang import cel_k8s
+
+    token = cel_k8s.HOOKS.set({"now": NOW})
+    try:
+        assert KYVERNO.compile(expression).value(KYVERNO.activation({"object": POD})) == expected
+    finally:
+        cel_k8s.HOOKS.reset(token)
+
+
+def test_without_a_given_time_time_now_is_an_error_never_the_clock() -> None:
+    with pytest.raises(cel.CelEvalError) as e:
+        KYVERNO.compile("time.now() > timestamp('2000-01-01T00:00:00Z')").boolean(KYVERNO.activation({"object": POD}))
+    assert "no evaluation time" in e.value.message

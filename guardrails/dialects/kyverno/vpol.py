@@ -16,6 +16,7 @@ JSON, Envoy, HTTP) judge non-Kubernetes input and are a visible skip on Kubernet
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -167,7 +168,9 @@ def compile_validating_policy(doc: Mapping[str, Any]) -> ValidatingPolicy:
 
 
 def hooks_for(objects: Sequence[Mapping[str, Any]], images: Sequence[Any] = (),
-              global_context: Mapping[str, Any] | None = None, http: Sequence[Any] = ()) -> dict[str, Any]:
-    """The offline answers of Kyverno's libraries, from what the caller has."""
-    return {"resources": list(objects), "images": list(images), "globalContext": dict(global_context or {}),
+              global_context: Mapping[str, Any] | None = None, http: Sequence[Any] = (),
+              now: datetime.datetime | None = None) -> dict[str, Any]:
+    """The offline answers of Kyverno's libraries, from what the caller has; `now` is the
+    evaluation time time.now() answers (None: policies that read the clock are skipped)."""
+    return {"now": now, "resources": list(objects), "images": list(images), "globalContext": dict(global_context or {}),
             "http": list(http)}

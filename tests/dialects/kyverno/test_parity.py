@@ -40,7 +40,6 @@ SKIPS: dict[str, str] = {
         "a matchCondition reads request.userInfo.username: a scan has no requester (the condition "
         "errors), an admission request has one"
     ),
-    "other-vpol/block-stale-images": "the policy calls Kyverno's time.now(), which is not declared (no clock offline)",
 }
 
 
