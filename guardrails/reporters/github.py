@@ -25,6 +25,7 @@ import os
 import re
 from typing import IO
 
+from guardrails.errors import UnreadableError
 from guardrails.model import Finding, Status
 from guardrails.report import FAILING, ScanReport
 from guardrails.reporters import ReportOptions, common
@@ -178,7 +179,11 @@ def markdown_summary(report: ScanReport, options: ReportOptions) -> str:
     if report.skipped_rules:
         extra.append(f"{common.counted(len(report.skipped_rules), 'rule')} skipped")
     if report.problems:
-        extra.append(f"{common.counted(len(report.problems), 'input')} unreadable")
+        unreadable = sum(isinstance(p, UnreadableError) for p in report.problems)
+        if unreadable:
+            extra.append(f"{common.counted(unreadable, 'input')} unreadable")
+        if len(report.problems) > unreadable:
+            extra.append(f"{common.counted(len(report.problems) - unreadable, 'input')} malformed")
     if extra:
         out.append("")
         out.append("Not counted above: " + ", ".join(extra) + ".")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import IO
 
+from guardrails.errors import UnreadableError
 from guardrails.kube.paths import display as show_path
 from guardrails.model import Finding, Severity, Status
 from guardrails.report import ScanReport
@@ -72,8 +73,12 @@ def summary_line(report: ScanReport) -> str:
         extra.append(counted(report.skipped_templates, "Helm template") + " skipped (not rendered)")
     if report.skipped_patches:
         extra.append(counted(report.skipped_patches, "kustomize patch", "kustomize patches") + " skipped (not rendered)")
-    if report.problems:
-        extra.append(f"{len(report.problems)} unreadable")
+    # The exit codes tell the two apart (README): unreadable fails the run, malformed is exit 1.
+    unreadable = sum(isinstance(p, UnreadableError) for p in report.problems)
+    if unreadable:
+        extra.append(f"{unreadable} unreadable")
+    if len(report.problems) > unreadable:
+        extra.append(f"{len(report.problems) - unreadable} malformed")
     extra.append(f"{report.seconds:.2f}s")
     return line + " · " + " · ".join(extra)
 

@@ -128,7 +128,7 @@ def test_step_summary_is_appended_as_markdown(report: ScanReport, tmp_path: path
     text = summary.read_text()
     assert text.startswith("earlier step\n## guardrails scan\n")
     assert "**2 failing findings** at `--fail-on high` or above · 4 failing in all" in text
-    assert "Not counted above: 1 unknown, 1 waived, 1 input unreadable." in text
+    assert "Not counted above: 1 unknown, 1 waived, 1 input malformed." in text
     assert "| critical | 1 |" in text and "| info | 0 |" in text
     assert "| [allowed\\-registries](https://example.com/docs/registries) | critical | 1 |" in text
     worst = text.split("### Worst findings (4 of 4)")[1].splitlines()
