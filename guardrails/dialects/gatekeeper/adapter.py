@@ -129,6 +129,17 @@ def finalize(context: Any) -> list[CompiledRule]:
         except SHAPE_ERRORS as e:
             errors.append(shape_error(doc, e, source))
     state.constraints.clear()
+    # A template no constraint uses still has to compile, as Gatekeeper reports it on the
+    # template's status: a broken one is a load error, never a silent no-op.
+    for programs, source, locate in state.templates.values():
+        if programs.rego is None and programs.cel is None:
+            try:
+                if programs.template.cel is not None:
+                    programs.cel_program()
+                elif programs.template.rego is not None:
+                    programs.rego_program()
+            except Exception as e:
+                errors.append(_compile_error(programs.template, locate, source, e, None))
     # A broken template: one error, not one per constraint.
     unique = list({(e.message, str(e.location)): e for e in reversed(errors)}.values())[::-1]
     context.refuse(len(errors), *unique)
@@ -246,7 +257,7 @@ def _never(_: Resource) -> bool:
 
 
 def _compile_error(template: gk_template.Template, locate: Locate, source: Location, e: BaseException,
-                   constraint: str) -> RuleFileError:
+                   constraint: str | None) -> RuleFileError:
     text = _first_line(e)
     path = template.rego_path if "rego" in text.lower() or template.cel is None else template.cel_path
     where = locate(path) if path else source
@@ -256,7 +267,8 @@ def _compile_error(template: gk_template.Template, locate: Locate, source: Locat
         part = "rego" if m.group(1) == "0" else f"libs[{int(m.group(1)) - 1}]"
         text = f"{said.group(1).strip()} (near {part} line {m.group(2)}, column {m.group(3)})"
     hint = ("pip install 'kube-guardrails[gatekeeper]'" if "pip install" in str(e)
-            else f"fix the template's code; its constraint {constraint!r} (and every other) cannot run until it compiles")
+            else f"fix the template's code; its constraint {constraint!r} (and every other) cannot run until it compiles"
+            if constraint is not None else "fix the template's code; no constraint of its kind can run until it compiles")
     return RuleFileError(f"template {template.name!r} does not compile: {text}", location=where, hint=hint)
 
 
