@@ -219,7 +219,8 @@ def format_duration(ns: int) -> str:
     if ns < 1_000_000_000:
         for unit, size in (("ms", 1_000_000), ("µs", 1_000), ("ns", 1)):
             if ns >= size:
-                text = format(decimal.Decimal(ns) / size, "f").rstrip("0").rstrip(".")
+                text = format(decimal.Decimal(ns) / size, "f")
+                text = text.rstrip("0").rstrip(".") if "." in text else text  # 500ms stays 500ms
                 return f"{sign}{text}{unit}"
     h, rest = divmod(ns, 3600 * 1_000_000_000)
     m, rest = divmod(rest, 60 * 1_000_000_000)

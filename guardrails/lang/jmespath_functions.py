@@ -3,14 +3,18 @@ durations, encoding and object helpers), registered on top of the standard ones.
 
 Each follows the Go function's argument rules: strings where Go wants strings, numbers
 turned into text the way Go's `ifaceToString` does, Go regular expressions and `$1`
-replacement templates. Functions that need the clock, the network or randomness
-(time_now, x509_decode, random...) are not offered: a policy using them fails to evaluate
-with a clear "unknown function" error instead of guessing.
+replacement templates. The functions that read the clock (`time_since` with no end time,
+`time_now`, `time_now_utc`) read the evaluation time the run gives (EVALUATION_TIME), never the
+clock: without one they fail with NO_CLOCK, which the Kyverno rule turns into a visible skip.
+Functions that need the network or randomness (x509_decode of a fetched cert, random...) are not
+offered: a policy using them fails to evaluate with a clear "unknown function" error.
 """
 
 from __future__ import annotations
 
 import base64
+import contextvars
+import datetime
 import decimal
 import hashlib
 import json
@@ -27,7 +31,44 @@ from guardrails import regex as regex_
 from guardrails.kube import selectors
 from guardrails.lang import golang
 
-__all__ = ["FunctionError", "KyvernoFunctions", "go_template"]
+__all__ = ["EVALUATION_TIME", "NO_CLOCK", "FunctionError", "KyvernoFunctions", "go_template"]
+
+# The evaluation time of one rule (set by its evaluator); None: the run gave none.
+EVALUATION_TIME: contextvars.ContextVar[datetime.datetime | None] = contextvars.ContextVar(
+    "jmespath_evaluation_time", default=None)
+NO_CLOCK = "reads the clock and no evaluation time was given (guardrails test --now TIME)"
+
+# Go's time.RFC3339 as time.Parse reads it (fractional seconds allowed, a zone required).
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})\Z")
+
+
+def _rfc3339(fn: str, text: str) -> datetime.datetime:
+    if not _RFC3339.match(text):
+        raise FunctionError(f"{fn}: parsing time {text!r} as RFC 3339 failed")
+    return datetime.datetime.fromisoformat(text)
+
+
+def _go_rfc3339(t: datetime.datetime) -> str:
+    """Go's Format(time.RFC3339): seconds, no fraction, `Z` for UTC."""
+    offset = t.utcoffset() or datetime.timedelta(0)
+    if not offset:
+        return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+    sign = "-" if offset < datetime.timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return t.strftime("%Y-%m-%dT%H:%M:%S") + f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _now(fn: str) -> datetime.datetime:
+    now = EVALUATION_TIME.get()
+    if now is None:
+        raise FunctionError(f"{fn} {NO_CLOCK}")
+    return now
+
+
+def _since_ns(start: datetime.datetime, end: datetime.datetime) -> int:
+    delta = end - start  # Go's Sub saturates at the int64 nanosecond bounds
+    ns = (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+    return max(-(1 << 63), min((1 << 63) - 1, ns))
 
 
 class FunctionError(Exception):
@@ -162,6 +203,24 @@ def _sig(*args: dict[str, Any]) -> Callable[[_F], _F]:
 
 
 class KyvernoFunctions(jf.Functions):  # type: ignore[misc]
+    @_sig({"types": ["string"]}, {"types": ["string"]}, {"types": ["string"]})
+    def _func_time_since(self, layout: str, start: str, end: str) -> str:
+        """The Go duration from `start` to `end` (empty: the evaluation time)."""
+        if layout:
+            raise FunctionError("time_since: only the RFC 3339 layout ('') is supported, not Go layout "
+                                f"{layout!r}")
+        t1 = _rfc3339("time_since", start)
+        t2 = _rfc3339("time_since", end) if end else _now("time_since with no end time")
+        return golang.format_duration(_since_ns(t1, t2))
+
+    @_sig()
+    def _func_time_now(self) -> str:
+        return _go_rfc3339(_now("time_now"))
+
+    @_sig()
+    def _func_time_now_utc(self) -> str:
+        return _go_rfc3339(_now("time_now_utc").astimezone(datetime.UTC))
+
     @_sig({"types": []})
     def _func_to_string(self, arg: Any) -> str:
         """go-jmespath's to_string: strings as they are, the rest as Go's json.Marshal writes

@@ -14,11 +14,8 @@ from tests.conformance.cel_suites import run_suite
 ROOT = shared.require_module("conformance", "kyverno-cel")
 INDEX: dict[str, Any] = json.loads((ROOT / "index.json").read_text()) if (ROOT / "index.json").is_file() else {"suites": []}
 
-_CLOCK = ("Kyverno's JMESPath time_since with no end time reads the clock: not offered, since a verdict "
-          "would change with the day it runs")
 # "<suite folder>" -> reason. The one place known gaps of this folder live.
 SKIPS: dict[str, str] = {
-    "other/block-stale-images": _CLOCK,
 }
 
 # "<suite folder>" -> {case: why}: rows for which Kyverno itself gives no answer (its runner counts

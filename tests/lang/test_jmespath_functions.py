@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
 
 from guardrails.lang import jmespath as query
+from guardrails.lang import jmespath_functions
 
 CASES: list[tuple[str, Any]] = [
     ("to_upper('abc')", "ABC"),
@@ -72,5 +74,35 @@ def test_function(expr: str, want: Any) -> None:
              "add('1Gi', '1h')", "time_now_utc()"],
 )
 def test_function_errors(expr: str) -> None:
+    with pytest.raises(query.QueryError):
+        query.search(expr, {}, missing=query.ERROR)
+
+
+# The clock readers with an evaluation time given (Friday 2026-03-06 10:10:03 UTC).
+NOW = datetime.datetime(2026, 3, 6, 10, 10, 3, tzinfo=datetime.UTC)
+TIME_CASES: list[tuple[str, Any]] = [
+    ("time_since('', '2026-03-06T09:00:00Z', '')", "1h10m3s"),
+    ("time_since('', '2020-05-01T03:15:12-07:00', '')", "51239h54m51s"),
+    ("time_since('', '2026-03-06T10:10:03Z', '2026-03-06T10:10:03.000250Z')", "250µs"),
+    ("time_since('', '2026-03-06T10:10:03Z', '2026-03-06T10:10:03.5Z')", "500ms"),
+    ("time_since('', '2026-03-07T00:00:00Z', '2026-03-06T00:00:00Z')", "-24h0m0s"),
+    ("time_now_utc()", "2026-03-06T10:10:03Z"),
+    ("time_now()", "2026-03-06T10:10:03Z"),
+]
+
+
+@pytest.mark.parametrize(("expr", "want"), TIME_CASES, ids=[c[0] for c in TIME_CASES])
+def test_time_functions_read_the_given_time(expr: str, want: Any) -> None:
+    token = jmespath_functions.EVALUATION_TIME.set(NOW)
+    try:
+        assert query.search(expr, {}, missing=query.ERROR) == want
+    finally:
+        jmespath_functions.EVALUATION_TIME.reset(token)
+
+
+@pytest.mark.parametrize("expr", ["time_since('', '2020-05-01T03:15:12Z', '')", "time_now()",
+                                  "time_since('2006-01-02', '2020-05-01', '2020-05-02')",
+                                  "time_since('', '2020-05-01 03:15:12', '2020-05-02T00:00:00Z')"])
+def test_time_functions_never_read_the_clock_nor_guess_a_layout(expr: str) -> None:
     with pytest.raises(query.QueryError):
         query.search(expr, {}, missing=query.ERROR)

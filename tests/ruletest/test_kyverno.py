@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import pathlib
 import textwrap
 from typing import Any
@@ -394,3 +395,44 @@ def test_global_reference_reads_the_tests_global_context_entries(
     assert [c.actual for c in result.cases] == want, result.cases
     if want[0] == "error":
         assert "failed to load context entry 'teams'" in result.cases[0].detail
+
+
+CLOCK_POLICY = """\
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: fresh}
+spec:
+  rules:
+  - name: built-today
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      message: "built {{ time_since('', '{{ request.object.metadata.annotations.built }}', '') }} ago"
+      deny:
+        conditions:
+          any:
+          - key: "{{ time_since('', '{{ request.object.metadata.annotations.built }}', '') }}"
+            operator: GreaterThan
+            value: 24h
+"""
+
+
+@pytest.mark.parametrize(("now", "want"), [
+    (datetime.datetime(2026, 3, 6, 12, tzinfo=datetime.UTC), ["pass", "fail"]),
+    (datetime.datetime(2026, 3, 9, tzinfo=datetime.UTC), ["fail", "fail"]),
+    (None, ["skip", "skip"]),  # never the machine's clock
+])
+def test_jmespath_time_since_reads_the_evaluation_time(tmp_path: pathlib.Path, now: datetime.datetime | None,
+                                                        want: list[str]) -> None:
+    path, doc = write(tmp_path, [{"policy": "fresh", "rule": "built-today", "resources": ["new"], "result": "pass"},
+                                 {"policy": "fresh", "rule": "built-today", "resources": ["old"], "result": "fail"}])
+    (tmp_path / "policy.yaml").write_text(CLOCK_POLICY)
+    (tmp_path / "resources.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: new, annotations: {built: '2026-03-06T00:00:00Z'}}\n"
+        "spec: {containers: [{name: c, image: x}]}\n---\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: old, annotations: {built: '2026-03-01T00:00:00Z'}}\n"
+        "spec: {containers: [{name: c, image: x}]}\n")
+    result = kyverno.run_file(path, doc, strict=True, now=now)
+    assert not result.errors, [e.render() for e in result.errors]
+    assert [c.actual for c in result.cases] == want, result.cases
+    if now is None:
+        assert "no evaluation time was given" in result.cases[0].detail

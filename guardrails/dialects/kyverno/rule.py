@@ -10,6 +10,7 @@ a failure the old object already had is a skip (Kyverno allows existing violatio
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +18,7 @@ from guardrails.dialects.kyverno import images, match
 from guardrails.dialects.kyverno.validate import FOREACH_VALUES, Context, Response, Validator, set_path
 from guardrails.kube.match import View, view_of
 from guardrails.lang import jmespath as query
+from guardrails.lang import jmespath_functions
 from guardrails.lang import templates as variables
 from guardrails.model import Resource, Status
 
@@ -48,6 +50,14 @@ def _rule_values(values: Mapping[str, Any] | None, rule: str, key: str = RULE_VA
 
 # Where a rule test's offline answers ride in the values (set by the Kyverno test runner).
 _HOOKS = "__cel_hooks"
+
+
+def _clock_skip(resp: Response | None) -> Response | None:
+    """A rule that read the clock (time_since, time_now) with no evaluation time is not judged."""
+    if resp is not None and resp.status is Status.ERROR and jmespath_functions.NO_CLOCK in resp.message:
+        return Response(Status.SKIP, "a JMESPath time function of the rule " + jmespath_functions.NO_CLOCK
+                        + ": not judged")
+    return resp
 
 
 def _global_entries(values: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -216,11 +226,17 @@ class KyvernoRule:
         each = _rule_values(values, self.name, FOREACH_VALUES)
         if each:  # the values file's foreachValues: one value per foreach element, by its index
             data[FOREACH_VALUES] = each
-        problem = self._load_context(data)
-        if problem is not None:
-            return Response(Status.ERROR, problem)
-        target = data["request"].get("object")
-        return self.validator.run(Context(data, target))
+        hooks = data.get(_HOOKS)
+        now = hooks.get("now") if isinstance(hooks, Mapping) else None
+        token = jmespath_functions.EVALUATION_TIME.set(now if isinstance(now, datetime.datetime) else None)
+        try:
+            problem = self._load_context(data)
+            if problem is not None:
+                return _clock_skip(Response(Status.ERROR, problem))
+            target = data["request"].get("object")
+            return _clock_skip(self.validator.run(Context(data, target)))
+        finally:
+            jmespath_functions.EVALUATION_TIME.reset(token)
 
     def respond(self, resource: Resource, values: Mapping[str, Any] | None = None, *,
                 matched: bool = False) -> Response | None:
