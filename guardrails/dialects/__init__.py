@@ -28,6 +28,7 @@ DIALECTS: dict[tuple[str, str], str] = {
     ("kyverno.io", "PolicyException"): "guardrails.dialects.kyverno.adapter",
     ("policies.kyverno.io", "ValidatingPolicy"): "guardrails.dialects.kyverno.adapter",
     ("policies.kyverno.io", "NamespacedValidatingPolicy"): "guardrails.dialects.kyverno.adapter",
+    ("policies.kyverno.io", "PolicyException"): "guardrails.dialects.kyverno.adapter",
 }
 
 

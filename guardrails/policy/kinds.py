@@ -79,8 +79,6 @@ UNSUPPORTED: dict[tuple[str, str], tuple[str, str, bool]] = {
             ("NamespacedDeletingPolicy", "deletes objects on a schedule in a cluster: there is nothing to judge here"),
         )
     },
-    ("policies.kyverno.io", "PolicyException"): (
-        "Kyverno's CEL PolicyException is not applied: the rules it names still judge every object", "kyverno", False),
     ("admissionregistration.k8s.io", "MutatingAdmissionPolicy"): (f"MutatingAdmissionPolicy {_MUTATION}", "vap", True),
     ("admissionregistration.k8s.io", "MutatingAdmissionPolicyBinding"): (
         "a MutatingAdmissionPolicyBinding takes effect with its policy, which is not evaluated", "vap", False),

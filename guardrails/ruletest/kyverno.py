@@ -33,6 +33,7 @@ from guardrails.dialects.kyverno.rule import RULE_VALUES
 from guardrails.dialects.kyverno.validate import FOREACH_VALUES, Response
 from guardrails.engine import Engine
 from guardrails.errors import GuardrailsError, RuleFileError, SourceError
+from guardrails.lang import cel_policy
 from guardrails.lang import jmespath as query
 from guardrails.lang.cel import CelError
 from guardrails.model import FieldPath, Location, Origin, Resource, Status
@@ -83,6 +84,8 @@ class Suite:
     unsupported: Mapping[str, str] = dataclasses.field(default_factory=dict)
     # Policies annotated `policies.kyverno.io/scored: "false"`: Kyverno reports their fail as warn.
     unscored: frozenset[str] = frozenset()
+    # The test's CEL PolicyExceptions (`exceptions:` files), for its ValidatingPolicies.
+    exceptions: tuple[vpol.CelException, ...] = ()
 
     def policy_names(self) -> list[str]:
         return sorted({p.name for p in self.policies} | {p.name for p, _ in self.vaps}
@@ -212,7 +215,7 @@ def load_suite(path: str, doc: Mapping[str, Any], now: datetime.datetime | None 
     results = tuple(r for r in doc.get("results") or () if isinstance(r, Mapping))
     return Suite(path, tuple(policies), tuple(resources), values, user, results,
                  tuple((p, tuple(b)) for p, b in pairs), tuple(params), tuple(raw), tuple(vpols),
-                 _hooks(base, doc, now), unsupported, frozenset(unscored))
+                 _hooks(base, doc, now), unsupported, frozenset(unscored), tuple(_exceptions(base, doc)))
 
 
 def _hooks(base: pathlib.Path, doc: Mapping[str, Any], now: datetime.datetime | None = None) -> dict[str, Any]:
@@ -234,6 +237,19 @@ def _hooks(base: pathlib.Path, doc: Mapping[str, Any], now: datetime.datetime | 
             gctx[str(entry["name"])] = _global_entry(base, entry)
     http = [r for r in doc.get("apiCallResponses") or () if isinstance(r, Mapping)]
     return vpol.hooks_for(objects, images, gctx, http, now)
+
+
+def _exceptions(base: pathlib.Path, doc: Mapping[str, Any]) -> list[vpol.CelException]:
+    out = []
+    for p in _list(doc, "exceptions"):
+        for d in _docs(base / p):
+            if isinstance(d, Mapping) and d.get("kind") == "PolicyException" and str(
+                    d.get("apiVersion", "")).startswith("policies.kyverno.io/"):
+                try:
+                    out.append(vpol.compile_exception(d))
+                except CelError as e:
+                    raise RuleFileError(f"PolicyException: {e.message}", location=Location(str(base / p))) from None
+    return out
 
 
 def _global_entry(base: pathlib.Path, entry: Mapping[str, Any]) -> dict[str, Any]:
@@ -365,7 +381,11 @@ def responses(suite: Suite, operation: str | None = None) -> dict[tuple[str, str
         for vp in suite.vpols:
             vals = _resource_values(suite.values, vp.name, obj)
             res = _resource(suite, obj, vals, operation)
-            found = vp.outcome(res, suite.hooks, _namespace_object(suite.values, res.namespace))
+            ns_obj = _namespace_object(suite.values, res.namespace)
+            found = vp.outcome(res, suite.hooks, ns_obj)
+            exempt = next((e for e in suite.exceptions if e.names(vp) and e.covers(res, ns_obj)), None)
+            if found is not None and exempt is not None:  # Kyverno: a skip, naming the exception
+                found = cel_policy.Outcome("skip", (f"excepted by PolicyException {exempt.name}",))
             per_policy[vp.name] = {} if found is None else {
                 vp.name: Response(Status(found.status), "; ".join(found.messages))}
     return out

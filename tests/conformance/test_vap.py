@@ -20,10 +20,7 @@ SKIPS: dict[str, str] = {
     "test/cli/test-validating-policy/envoy-deny": _PAYLOAD.format("Envoy", "envoy"),
     "test/cli/test-validating-policy/envoy-jwt": _PAYLOAD.format("Envoy", "envoy, jwt"),
     "test/cli/test-validating-policy/http-deny": _PAYLOAD.format("HTTP", "http.Allowed/Denied"),
-    "test/cli/test-validating-policy/json-with-exceptions": _PAYLOAD.format("JSON", "jsonPayloads")
-    + "; CEL PolicyExceptions too",
-    "test/cli/test-validating-policy/exceptions-check-deployment-labels":
-        "CEL PolicyExceptions (policies.kyverno.io, policyRefs + matchConditions) are not loaded yet",
+    "test/cli/test-validating-policy/json-with-exceptions": _PAYLOAD.format("JSON", "jsonPayloads"),
 }
 
 

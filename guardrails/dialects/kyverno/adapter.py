@@ -128,6 +128,20 @@ def _exception(doc: Mapping[str, Any], source: Location) -> Waiver:
     )
 
 
+def _cel_exception(doc: Mapping[str, Any], source: Location, locate: Callable[[FieldPath], Location]) -> Waiver:
+    """A CEL PolicyException as a waiver of the ValidatingPolicies it names (their rule id is
+    the policy's name), for the objects its matchConditions hold on."""
+    name = str((doc.get("metadata") or {}).get("name", ""))
+    try:
+        ex = vpol.compile_exception(doc)
+    except cel.CelError as e:
+        raise RuleFileError(f"PolicyException {name!r}: {field_text(e.path)}: {e.message}",
+                            location=locate(e.path)) from None
+    ids = frozenset(n for n, k in ex.policies if k in ("ValidatingPolicy", "NamespacedValidatingPolicy"))
+    return Waiver(name=ex.name, reason=f"Kyverno PolicyException {ex.name}".strip(), rules=ids.__contains__,
+                  match=ex.covers, source=source, by_id=True)
+
+
 def _validating_policy(doc: Mapping[str, Any], source: Location, locate: Callable[[FieldPath], Location],
                        context: LoadContext) -> CompiledRule:
     name = str((doc.get("metadata") or {}).get("name", ""))
@@ -170,6 +184,9 @@ def compile_document(
     context: LoadContext,
 ) -> list[CompiledRule]:
     kind = doc.get("kind")
+    if kind == "PolicyException" and str(doc.get("apiVersion", "")).startswith("policies.kyverno.io/"):
+        context.waivers.append(_cel_exception(doc, source, locate))
+        return []
     if kind == "PolicyException":
         context.waivers.append(_exception(doc, source))
         return []

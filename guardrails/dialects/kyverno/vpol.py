@@ -167,6 +167,71 @@ def compile_validating_policy(doc: Mapping[str, Any]) -> ValidatingPolicy:
         annotations=annotations)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class CelException:
+    """A `policies.kyverno.io` PolicyException: it exempts the ValidatingPolicies it names
+    (`policyRefs`, by name and kind) from every object on which all its `matchConditions` hold
+    (read before the policy's own matchConditions, on object, oldObject, request and
+    namespaceObject). An expression that cannot be evaluated exempts nothing."""
+
+    name: str
+    policies: frozenset[tuple[str, str]]
+    scope: cel.Scope
+    conditions: tuple[cel.Program, ...]
+
+    def names(self, policy: ValidatingPolicy) -> bool:
+        return (policy.name, policy.kind) in self.policies
+
+    def covers(self, resource: Resource, namespace_object: Mapping[str, Any] | None = None) -> bool:
+        op = resource.operation
+        obj = None if op == "DELETE" else resource.obj
+        old = resource.old_obj if resource.old_obj is not None else (resource.obj if op in ("UPDATE", "DELETE") else None)
+        sub = str((resource.request or {}).get("subResource") or "")
+        req = kres.request_of(obj or old or {}, old, op, subresource=sub, namespace_labels=resource.namespace_labels)
+        data = cel_policy.admission_data(obj, old, operation=req.operation, group=req.group, version=req.version,
+                                         kind=req.kind, resource=req.resource, subresource=req.subresource,
+                                         request=resource.request, namespace_labels=resource.namespace_labels,
+                                         namespace_object=namespace_object)
+        for name in cel_kyverno.NAMES:
+            data[name] = {}
+        try:
+            act = self.scope.activation(data)
+            return all(p.boolean(act) for p in self.conditions)
+        except cel.CelEvalError:
+            return False
+
+
+def compile_exception(doc: Mapping[str, Any]) -> CelException:
+    """Raises CelError (with the field's path) for a bad field or expression; a partial exception
+    (`images`, `allowedValues`: values the policy's own CEL may allow) is refused, since the
+    policy would have to read them."""
+    meta = doc.get("metadata") if isinstance(doc.get("metadata"), Mapping) else {}
+    spec = doc.get("spec") if isinstance(doc.get("spec"), Mapping) else {}
+    assert isinstance(meta, Mapping) and isinstance(spec, Mapping)
+    refs = spec.get("policyRefs")
+    if not isinstance(refs, list) or not refs:
+        raise cel.CelError("policyRefs must list the policies the exception is for", ("spec", "policyRefs"))
+    policies: set[tuple[str, str]] = set()
+    for i, r in enumerate(refs):
+        if not isinstance(r, Mapping) or not r.get("name") or not r.get("kind"):
+            raise cel.CelError("a policyRef needs a name and a kind", ("spec", "policyRefs", i))
+        policies.add((str(r["name"]), str(r["kind"])))
+    for key in ("images", "allowedValues"):
+        if spec.get(key):
+            raise cel.CelError(f"{key} (values the policy's CEL reads as exceptions.*) is not supported: "
+                               "only whole exemptions are applied", ("spec", key))
+    raw = spec.get("matchConditions") or []
+    if not isinstance(raw, list):
+        raise cel.CelError("matchConditions must be a list", ("spec", "matchConditions"))
+    scope = cel.Scope(NAMES, [], ("spec", "variables"), libraries=("kyverno",))
+    conds = []
+    for i, c in enumerate(raw):
+        if not isinstance(c, Mapping) or not isinstance(c.get("name"), str):
+            raise cel.CelError("matchCondition needs a name and an expression", ("spec", "matchConditions", i))
+        conds.append(scope.compile(c.get("expression"), ("spec", "matchConditions", i, "expression")))
+    return CelException(str(meta.get("name", "")), frozenset(policies), scope, tuple(conds))
+
+
 def hooks_for(objects: Sequence[Mapping[str, Any]], images: Sequence[Any] = (),
               global_context: Mapping[str, Any] | None = None, http: Sequence[Any] = (),
               now: datetime.datetime | None = None) -> dict[str, Any]:
