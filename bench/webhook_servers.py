@@ -1,21 +1,29 @@
-"""The two servers `bench_webhook` compares, each run in its own process and printing `PORT n`:
+"""The servers `bench_webhook` compares, each run in its own process and printing `PORT n`:
 
-  webhook  `guardrails serve` as built by webhook.server.build, with the built-in rules
-  bare     an ASGI app that only parses the review and answers allowed, served the same way
-           (same uvicorn protocol class, same TLS context): the floor the webhook is held to
+  on    `guardrails serve` as built by webhook.server.build: rules judged in the evaluation
+        thread pool under the decision deadline (budget.py's watchdog), Gatekeeper Rego in
+        supervised worker processes (isolation.py) — what a user runs
+  off   the same server without that machinery: rules judged on the event loop with no
+        deadline, Rego in-process. Built only here (`Settings(deadline=None)` is not reachable
+        from the command line, which takes a deadline above 0), to price the safety
+  bare  an ASGI app that only parses the review and answers allowed, served through the same
+        TLS gate (webhook/transport.py) and uvicorn configuration (server.serving_config):
+        the floor
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 from typing import Any
 
 import orjson
-import uvicorn
 
-from guardrails.webhook.server import BoundedH11Protocol, WebhookServer, build, make_tls
+from guardrails.webhook.server import WebhookServer, build, make_gate, make_tls, serving_config
 from guardrails.webhook.settings import Settings
+
+MODES = ("on", "off", "bare")
 
 
 async def bare(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -35,43 +43,47 @@ async def bare(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": out})
 
 
-class _Reporting(uvicorn.Server):
+class _Reporting(WebhookServer):
     async def startup(self, sockets: Any = None) -> None:
         await super().startup(sockets=sockets)
-        print(f"PORT {self.servers[0].sockets[0].getsockname()[1]}", flush=True)
+        print(f"PORT {self.port}", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=("webhook", "bare"))
+    parser.add_argument("mode", choices=MODES)
     parser.add_argument("--cert-dir", required=True)
+    parser.add_argument("--rules", action="append", default=[], help="rule folders besides the built-in rules")
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args()
-    settings = Settings(host="127.0.0.1", port=0, builtin=True, cert_dir=args.cert_dir, namespace="guardrails",
-                        log_level=args.log_level)
-    if args.mode == "webhook":
-        from guardrails.webhook import logs
+    from guardrails import isolation
+    from guardrails.webhook import logs
 
-        logs.configure(args.log_level)
-        server: uvicorn.Server = build(settings)
-        assert isinstance(server, WebhookServer)
-        original = server.startup
-
-        async def startup(sockets: Any = None) -> None:
-            await original(sockets=sockets)
-            print(f"PORT {server.port}", flush=True)
-
-        server.startup = startup  # type: ignore[method-assign]
+    logs.configure(args.log_level)
+    logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+    settings = Settings(host="127.0.0.1", port=0, builtin=True, rules=tuple(args.rules), cert_dir=args.cert_dir,
+                        namespace="guardrails", log_level=args.log_level)
+    if args.mode == "bare":
+        tls, _ = make_tls(settings)  # a CA + leaf generated as the webhook does
+        gate = make_gate(settings, tls)
+        state: Any = _BareState(settings)
+        server: WebhookServer = _Reporting(serving_config(bare, settings, gate, lifespan="off"), state, gate)
         server.run()
         return
-    logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
-    tls, _ = make_tls(settings)  # the same generated CA + leaf as the webhook uses
-    config = uvicorn.Config(
-        bare, host="127.0.0.1", port=0, http=BoundedH11Protocol, loop="asyncio", lifespan="off",
-        ssl_context_factory=lambda _c, _d: tls.context, server_header=False, date_header=False,
-        log_config=None, access_log=False, timeout_keep_alive=60,
-    )
-    _Reporting(config).run()
+    if args.mode == "off":
+        isolation.configure("off")  # before the rules load: templates then compile in-process
+        settings = dataclasses.replace(settings, deadline=None)
+    server = build(settings)
+    server.__class__ = _Reporting
+    server.run()
+
+
+@dataclasses.dataclass
+class _BareState:
+    """What WebhookServer reads of its state (drain, log line) for the bare app."""
+
+    settings: Settings
+    draining: bool = False
 
 
 if __name__ == "__main__":

@@ -14,12 +14,13 @@ import os
 import threading
 from collections.abc import Callable
 from types import FrameType
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 
 from guardrails.webhook import certdir, certs, logs
 from guardrails.webhook.app import create_app
+from guardrails.webhook.metrics import Metrics
 from guardrails.webhook.namespaces import NamespaceLabels
 from guardrails.webhook.rules import RuleStore
 from guardrails.webhook.settings import Settings
@@ -27,7 +28,7 @@ from guardrails.webhook.state import State
 from guardrails.webhook.tls import ServingTLS
 from guardrails.webhook.transport import BoundedH11Protocol, Gate, Limits, protocol_class
 
-__all__ = ["BoundedH11Protocol", "WebhookServer", "build", "make_tls", "serve"]
+__all__ = ["BoundedH11Protocol", "WebhookServer", "build", "make_gate", "make_tls", "serve", "serving_config"]
 
 
 class WebhookServer(uvicorn.Server):
@@ -116,6 +117,40 @@ def make_tls(settings: Settings, *, clients: tuple[Any, Any] | None = None) -> t
     return tls, reconcile
 
 
+def make_gate(settings: Settings, tls: ServingTLS, metrics: Metrics | None = None) -> Gate:
+    """The connection gate of one server: TLS, the connection cap and the handshake deadline."""
+    return Gate(
+        Limits(max_connections=settings.max_connections, handshake_timeout=settings.handshake_timeout,
+               header_timeout=settings.header_timeout),
+        tls.context,
+        metrics,
+    )
+
+
+def serving_config(
+    app: Any, settings: Settings, gate: Gate, *, lifespan: Literal["auto", "on", "off"] = "on"
+) -> uvicorn.Config:
+    """How uvicorn serves `app` behind `gate`: plain TCP (the gate starts TLS), h11 with the
+    header cap, keep-alive and shutdown times from the settings. `bench/` serves its bare app
+    through this too, so the two differ only in the app."""
+    return uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        http=protocol_class(gate),
+        loop="asyncio",
+        lifespan=lifespan,
+        workers=1,
+        h11_max_incomplete_event_size=settings.max_header_bytes,
+        timeout_keep_alive=settings.keep_alive,
+        timeout_graceful_shutdown=5,
+        server_header=False,
+        date_header=False,
+        log_config=None,
+        access_log=False,
+    )
+
+
 def build(
     settings: Settings,
     *,
@@ -142,28 +177,8 @@ def build(
         namespaces.start()
     state = State(settings, store, tls, reconcile=reconcile, namespaces=namespaces)
     app = create_app(state)
-    gate = Gate(
-        Limits(max_connections=settings.max_connections, handshake_timeout=settings.handshake_timeout,
-               header_timeout=settings.header_timeout),
-        tls.context,
-        state.metrics,
-    )
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        http=protocol_class(gate),
-        loop="asyncio",
-        lifespan="on",
-        workers=1,
-        h11_max_incomplete_event_size=settings.max_header_bytes,
-        timeout_keep_alive=settings.keep_alive,
-        timeout_graceful_shutdown=5,
-        server_header=False,
-        date_header=False,
-        log_config=None,
-        access_log=False,
-    )
+    gate = make_gate(settings, tls, state.metrics)
+    config = serving_config(app, settings, gate)
     return WebhookServer(config, state, gate)
 
 
