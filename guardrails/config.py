@@ -16,6 +16,7 @@ helm:                         # render Helm charts with `helm template` (or `hel
 fail-on-skip: true            # a rule that could not be evaluated where it matched fails the run
 kustomize: true               # render kustomizations with `kubectl kustomize`
 enforcement: warn             # serve: audit | warn | enforce (default) what a rule's denial does
+max-inflight-bytes: 67108864  # serve: request body bytes held at once across all requests (64 MiB)
 gatekeeper-expansion: standard  # Gatekeeper constraints on Pods judge pod controllers' Pods (ours)
 parameters:                   # values of rules' parameters, by rule name (guardrails rules show NAME)
   approved-registries:
@@ -43,12 +44,14 @@ from guardrails.policy.parameters import RuleSettings, Setting
 from guardrails.sources import documents
 from guardrails.sources.render.helm import HelmOptions
 
-__all__ = ["CONFIG_NAME", "Config", "Flags", "RuleLoader", "Settings", "find_config", "load_config", "merge"]
+__all__ = ["CONFIG_NAME", "DEFAULT_MAX_INFLIGHT", "Config", "Flags", "RuleLoader", "Settings", "find_config", "load_config", "merge"]
 
 CONFIG_NAME = ".guardrails.yaml"
+DEFAULT_MAX_INFLIGHT = 64 * 1024 * 1024
 _KEYS = {
     "rules", "builtin", "profiles", "exceptions", "exclude", "fail-on", "fail-on-unknown", "namespaces", "helm", "fail-on-skip", "kustomize",
     "enforcement",
+    "max-inflight-bytes",
     "parameters",
     "gatekeeper-expansion",
 }
@@ -69,6 +72,7 @@ class Config:
     kustomize: bool | None = None
     fail_on_skip: bool | None = None
     enforcement: Enforcement | None = None  # `serve` only
+    max_inflight_bytes: int | None = None  # `serve` only
     parameters: Mapping[str, RuleSettings] | None = None  # rule name -> its parameters' values
     gatekeeper_expansion: bool = False  # `gatekeeper-expansion: standard`: load guardrails' standard ExpansionTemplates
 
@@ -207,6 +211,12 @@ def load_config(path: pathlib.Path) -> Config:
             raise ConfigError(
                 f"enforcement: {e}", location=loc("enforcement"), hint=Enforcement.hint(str(data["enforcement"]))
             ) from None
+    inflight = data.get("max-inflight-bytes")
+    if inflight is not None and (isinstance(inflight, bool) or not isinstance(inflight, int) or inflight < 1):
+        raise ConfigError(
+            f"max-inflight-bytes: expected a whole number of bytes above 0, found {inflight!r}",
+            location=loc("max-inflight-bytes"), hint="e.g. max-inflight-bytes: 67108864 (64 MiB)",
+        )
     expansion = data.get("gatekeeper-expansion")
     if expansion not in (None, False, "standard"):
         raise ConfigError(
@@ -228,6 +238,7 @@ def load_config(path: pathlib.Path) -> Config:
         fail_on_skip=fail_on_skip,
         kustomize=kustomize,
         enforcement=enforcement,
+        max_inflight_bytes=inflight,
         parameters=_parameters(data["parameters"], doc, display) if data.get("parameters") is not None else None,
     )
 
@@ -270,6 +281,7 @@ class Flags:
     kustomize: bool = False  # --kustomize: only ever turns the setting on
     fail_on_skip: bool = False  # --fail-on-skip: only ever turns the setting on
     enforcement: str | None = None  # serve --enforcement, replaces the setting
+    max_inflight_bytes: int | None = None  # serve --max-inflight-bytes, replaces the setting
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -286,6 +298,7 @@ class Settings:
     kustomize: bool = False  # render kustomizations with kubectl kustomize
     fail_on_skip: bool = False
     enforcement: Enforcement = Enforcement.ENFORCE  # what the webhook does with a rule's denial
+    max_inflight_bytes: int = DEFAULT_MAX_INFLIGHT  # the webhook's bound on body bytes held at once
 
 
 def _standard_expansion(cfg: Config) -> tuple[str, ...]:
@@ -333,6 +346,7 @@ def merge(flags: Flags) -> Settings:
         kustomize=flags.kustomize or bool(cfg.kustomize),
         fail_on_skip=flags.fail_on_skip or bool(cfg.fail_on_skip),
         enforcement=enforcement or Enforcement.ENFORCE,
+        max_inflight_bytes=flags.max_inflight_bytes or cfg.max_inflight_bytes or DEFAULT_MAX_INFLIGHT,
     )
 
 

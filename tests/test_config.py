@@ -36,6 +36,9 @@ def test_found_upwards_and_paths_are_relative_to_it(tmp_path: pathlib.Path) -> N
         ("- a\n", 1, "expected a mapping"),
         ("rules: [a]\nenforcement: wran\n", 2, "enforcement: unknown enforcement 'wran' — did you mean 'warn'?"),
         ("enforcement: true\n", 1, "enforcement: unknown enforcement 'True' — use one of audit, warn, enforce"),
+        ("rules: [a]\nmax-inflight-bytes: 64MiB\n", 2, "max-inflight-bytes: expected a whole number of bytes above 0"),
+        ("max-inflight-bytes: 0\n", 1, "max-inflight-bytes: expected a whole number of bytes above 0, found 0"),
+        ("max-inflight-bytes: true\n", 1, "max-inflight-bytes: expected a whole number of bytes above 0, found True"),
     ],
 )
 def test_errors_name_the_line(tmp_path: pathlib.Path, text: str, line: int, message: str) -> None:
@@ -126,3 +129,23 @@ def test_enforcement_flag_over_setting(tmp_path: pathlib.Path, text: str, flags:
     cfg.write_text("rules: [policies/]\n" + text)
     served = _settings(build_parser().parse_args(["serve", "--config", str(cfg), *flags]))
     assert served.enforcement.value == expected
+
+
+# `max-inflight-bytes:` (serve): setting, flag over setting, and the default.
+INFLIGHT_CASES = [
+    ("", [], 64 * 1024 * 1024),
+    ("max-inflight-bytes: 33554432\n", [], 33554432),
+    ("max-inflight-bytes: 33554432\n", ["--max-inflight-bytes", "16777216"], 16777216),
+    ("", ["--max-inflight-bytes", "9000000"], 9000000),
+]
+
+
+@pytest.mark.parametrize(("text", "flags", "expected"), INFLIGHT_CASES)
+def test_max_inflight_bytes_flag_over_setting(tmp_path: pathlib.Path, text: str, flags: list[str], expected: int) -> None:
+    from guardrails.cli import build_parser
+    from guardrails.commands.serve import _settings
+
+    cfg = tmp_path / ".guardrails.yaml"
+    cfg.write_text("rules: [policies/]\n" + text)
+    served = _settings(build_parser().parse_args(["serve", "--config", str(cfg), *flags]))
+    assert served.max_inflight == expected

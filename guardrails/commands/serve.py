@@ -51,6 +51,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--exclude-namespace", metavar="NS", action="append", default=None,
                    help="never judge this namespace (default: kube-system and our own)")
     p.add_argument("--max-body-bytes", type=int, default=8 * 1024 * 1024, help="largest request body (8 MiB)")
+    p.add_argument("--max-inflight-bytes", type=_count, default=None, metavar="BYTES",
+                   help="request body bytes held at once across all requests; past it a new request gets "
+                        "503 and the API server's failurePolicy applies (64 MiB; also `max-inflight-bytes:` in --config)")
     p.add_argument("--read-timeout", type=float, default=10.0, help="seconds to receive headers and body")
     p.add_argument("--max-connections", type=_count, default=1000, metavar="N",
                    help="open connections at most; past it the longest-idle one is closed, or the new one (1000)")
@@ -101,8 +104,14 @@ def _settings(args: argparse.Namespace) -> Any:
     # The same merge as `scan`; a server reads only the settings file it is given.
     merged = merge(Flags(
         config=args.config, discover=False, rules=tuple(args.rules), builtin=args.builtin, profiles=tuple(args.profile),
-        enforcement=args.enforcement,
+        enforcement=args.enforcement, max_inflight_bytes=args.max_inflight_bytes,
     ))
+    if merged.max_inflight_bytes < args.max_body_bytes:
+        raise UsageError(
+            f"--max-inflight-bytes ({merged.max_inflight_bytes}) is below --max-body-bytes ({args.max_body_bytes}): "
+            "a request of the largest allowed size could never be judged",
+            hint="raise --max-inflight-bytes (or max-inflight-bytes: in --config), or lower --max-body-bytes",
+        )
     loader = merged.rules
     extra: dict[str, Any] = {}
     if args.namespace:
@@ -124,6 +133,7 @@ def _settings(args: argparse.Namespace) -> Any:
         enforcement=merged.enforcement,
         exclude_namespaces=tuple(args.exclude_namespace) if args.exclude_namespace is not None else None,
         max_body=args.max_body_bytes,
+        max_inflight=merged.max_inflight_bytes,
         deadline=args.deadline,
         eval_threads=max(1, args.eval_threads),
         read_timeout=args.read_timeout,

@@ -2,7 +2,8 @@
 
 The hot path reads the body under a size cap and a deadline, decodes with orjson, judges, and
 encodes with orjson: no pydantic, no middleware. Broken requests get a 4xx with a one-line
-reason (400 not an AdmissionReview, 405, 408 too slow, 413 too big), never a 500 or a hang;
+reason (400 not an AdmissionReview, 405, 408 too slow, 413 too big, 503 too many body bytes in
+flight across all requests: the API server's failurePolicy decides), never a 500 or a hang;
 a rejected object is an HTTP 200 with allowed=false. While draining, every answer carries
 `Connection: close` so the API server drops its pooled connections to this replica.
 """
@@ -25,7 +26,9 @@ from guardrails.reporters.admission import allow, judge
 from guardrails.sources.admission import AdmissionRequest, parse_review
 from guardrails.webhook import logs
 from guardrails.webhook.admit import decide, out_of_time, outage
+from guardrails.webhook.inflight import Claim, InFlight
 from guardrails.webhook.state import State
+from guardrails.webhook.transport import Throttled
 
 __all__ = ["WebhookApp", "create_app"]
 
@@ -59,6 +62,8 @@ class WebhookApp:
         self.fail_open = s.fail_open
         self.enforcement = s.enforcement
         self.deadline = s.deadline
+        self.inflight = InFlight(s.max_inflight, state.metrics)
+        self.throttled = Throttled(60.0)  # one line per minute for a flood of busy refusals
         # Bounded: a flood of slow objects queues here (and times out) rather than spawning threads.
         self.pool = concurrent.futures.ThreadPoolExecutor(max(1, s.eval_threads), thread_name_prefix="guardrails-eval")
 
@@ -71,7 +76,14 @@ class WebhookApp:
             return
         await self.ops(scope, receive, send)
 
-    async def _body(self, scope: Scope, receive: Receive) -> bytes:
+    def _busy(self) -> _Refused:
+        return _Refused(
+            503, "busy",
+            f"{self.inflight.held} request body bytes in flight across all requests, at the "
+            f"{self.inflight.limit}-byte limit (--max-inflight-bytes)", close=True,
+        )
+
+    async def _body(self, scope: Scope, receive: Receive, claim: Claim) -> bytes:
         if scope["method"] != "POST":
             raise _Refused(405, "method", f"use POST, not {scope['method']}")
         for name, value in scope["headers"]:
@@ -84,6 +96,8 @@ class WebhookApp:
                     raise _Refused(
                         413, "too-large", f"body of {declared} bytes is over the {self.max_body}-byte limit", close=True
                     )
+                if not claim.grow(declared):
+                    raise self._busy()
         chunks: list[bytes] = []
         size = 0
         try:
@@ -96,6 +110,8 @@ class WebhookApp:
                     size += len(chunk)
                     if size > self.max_body:
                         raise _Refused(413, "too-large", f"body is over the {self.max_body}-byte limit", close=True)
+                    if not claim.grow(size):  # chunked: claimed as it arrives
+                        raise self._busy()
                     chunks.append(chunk)
                     if not message.get("more_body", False):
                         break
@@ -106,9 +122,16 @@ class WebhookApp:
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     async def validate(self, scope: Scope, receive: Receive, send: Send) -> None:
+        claim = self.inflight.claim()
+        try:
+            await self._validate(scope, receive, send, claim)
+        finally:
+            claim.release()  # the body, its decoded review and the answer are gone
+
+    async def _validate(self, scope: Scope, receive: Receive, send: Send, claim: Claim) -> None:
         state = self.state
         try:
-            body = await self._body(scope, receive)
+            body = await self._body(scope, receive, claim)
             start = time.perf_counter()
             try:
                 doc = orjson.loads(body)
@@ -119,8 +142,13 @@ class WebhookApp:
             except SourceError as e:
                 raise _Refused(400, "review", f"not an AdmissionReview: {e.message}") from None
         except _Refused as r:
-            state.metrics.invalid.labels(r.reason).inc()
-            logs.event(logging.WARNING, "request refused", status=r.status, reason=r.message)
+            if r.reason == "busy":
+                state.metrics.inflight_refused.inc()
+                self.throttled.event(logging.WARNING, "request refused: too many body bytes in flight",
+                                     status=r.status, reason=r.message)
+            else:
+                state.metrics.invalid.labels(r.reason).inc()
+                logs.event(logging.WARNING, "request refused", status=r.status, reason=r.message)
             if r.reason != "disconnect":
                 await self._reply(send, r.status, r.message.encode() + b"\n", _TEXT, close=r.close)
             return

@@ -48,6 +48,14 @@ class Metrics:
             "guardrails_admission_invalid_requests", "Requests refused before judging (HTTP 4xx), by reason",
             ["reason"], registry=r,
         )
+        self.inflight_bytes = Gauge(
+            "guardrails_admission_inflight_body_bytes", "Request body bytes held now (received or being judged)",
+            registry=r,
+        )
+        self.inflight_refused = Counter(
+            "guardrails_admission_inflight_refused",
+            "Requests refused with 503 because the bodies in flight reached --max-inflight-bytes", registry=r,
+        )
         self.rules_loaded = Gauge("guardrails_rules_loaded", "Rules in the current rule set that the webhook evaluates", registry=r)
         self.rules_skipped = Gauge(
             "guardrails_rules_skipped", "Rules in the current rule set the webhook cannot evaluate (their matches are skips), by reason",

@@ -65,6 +65,10 @@ class Settings:
     deadline: float | None = 3.0
     eval_threads: int = 4
     max_body: int = 8 * MiB
+    # Request body bytes held at once across all connections (being received or judged):
+    # past it a new request gets 503 and the API server's failurePolicy applies. Sized so a
+    # replica stays inside deploy/'s 256 MiB with bodies decoded beside their bytes.
+    max_inflight: int = 64 * MiB
     max_header_bytes: int = 32 * 1024
     # What a client holds before its request (webhook/transport.py). A connection waiting for
     # its handshake or its next request costs some 50-80 KiB (measured), so 1000 of them stay

@@ -34,6 +34,9 @@ CASES = [
     (["serve", "--rules", "missing-rules/", "--port", "0"], "missing-rules/: no such rule file or folder"),
     (["serve", "--fail-mode", "sometimes"], "invalid choice: 'sometimes'"),
     (["serve", "--enforcement", "wran", "--rules", "{rules}"], "--enforcement: unknown enforcement 'wran' — did you mean 'warn'?"),
+    (["serve", "--max-inflight-bytes", "1000", "--rules", "{rules}"],
+     "--max-inflight-bytes (1000) is below --max-body-bytes (8388608)"),
+    (["serve", "--max-inflight-bytes", "0"], "must be at least 1, not 0"),
 ]
 
 

@@ -88,6 +88,11 @@ def build() -> dict[str, Any]:
                 "enum": [e.value for e in Enforcement],
                 "description": "guardrails serve: what a rule's denial does (audit: recorded, warn: an admission warning, enforce: denied; the default).",
             },
+            "max-inflight-bytes": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "guardrails serve: request body bytes held at once across all requests (default 64 MiB); past it a new request gets 503 and the API server's failurePolicy applies.",
+            },
             "gatekeeper-expansion": {
                 "enum": ["standard", False, None],
                 "description": "standard: Gatekeeper constraints on Pods also judge the Pods of Deployments, Jobs, CronJobs... (guardrails' standard ExpansionTemplates).",
