@@ -17,6 +17,7 @@ fail-on-skip: true            # a rule that could not be evaluated where it matc
 kustomize: true               # render kustomizations with `kubectl kustomize`
 enforcement: warn             # serve: audit | warn | enforce (default) what a rule's denial does
 max-inflight-bytes: 67108864  # serve: request body bytes held at once across all requests (64 MiB)
+isolation: on                 # Gatekeeper Rego in supervised worker processes (on, default) or in-process (off)
 gatekeeper-expansion: standard  # Gatekeeper constraints on Pods judge pod controllers' Pods (ours)
 parameters:                   # values of rules' parameters, by rule name (guardrails rules show NAME)
   approved-registries:
@@ -52,6 +53,7 @@ _KEYS = {
     "rules", "builtin", "profiles", "exceptions", "exclude", "fail-on", "fail-on-unknown", "namespaces", "helm", "fail-on-skip", "kustomize",
     "enforcement",
     "max-inflight-bytes",
+    "isolation",
     "parameters",
     "gatekeeper-expansion",
 }
@@ -73,6 +75,7 @@ class Config:
     fail_on_skip: bool | None = None
     enforcement: Enforcement | None = None  # `serve` only
     max_inflight_bytes: int | None = None  # `serve` only
+    isolation: str | None = None  # "on" | "off"
     parameters: Mapping[str, RuleSettings] | None = None  # rule name -> its parameters' values
     gatekeeper_expansion: bool = False  # `gatekeeper-expansion: standard`: load guardrails' standard ExpansionTemplates
 
@@ -112,6 +115,22 @@ def _helm(value: Any, where: Location, rel: Any) -> HelmOptions | None:
         values=rel(_strings(value.get("values", []), "helm.values", where)),
         set=_strings(value.get("set", []), "helm.set", where),
     )
+
+
+def _on_off(value: Any, key: str, where: Location | None) -> str | None:
+    """`on`/`off` (YAML 1.1 reads them unquoted as true/false) -> "on" | "off"; None stays None."""
+    if value is None:
+        return None
+    if value is True or (isinstance(value, str) and value.strip().lower() == "on"):
+        return "on"
+    if value is False or (isinstance(value, str) and value.strip().lower() == "off"):
+        return "off"
+    message = f"{key}: expected on or off, found {value!r}"
+    if where is None:
+        from guardrails.errors import UsageError
+
+        raise UsageError(message)
+    raise ConfigError(message, location=where)
 
 
 def find_config(start: pathlib.Path | None = None) -> pathlib.Path | None:
@@ -217,6 +236,7 @@ def load_config(path: pathlib.Path) -> Config:
             f"max-inflight-bytes: expected a whole number of bytes above 0, found {inflight!r}",
             location=loc("max-inflight-bytes"), hint="e.g. max-inflight-bytes: 67108864 (64 MiB)",
         )
+    isolation = _on_off(data.get("isolation"), "isolation", loc("isolation"))
     expansion = data.get("gatekeeper-expansion")
     if expansion not in (None, False, "standard"):
         raise ConfigError(
@@ -239,6 +259,7 @@ def load_config(path: pathlib.Path) -> Config:
         kustomize=kustomize,
         enforcement=enforcement,
         max_inflight_bytes=inflight,
+        isolation=isolation,
         parameters=_parameters(data["parameters"], doc, display) if data.get("parameters") is not None else None,
     )
 
@@ -282,6 +303,7 @@ class Flags:
     fail_on_skip: bool = False  # --fail-on-skip: only ever turns the setting on
     enforcement: str | None = None  # serve --enforcement, replaces the setting
     max_inflight_bytes: int | None = None  # serve --max-inflight-bytes, replaces the setting
+    isolation: str | None = None  # --isolation on|off, replaces the setting
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -299,6 +321,9 @@ class Settings:
     fail_on_skip: bool = False
     enforcement: Enforcement = Enforcement.ENFORCE  # what the webhook does with a rule's denial
     max_inflight_bytes: int = DEFAULT_MAX_INFLIGHT  # the webhook's bound on body bytes held at once
+    # Native evaluators in supervised workers ("on") or in-process ("off"); None: neither the
+    # flag nor the settings say, GUARDRAILS_ISOLATION (else on) decides.
+    isolation: str | None = None
 
 
 def _standard_expansion(cfg: Config) -> tuple[str, ...]:
@@ -347,6 +372,7 @@ def merge(flags: Flags) -> Settings:
         fail_on_skip=flags.fail_on_skip or bool(cfg.fail_on_skip),
         enforcement=enforcement or Enforcement.ENFORCE,
         max_inflight_bytes=flags.max_inflight_bytes or cfg.max_inflight_bytes or DEFAULT_MAX_INFLIGHT,
+        isolation=_on_off(flags.isolation, "--isolation", None) if flags.isolation is not None else cfg.isolation,
     )
 
 

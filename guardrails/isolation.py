@@ -13,8 +13,9 @@ The caller waits no longer than its thread's budget (`budget.remaining()`, else 
 
 Objects a worker calls are `share`d first (a key; the parent holds them weakly): a worker knows
 the objects shared before it was forked, so a call on a newer one goes to a newer worker and
-idle workers that are too old are retired. Mode "off" (GUARDRAILS_ISOLATION=off or
-`configure("off")`) runs everything in-process, as before.
+idle workers that are too old are retired. Mode "off" runs everything in-process, as before:
+chosen by `--isolation off` or `isolation: off` in the settings (config.merge; the command sets
+it with `chosen()`), else by GUARDRAILS_ISOLATION=off in the environment, or `configure("off")`.
 """
 
 from __future__ import annotations
@@ -29,14 +30,15 @@ import signal
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection, Pipe
 from typing import Any
 
 from guardrails.budget import OutOfTime, remaining
 
 __all__ = [
-    "FALLBACK", "MODES", "WorkerCrashed", "WorkerTimeout", "call", "configure", "enabled", "share", "stats",
+    "FALLBACK", "MODES", "WorkerCrashed", "WorkerTimeout", "call", "chosen", "configure", "enabled", "name", "share",
+    "stats",
 ]
 
 MODES = ("native", "off")
@@ -74,6 +76,25 @@ def configure(mode: str) -> None:
 
 def enabled() -> bool:
     return _mode != "off"
+
+
+def name() -> str:
+    """The mode in the user's words: "on" or "off"."""
+    return "on" if enabled() else "off"
+
+
+@contextlib.contextmanager
+def chosen(choice: str | None) -> Iterator[None]:
+    """Within the block, isolation as a command's flags and settings chose it ("on" or "off";
+    None: as the environment or `configure` left it), restored after."""
+    global _mode
+    before = _mode
+    if choice is not None:
+        configure("native" if choice == "on" else choice)
+    try:
+        yield
+    finally:
+        _mode = before
 
 
 _keys = itertools.count(1)

@@ -39,6 +39,7 @@ def test_found_upwards_and_paths_are_relative_to_it(tmp_path: pathlib.Path) -> N
         ("rules: [a]\nmax-inflight-bytes: 64MiB\n", 2, "max-inflight-bytes: expected a whole number of bytes above 0"),
         ("max-inflight-bytes: 0\n", 1, "max-inflight-bytes: expected a whole number of bytes above 0, found 0"),
         ("max-inflight-bytes: true\n", 1, "max-inflight-bytes: expected a whole number of bytes above 0, found True"),
+        ("rules: [a]\nisolation: maybe\n", 2, "isolation: expected on or off, found 'maybe'"),
     ],
 )
 def test_errors_name_the_line(tmp_path: pathlib.Path, text: str, line: int, message: str) -> None:
@@ -149,3 +150,29 @@ def test_max_inflight_bytes_flag_over_setting(tmp_path: pathlib.Path, text: str,
     cfg.write_text("rules: [policies/]\n" + text)
     served = _settings(build_parser().parse_args(["serve", "--config", str(cfg), *flags]))
     assert served.max_inflight == expected
+
+
+# `isolation:` (scan and serve): setting, flag over setting; None leaves GUARDRAILS_ISOLATION to decide.
+ISOLATION_CASES = [
+    ("", [], None),
+    ("isolation: off\n", [], "off"),  # YAML 1.1 reads a bare off as false
+    ("isolation: 'on'\n", [], "on"),
+    ("isolation: true\n", [], "on"),
+    ("isolation: off\n", ["--isolation", "on"], "on"),
+    ("", ["--isolation", "off"], "off"),
+]
+
+
+@pytest.mark.parametrize(("text", "flags", "expected"), ISOLATION_CASES)
+@pytest.mark.parametrize("command", ["scan", "serve"])
+def test_isolation_flag_over_setting(
+    tmp_path: pathlib.Path, text: str, flags: list[str], expected: str | None, command: str
+) -> None:
+    from guardrails.cli import build_parser
+    from guardrails.commands import scan, serve
+
+    cfg = tmp_path / ".guardrails.yaml"
+    cfg.write_text("rules: [policies/]\n" + text)
+    args = build_parser().parse_args([command, "--config", str(cfg), *flags, *(["."] if command == "scan" else [])])
+    chosen = serve._settings(args).isolation if command == "serve" else scan.settings(args).isolation
+    assert chosen == expected

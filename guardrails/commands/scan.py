@@ -59,6 +59,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--only", action="append", default=[], metavar="RULE", help="run only these rules (names or globs; repeatable)")
     p.add_argument("--skip", action="append", default=[], metavar="RULE", help="do not run these rules (repeatable)")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip paths matching GLOB (repeatable)")
+    p.add_argument("--isolation", choices=("on", "off"), default=None,
+                   help="Gatekeeper Rego in supervised worker processes, killed past the budget or on a crash "
+                        "(on, the default) or in-process (off); also `isolation:` in settings and GUARDRAILS_ISOLATION")
     p.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="spread the scan over N processes (same result as 1)")
     p.add_argument("--baseline", metavar="FILE", help="report only findings that FILE does not record (see --write-baseline)")
     p.add_argument("--write-baseline", metavar="FILE", help="record today's findings in FILE; later scans with --baseline FILE report only new ones")
@@ -149,6 +152,7 @@ def settings(args: argparse.Namespace) -> Settings:
             helm_set=tuple(getattr(args, "helm_set", ())),
             kustomize=bool(getattr(args, "kustomize", False)),
             fail_on_skip=bool(args.fail_on_skip),
+            isolation=getattr(args, "isolation", None),  # audit shares this and has no flag
         )
     )
 
@@ -166,8 +170,11 @@ def run(args: argparse.Namespace, io: Any) -> int:
     from guardrails.commands import progress as progress_line  # a helper module, not a subcommand
 
     line = progress_line.Progress(io.stderr) if progress_line.wanted(io.stderr, quiet=args.quiet, disabled=args.no_progress) else None
+    from guardrails import isolation
+
     try:
-        report = _scan(args, io, merged, shard, line)
+        with isolation.chosen(merged.isolation):
+            report = _scan(args, io, merged, shard, line)
     finally:
         if line is not None:
             line.clear()  # before any report reaches the same terminal

@@ -63,6 +63,10 @@ def add_parser(sub: Any) -> None:
                    help="an idle keep-alive connection is closed after this long (20)")
     p.add_argument("--deadline", type=_positive, default=3.0, metavar="SECONDS",
                    help="time a decision may take; past it the fail mode answers, naming the rule (3)")
+    p.add_argument("--isolation", choices=("on", "off"), default=None,
+                   help="Gatekeeper Rego in supervised worker processes, killed past the deadline or on a "
+                        "crash (on, the default) or in-process, unbounded (off); also `isolation:` in "
+                        "--config and GUARDRAILS_ISOLATION, in that order")
     p.add_argument("--eval-threads", type=int, default=4, metavar="N",
                    help="threads judging requests off the event loop (4)")
     p.add_argument("--drain-seconds", type=float, default=15.0, help="after SIGTERM, keep answering this long")
@@ -104,7 +108,7 @@ def _settings(args: argparse.Namespace) -> Any:
     # The same merge as `scan`; a server reads only the settings file it is given.
     merged = merge(Flags(
         config=args.config, discover=False, rules=tuple(args.rules), builtin=args.builtin, profiles=tuple(args.profile),
-        enforcement=args.enforcement, max_inflight_bytes=args.max_inflight_bytes,
+        enforcement=args.enforcement, max_inflight_bytes=args.max_inflight_bytes, isolation=args.isolation,
     ))
     if merged.max_inflight_bytes < args.max_body_bytes:
         raise UsageError(
@@ -134,6 +138,7 @@ def _settings(args: argparse.Namespace) -> Any:
         exclude_namespaces=tuple(args.exclude_namespace) if args.exclude_namespace is not None else None,
         max_body=args.max_body_bytes,
         max_inflight=merged.max_inflight_bytes,
+        isolation=merged.isolation,
         deadline=args.deadline,
         eval_threads=max(1, args.eval_threads),
         read_timeout=args.read_timeout,
@@ -154,9 +159,12 @@ def run(args: argparse.Namespace, io: Any) -> int:
     except ImportError as e:
         io.stderr.write(f"guardrails serve needs the webhook extra ({e.name or e} is missing): {INSTALL_HINT}\n")
         return 2
+    from guardrails import isolation
+
     settings = _settings(args)
     try:
-        return server.serve(settings)
+        with isolation.chosen(settings.isolation):  # before the rules load: templates compile in workers
+            return server.serve(settings)
     except (OSError, ValueError) as e:  # unreadable or malformed certificate files
         where = f"{e.filename}: " if isinstance(e, OSError) and e.filename else ""
         text = (e.strerror if isinstance(e, OSError) else None) or str(e)

@@ -69,6 +69,9 @@ class Settings:
     # past it a new request gets 503 and the API server's failurePolicy applies. Sized so a
     # replica stays inside deploy/'s 256 MiB with bodies decoded beside their bytes.
     max_inflight: int = 64 * MiB
+    # "on"/"off": Gatekeeper Rego in supervised workers or in-process (`guardrails serve` sets it
+    # around the server); None: as GUARDRAILS_ISOLATION left it. /readyz shows the mode in use.
+    isolation: str | None = None
     max_header_bytes: int = 32 * 1024
     # What a client holds before its request (webhook/transport.py). A connection waiting for
     # its handshake or its next request costs some 50-80 KiB (measured), so 1000 of them stay

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from guardrails import isolation
 from guardrails.webhook import logs
 from guardrails.webhook.metrics import Metrics
 from guardrails.webhook.namespaces import NamespaceLabels
@@ -107,6 +108,7 @@ class State:
             "warnings_more": max(0, len(report.warnings) - MAX_LISTED),
             "rules_error": self.rules.error,
             "enforcement": self.settings.enforcement.value,
+            "isolation": isolation.name(),
             "draining": self.draining,
         }
         ok = book is not None and not self.draining

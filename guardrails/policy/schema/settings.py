@@ -93,6 +93,10 @@ def build() -> dict[str, Any]:
                 "minimum": 1,
                 "description": "guardrails serve: request body bytes held at once across all requests (default 64 MiB); past it a new request gets 503 and the API server's failurePolicy applies.",
             },
+            "isolation": {
+                "enum": ["on", "off", True, False],
+                "description": "Gatekeeper Rego (native code no deadline can interrupt) runs in supervised worker processes, killed past the deadline or on a crash (on, the default), or in-process, unbounded (off). Overrides GUARDRAILS_ISOLATION; --isolation overrides it.",
+            },
             "gatekeeper-expansion": {
                 "enum": ["standard", False, None],
                 "description": "standard: Gatekeeper constraints on Pods also judge the Pods of Deployments, Jobs, CronJobs... (guardrails' standard ExpansionTemplates).",
