@@ -35,7 +35,8 @@ def _encode(item: Any, ensure_ascii: bool) -> str:
         else:
             # orjson never escapes non-ASCII and writes floats its own way (1e16, not 1e+16):
             # such items go through the standard encoder so the bytes never depend on the path.
-            if (not ensure_ascii or text.isascii()) and "e" not in _numbers(item):
+            # DEL is ASCII, yet the standard encoder escapes it under ensure_ascii (\u007f).
+            if (not ensure_ascii or (text.isascii() and "\x7f" not in text)) and "e" not in _numbers(item):
                 return text
     return json.dumps(item, indent=2, ensure_ascii=ensure_ascii)
 

@@ -43,6 +43,7 @@ def test_same_bytes_as_the_standard_encoder(items: list[Any], ensure_ascii: bool
         ([], '{\n  "findings": []\n}\n'),
         ([{"a": "é"}], '{\n  "findings": [\n    {\n      "a": "\\u00e9"\n    }\n  ]\n}\n'),
         ([1e16], '{\n  "findings": [\n    1e+16\n  ]\n}\n'),  # Python's float text, not orjson's "1e16"
+        ([{"\x7f": "\x7f"}], '{\n  "findings": [\n    {\n      "\\u007f": "\\u007f"\n    }\n  ]\n}\n'),  # DEL: ASCII, escaped
     ],
 )
 def test_edges(items: list[Any], expected: str) -> None:
