@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any, Literal, TypedDict
 
 from guardrails.errors import SourceError
+from guardrails.kube.objects import unset_nulls
 from guardrails.model import Origin, Resource
 
 __all__ = [
@@ -108,12 +109,19 @@ class AdmissionRequest:
         obj = self.old_object if self.operation == "DELETE" else self.object
         if obj is None:
             return None
+        # Null entries unset, as the API server stores the object and as a scan reads it: a
+        # rule sees `securityContext: null` as no securityContext in both (kube.objects).
+        new, old = unset_nulls(self.object), unset_nulls(self.old_object)
+        obj = old if self.operation == "DELETE" else new
+        raw = self.raw
+        if new is not self.object or old is not self.old_object:
+            raw = {**raw, "object": new, "oldObject": old}
         gvk = self.raw.get("kind")
         return Resource(
             obj=as_requested(obj, gvk if isinstance(gvk, Mapping) else {}, self.namespace, self.name),
             origin=ORIGIN,
-            old_obj=self.old_object,
-            request=self.raw,
+            old_obj=old,
+            request=raw,
         )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from guardrails.errors import SourceError, UnreadableError
+from guardrails.kube.objects import unset_nulls
 from guardrails.model import FieldPath, Location, Origin, Resource
 from guardrails.sources import kubeyaml
 from guardrails.sources.text import decode
@@ -137,7 +138,7 @@ def documents(
             ):
                 raise RecursionError
             # Only Kubernetes objects: a Terraform plan's nulls are its own business.
-            yield Document(0, line, _drop_nulls(data) if drop_nulls and is_kubernetes_object(data) else data)
+            yield Document(0, line, unset_nulls(data) if drop_nulls and is_kubernetes_object(data) else data)
             return
         except ValueError:
             pass
@@ -166,20 +167,6 @@ def documents(
         yield yaml_error(e, display, text)
     finally:
         loader.dispose()
-
-
-def _drop_nulls(data: Any) -> Any:
-    """JSON input read as the API server stores it: map entries set to null are unset."""
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            for k in [k for k, v in item.items() if v is None]:
-                del item[k]
-            stack.extend(v for v in item.values() if isinstance(v, dict | list))
-        elif isinstance(item, list):
-            stack.extend(v for v in item if isinstance(v, dict | list))
-    return data
 
 
 def node_trees(text: str) -> list[yaml.Node]:
