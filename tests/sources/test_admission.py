@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from guardrails import SourceError
+from guardrails.kube.objects import unset_nulls
 from guardrails.sources.admission import parse_review
 from tests import shared
 from tests.admission_samples import NAMES, review
@@ -49,7 +50,11 @@ def test_recorded_samples_decode(name: str) -> None:
     res = req.resource()
     key = "oldObject" if op == "DELETE" else "object"
     assert res is not None and res.kind == judged
-    assert res.request is doc["request"]
+    # The request as sent, its objects read as the API server stores them (nulls unset).
+    assert res.request is not None
+    for field in doc["request"]:
+        want = unset_nulls(doc["request"][field]) if field in ("object", "oldObject") else doc["request"][field]
+        assert res.request[field] == want
     # The request's namespace, name and kind are written over the object's own copy of them.
     assert res.namespace == ns
     assert not doc["request"].get("name") or res.name == doc["request"]["name"]
@@ -63,7 +68,7 @@ def test_delete_judges_the_old_object() -> None:
     res = req.resource()
     assert res is not None
     assert res.obj is not None and res.obj["metadata"]["name"] == "nginx"
-    assert res.old_obj is req.old_object
+    assert res.old_obj == unset_nulls(req.old_object)
     assert res.operation == "DELETE"
 
 
@@ -143,3 +148,18 @@ def test_junk_is_a_source_error(doc: Any, message: str) -> None:
         parse_review(doc)
     assert message in err.value.message
     assert "\n" not in err.value.render()
+
+
+def test_nulls_in_the_object_are_unset_as_a_scan_reads_them() -> None:
+    obj = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "a", "labels": None},
+           "spec": {"securityContext": None, "containers": [{"name": "c", "image": "x", "securityContext": None}]}}
+    req = parse_review({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
+        "uid": "u", "kind": {"group": "", "version": "v1", "kind": "Pod"}, "operation": "UPDATE", "namespace": "a",
+        "name": "p", "object": obj, "oldObject": copy.deepcopy(obj)}})
+    res = req.resource()
+    assert res is not None and res.request is not None
+    want = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "a"},
+            "spec": {"containers": [{"name": "c", "image": "x"}]}}
+    assert res.obj == want and res.old_obj == want
+    assert res.request["object"] == want and res.request["oldObject"] == want
+    assert obj["spec"]["securityContext"] is None  # the review itself is left as it came
