@@ -35,7 +35,8 @@ def objects(rendered: str) -> dict[tuple[str, str], dict[str, Any]]:
 def test_renders_exactly_the_base(objects: dict[tuple[str, str], Any]) -> None:
     assert sorted(objects) == [
         ("ClusterRole", "guardrails-webhook"), ("ClusterRoleBinding", "guardrails-webhook"),
-        ("ConfigMap", "guardrails-rules"), ("Deployment", "guardrails"), ("Namespace", "guardrails"),
+        ("ConfigMap", "guardrails-rules"), ("Deployment", "guardrails"), ("HorizontalPodAutoscaler", "guardrails"),
+        ("Namespace", "guardrails"),
         ("NetworkPolicy", "guardrails"), ("PodDisruptionBudget", "guardrails"), ("PriorityClass", "guardrails-webhook"),
         ("Role", "guardrails-webhook-ca"), ("RoleBinding", "guardrails-webhook-ca"), ("Service", "guardrails"),
         ("ServiceAccount", "guardrails"), ("ValidatingWebhookConfiguration", "guardrails"),
@@ -70,7 +71,6 @@ def test_deployment(objects: dict[tuple[str, str], Any]) -> None:
     spec = deploy["spec"]
     pod = spec["template"]["spec"]
     [container] = pod["containers"]
-    assert spec["replicas"] == 3
     assert pod["priorityClassName"] in {name for kind, name in objects if kind == "PriorityClass"}
     assert pod["serviceAccountName"] in {name for kind, name in objects if kind == "ServiceAccount"}
     assert pod["affinity"]["podAntiAffinity"]
@@ -89,7 +89,6 @@ def test_deployment(objects: dict[tuple[str, str], Any]) -> None:
     assert objects[("Service", args.service)]["spec"]["selector"].items() <= spec["template"]["metadata"]["labels"].items()
     pdb = objects[("PodDisruptionBudget", "guardrails")]["spec"]
     assert pdb["selector"]["matchLabels"].items() <= spec["template"]["metadata"]["labels"].items()
-    assert pdb["minAvailable"] < spec["replicas"]
     # Drain window fits in the grace period.
     assert args.drain_seconds < pod["terminationGracePeriodSeconds"]
     # A first apply refuses nothing: the staged rollout starts in warn (as `serve` reads it).
@@ -97,6 +96,53 @@ def test_deployment(objects: dict[tuple[str, str], Any]) -> None:
     from guardrails.model import Enforcement
 
     assert _settings(args).enforcement is Enforcement.WARN
+
+
+def _budget_allows_one_eviction(pdb: dict[str, Any], replicas: int) -> bool:
+    """Whether a PodDisruptionBudget at this replica count lets a drain take one pod and still
+    keeps one serving (integer fields only: a percentage would hide the count)."""
+    if "maxUnavailable" in pdb:
+        return isinstance(pdb["maxUnavailable"], int) and 1 <= pdb["maxUnavailable"] < replicas
+    return isinstance(pdb["minAvailable"], int) and 1 <= pdb["minAvailable"] < replicas
+
+
+def test_scaling_is_consistent(objects: dict[tuple[str, str], Any]) -> None:
+    """The HorizontalPodAutoscaler owns the Deployment's replica count, scales on the CPU the pod
+    requests, and the PodDisruptionBudget lets a node drain at every count it may choose."""
+    deploy = objects[("Deployment", "guardrails")]
+    hpa = objects[("HorizontalPodAutoscaler", "guardrails")]
+    assert hpa["apiVersion"] == "autoscaling/v2"
+    spec = hpa["spec"]
+    assert spec["scaleTargetRef"] == {"apiVersion": deploy["apiVersion"], "kind": "Deployment", "name": deploy["metadata"]["name"]}
+    # A replicas field beside an HPA is reset by every apply: the HPA alone sets it.
+    assert "replicas" not in deploy["spec"]
+    low, high = spec["minReplicas"], spec["maxReplicas"]
+    assert 2 <= low <= high
+    [metric] = spec["metrics"]
+    assert metric["type"] == "Resource" and metric["resource"]["name"] == "cpu"
+    assert metric["resource"]["target"]["type"] == "Utilization" and 0 < metric["resource"]["target"]["averageUtilization"] <= 100
+    # Utilisation is of the request: every container must request CPU.
+    assert all("cpu" in c["resources"]["requests"] for c in deploy["spec"]["template"]["spec"]["containers"])
+    pdb = objects[("PodDisruptionBudget", "guardrails")]["spec"]
+    assert all(_budget_allows_one_eviction(pdb, n) for n in range(low, high + 1))
+    # Rollouts add before they remove, so a rollout never goes below what the budget keeps.
+    rolling = deploy["spec"]["strategy"]["rollingUpdate"]
+    assert rolling["maxUnavailable"] == 0 and rolling["maxSurge"] >= 1
+
+
+BUDGETS = [  # (budget, replicas, lets one go and keeps one)
+    ({"maxUnavailable": 1}, 3, True),
+    ({"maxUnavailable": 1}, 1, False),
+    ({"minAvailable": 2}, 3, True),
+    ({"minAvailable": 3}, 3, False),
+    ({"minAvailable": "50%"}, 3, False),
+    ({"maxUnavailable": 0}, 3, False),
+]
+
+
+@pytest.mark.parametrize(("pdb", "replicas", "ok"), BUDGETS)
+def test_budget_check(pdb: dict[str, Any], replicas: int, ok: bool) -> None:
+    assert _budget_allows_one_eviction(pdb, replicas) is ok
 
 
 def test_network_policy_opens_only_the_webhook_port(objects: dict[tuple[str, str], Any]) -> None:
@@ -141,7 +187,7 @@ def test_manifests_pass_our_own_rules(run_cli: Any, rendered: str, tmp_path: pat
     path.write_text(rendered)
     result = run_cli(["scan", "--profile", profile, str(path)])
     assert result.code == 0, result.out
-    assert "13 resources" in result.out
+    assert "14 resources" in result.out
 
 
 # A broken copy of the rendered manifests fails the same scan: the rules really looked at them.
