@@ -226,6 +226,12 @@ def _load(
 ) -> _Parsed | FileResult:
     """The input read (once; `text` when it was read already) and parsed, or the FileResult
     saying why it could not be read."""
+    got = _text(inp, stdin, text)
+    return got if isinstance(got, FileResult) else _parse(got, inp.display, all_resources=all_resources)
+
+
+def _text(inp: walk.Input, stdin: IO[Any] | None, text: str | GuardrailsError | None) -> str | FileResult:
+    """The input's text (`text` when it was read already), or the FileResult saying why not."""
     if text is None:
         try:
             text = _read(inp, stdin)
@@ -233,7 +239,7 @@ def _load(
             text = e
     if isinstance(text, GuardrailsError):
         return FileResult(inp.display, problems=(text,))
-    return _parse(text, inp.display, all_resources=all_resources)
+    return text
 
 
 def namespace_labels(
@@ -266,14 +272,8 @@ def _scan_one(
     tf_dir: str | None = None,
 ) -> FileResult:
     if isinstance(inp, walk.Input):
-        if text is None:
-            try:
-                text = _read(inp, stdin)
-            except GuardrailsError as e:
-                text = e
-        if isinstance(text, GuardrailsError):
-            return FileResult(inp.display, problems=(text,))
-        return _stream(text, inp.display, engine, all_resources=all_resources, tf_dir=tf_dir)
+        got = _text(inp, stdin, text)
+        return got if isinstance(got, FileResult) else _stream(got, inp.display, engine, all_resources=all_resources, tf_dir=tf_dir)
     return inp if isinstance(inp, FileResult) else _judge(inp, engine, tf_dir)
 
 
