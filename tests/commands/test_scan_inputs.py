@@ -52,11 +52,16 @@ def test_inputs_not_read_are_reported_and_the_rest_still_judged(run_cli: CliRunn
     setup, code, shown = CASES[case]
     run_cli(["scan", str(REPO / "examples" / "bad")])  # every lazy import done before dropping privileges
     with world_dir() as d:
-        monkeypatch.chdir(d)
-        (d / "app.yaml").write_text(BAD)
-        setup(d)
+        # The library as a rules folder `nobody` can read: a checkout inside a private folder
+        # (mktemp -d is 0700) would hide the built-in rules from it.
+        shutil.copytree(REPO / "rules", d / "rules")
+        work = d / "work"
+        work.mkdir()
+        monkeypatch.chdir(work)
+        (work / "app.yaml").write_text(BAD)
+        setup(work)
         with as_nobody():
-            r = run_cli(["scan", ".", "--color", "never"])
+            r = run_cli(["scan", ".", "--rules", str(d / "rules"), "--color", "never"])
     assert r.code == code, r
     assert shown in r.out, r.out
     assert "approved-registries" in r.out  # the readable file was judged
