@@ -1,7 +1,7 @@
 """`scan()`: inputs -> resources -> engine -> located findings -> ScanReport.
 
-The orchestration edge behind `guardrails scan` and the library API. With `jobs > 1` files are
-spread over processes in contiguous chunks and merged back in input order, so the report is
+The orchestration edge behind `guardrails scan` and the library API. With `jobs > 1` (or
+`jobs="auto"` on a large scan) files are spread over processes in contiguous chunks and merged back in input order, so the report is
 identical to a serial run; forked workers inherit the engine built here (elsewhere each
 compiles the rules once from the same `RuleLoader`).
 """
@@ -338,7 +338,7 @@ def scan(
     rules: RuleSet | None = None,
     loader: RuleLoader | None = None,
     exclude: Sequence[str] = (),
-    jobs: int = 1,
+    jobs: int | str = 1,
     stdin: IO[Any] | None = None,
     root: pathlib.Path | None = None,
     today: datetime.date | None = None,
@@ -353,6 +353,11 @@ def scan(
     passes: bool = False,
 ) -> ScanReport:
     """Scan files, folders and `-` with a rule set (or a loader, needed for `jobs > 1`).
+
+    `jobs`: processes to spread the files over, or `"auto"`: one per usable CPU when the scan is
+    large enough to pay for the pool (`auto_jobs`), else serial. The report is the same either way.
+    `shard`: (I, N), this run judges the I-th of N shares; charts and kustomizations are found
+    among all the files first, so the N shares together judge exactly what one run does.
 
     `fail_on_unknown`: a value known only after apply fails every rule that reads it.
     `tf_dir`: the Terraform root module of the plans scanned (default: beside each plan, else
@@ -374,15 +379,17 @@ def scan(
     root = (root or pathlib.Path.cwd()).resolve()
     found = walk.collect(paths, exclude=exclude, root=root)
     inputs = list(found.inputs)
-    if shard is not None:
-        from guardrails.sources import shard as shard_  # hashlib: only when sharding
-
-        inputs = shard_.select(inputs, shard)
+    mine = _owner(shard)
+    # Charts and kustomizations first, over every file: a patch or a template is known as one only
+    # beside its kustomization or Chart.yaml, which may fall in another shard.
     inputs, charts = _charts(inputs, root)
-    inputs, kustomizations, kz_skipped, kz_notices, kz_problems = _kustomizations(inputs, root, kustomize)
+    charts = {c: f for c, f in charts.items() if mine(c.display)}
+    inputs, kustomizations, kz_skipped, kz_notices, kz_problems = _kustomizations(inputs, root, kustomize, mine)
+    inputs = [i for i in inputs if mine(i.display)]
     streams = _streams(inputs, stdin)
     files_ = [i for i in inputs if i.path is not None and not i.stream]
-    jobs = max(1, min(jobs, len(files_) // 8 or 1, os.cpu_count() or 1))
+    jobs = auto_jobs(files_) if jobs == AUTO else int(jobs)
+    jobs = max(1, min(jobs, len(files_) // 8 or 1, _cpus()))
     # Rules that read the objects scanned together (Gatekeeper's referential templates) need
     # every file read first: each is read once, its objects go into the context, then judged.
     loaded: dict[str, _Parsed | FileResult] = {}
@@ -491,12 +498,50 @@ def _charts(inputs: list[walk.Input], root: pathlib.Path) -> tuple[list[walk.Inp
     return kept, charts
 
 
+AUTO = "auto"
+# Below these a process pool (about 30-40 ms to start and feed) costs more than it saves.
+AUTO_MIN_FILES = 200
+AUTO_MIN_BYTES = 4 * 1024 * 1024
+
+
+def _cpus() -> int:
+    """The CPUs this process may run on (a container's cpuset, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def auto_jobs(files: Sequence[walk.Input]) -> int:
+    """`--jobs auto`: serial for a small scan, one process per usable CPU for a large one."""
+    if len(files) >= AUTO_MIN_FILES:
+        return _cpus()
+    size = 0
+    for i in files:
+        with contextlib.suppress(OSError):
+            size += i.path.stat().st_size if i.path is not None else 0
+        if size >= AUTO_MIN_BYTES:
+            return _cpus()
+    return 1
+
+
+def _owner(shard: tuple[int, int] | None) -> Callable[[str], bool]:
+    """Whether this run owns a path (a file, a chart, a kustomization): all of them unsharded."""
+    if shard is None:
+        return lambda display: True
+    from guardrails.sources import shard as shard_  # hashlib: only when sharding
+
+    index, count = shard
+    return lambda display: shard_.shard_of(display, count) == index
+
+
 def _kustomizations(
-    inputs: list[walk.Input], root: pathlib.Path, rendering: bool
+    inputs: list[walk.Input], root: pathlib.Path, rendering: bool, owns: Callable[[str], bool] = lambda d: True
 ) -> tuple[list[walk.Input], list[kz.Kustomization], int, list[str], list[FileResult]]:
     """Kustomizations among the inputs: the files they name as patches or configurations are set
     apart (never judged as whole resources); rendering, the root kustomizations are returned to be
-    rendered and every file their renders read leaves the inputs."""
+    rendered and every file their renders read leaves the inputs. `owns`: which kustomizations
+    (renders, notices, errors) and which skipped files (counts) this shard reports."""
     folders = {
         i.path.parent.resolve(): i.path.parent
         for i in inputs
@@ -511,7 +556,8 @@ def _kustomizations(
         try:
             found.append(kz.read(folder, display))
         except GuardrailsError as e:
-            problems.append(FileResult(display, problems=(UnreadableError(e.message, location=e.location, hint=e.hint),)))
+            if owns(display):
+                problems.append(FileResult(display, problems=(UnreadableError(e.message, location=e.location, hint=e.hint),)))
     parts = {p for k in found for p in k.parts}
 
     def real(i: walk.Input) -> pathlib.Path | None:
@@ -521,24 +567,26 @@ def _kustomizations(
         by_folder = {k.folder: k for k in found}
         chosen = kz.roots(found)
         read = set().union(*(kz.closure(k, by_folder) for k in chosen)) | parts
-        return [i for i in inputs if real(i) not in read], chosen, 0, [], problems
+        return [i for i in inputs if real(i) not in read], [k for k in chosen if owns(k.display)], 0, [], problems
     kept: list[walk.Input] = []
     skipped: set[pathlib.Path] = set()
+    counted = 0
     for i in inputs:
         r = real(i)
         if r is not None and r in parts:
             skipped.add(r)
+            counted += owns(i.display)
         else:
             kept.append(i)
     notices = []
-    for k in found:
+    for k in (k for k in found if owns(k.display)):
         mine = [p for p in k.parts if p in skipped]
         if mine:
             notices.append(
                 f"{k.display}: kustomization, {len(mine)} patch or configuration file{'s' if len(mine) != 1 else ''} "
                 f"not judged as resources (parts of a render): `{kz.shell_command(k.display)} | guardrails scan -`, or scan with --kustomize"
             )
-    return kept, [], len(skipped), notices, problems
+    return kept, [], counted, notices, problems
 
 
 def _scan_kustomization(k: kz.Kustomization, engine: Engine, root: pathlib.Path) -> list[FileResult]:

@@ -62,7 +62,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--isolation", choices=("on", "off"), default=None,
                    help="Gatekeeper Rego in supervised worker processes, killed past the budget or on a crash "
                         "(on, the default) or in-process (off); also `isolation:` in settings and GUARDRAILS_ISOLATION")
-    p.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="spread the scan over N processes (same result as 1)")
+    p.add_argument("--jobs", "-j", type=_jobs, default="auto", metavar="N|auto",
+                   help="spread the scan over N processes (same result as 1); auto (the default): one per usable CPU "
+                        "when the scan has 200 files or 4 MiB or more, else serial")
     p.add_argument("--baseline", metavar="FILE", help="report only findings that FILE does not record (see --write-baseline)")
     p.add_argument("--write-baseline", metavar="FILE", help="record today's findings in FILE; later scans with --baseline FILE report only new ones")
     p.add_argument("--shard", metavar="I/N", help="scan only the I-th of N deterministic shares of the files (a CI matrix of N jobs)")
@@ -159,8 +161,6 @@ def settings(args: argparse.Namespace) -> Settings:
 
 def run(args: argparse.Namespace, io: Any) -> int:
     outputs = _outputs(args)
-    if args.jobs < 1:
-        raise UsageError("--jobs must be at least 1")
     merged = settings(args)
     if args.tf_dir is not None:
         _check_tf_dir(args.tf_dir)
@@ -268,6 +268,19 @@ def _open_output(path: str) -> Iterator[IO[str]]:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _jobs(text: str) -> int | str:
+    """`--jobs`: a count of at least 1, or `auto`."""
+    if text == "auto":
+        return text
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number of processes (at least 1) or auto")
+    return n
 
 
 def _parse_shard(text: str) -> tuple[int, int]:
