@@ -69,9 +69,14 @@ def run(options: argparse.Namespace) -> None:
     strict = _best(lambda: scan([str(root)], rules=restricted))
     print(f"  --profile restricted ({len(restricted.rules)} rules):       {strict:.2f}s  ratio {strict / floor:.2f}x  (goal: within 2.5x)")
     cli = [str(VENV_BIN / "guardrails"), "scan", str(root)]
-    serial = _cmd_time(cli, 1)
+    serial = _cmd_time([*cli, "--jobs", "1"], 1)
     jobs = _cmd_time([*cli, "--jobs", str(os.cpu_count() or 2)], 1)
-    print(f"CLI end to end: serial {serial:.2f}s ({serial / floor:.2f}x the parse floor; goal 2x), --jobs {os.cpu_count()} {jobs:.2f}s (serial / jobs {serial / jobs:.2f}x)")
+    auto = _cmd_time(cli, 1)  # --jobs auto, the default
+    print(f"CLI end to end: serial {serial:.2f}s ({serial / floor:.2f}x the parse floor; goal 2x), --jobs {os.cpu_count()} {jobs:.2f}s "
+          f"(serial / jobs {serial / jobs:.2f}x), default --jobs auto {auto:.2f}s (serial / auto {serial / auto:.2f}x)")
+    examples = [str(VENV_BIN / "guardrails"), "scan", str(pathlib.Path(__file__).resolve().parents[1] / "examples"), "--quiet"]
+    small_serial, small_auto = _cmd_time([*examples, "--jobs", "1"], 5), _cmd_time(examples, 5)
+    print(f"small scan (examples/): --jobs auto / --jobs 1 {small_auto / small_serial:.2f}x (auto stays serial below 200 files or 4 MiB)")
 
     with tempfile.TemporaryDirectory() as tmp:
         small = pathlib.Path(tmp) / "one.yaml"
