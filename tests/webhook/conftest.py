@@ -152,7 +152,8 @@ class Running:
     def __enter__(self) -> Running:
         self.thread.start()
         deadline = time.monotonic() + 15
-        while not self.server.started:
+        # uvicorn sets `started` inside the startup our server extends, before it reads the port.
+        while not (self.server.started and self.server.port):
             if not self.thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("webhook server did not start")
             time.sleep(0.01)
