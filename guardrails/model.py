@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -26,6 +27,8 @@ __all__ = [
     "Severity",
     "Status",
     "Violation",
+    "is_link",
+    "remediation_parts",
 ]
 
 # How the reason of a finding waived by the object's own `guardrails.dev/ignore` annotation
@@ -288,6 +291,23 @@ class Violation:
     # The action of this one violation when it is not the rule's (a Gatekeeper
     # ExpansionTemplate's enforcementAction, for what a controller's Pods would violate).
     action: Action | None = None
+
+
+# A rule's remediation is prose, optionally followed by fenced code blocks (```hcl ... ```) with
+# the configuration to write. Each output splits it here: one-line outputs print the prose, the
+# reference and `rules show` print the code as code.
+_FENCE = re.compile(r"^```([A-Za-z0-9_+-]*)[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
+def remediation_parts(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """(the prose folded onto one line, ((language, code), ...)) of a remediation."""
+    blocks = tuple((m.group(1), m.group(2).rstrip("\n")) for m in _FENCE.finditer(text))
+    return " ".join(_FENCE.sub(" ", text).split()), blocks
+
+
+def is_link(reference: str) -> bool:
+    """A rule reference is a link, or a benchmark id such as `CIS AWS Foundations v3.0.0 3.7`."""
+    return reference.startswith(("https://", "http://"))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -10,13 +10,15 @@ from __future__ import annotations
 import collections
 import json
 import pathlib
+import re
 from typing import Any
 
+import hcl2
 import pytest
 import yaml
 
 from guardrails.engine import Engine
-from guardrails.model import Status
+from guardrails.model import Status, is_link, remediation_parts
 from guardrails.policy import profiles
 from guardrails.policy.load import load_rules
 from guardrails.rule import CompiledRule
@@ -26,6 +28,9 @@ from tests.conftest import REPO, CliRunner
 RULES = REPO / "rules"
 RULE_FILES = sorted(p for p in RULES.rglob("*.yaml") if not p.name.endswith(".test.yaml"))
 REQUIRED = ("title", "description", "remediation", "severity", "action", "references", "profiles")
+# A reference is an https link or a CIS benchmark id: benchmark, version, recommendation.
+CIS_ID = re.compile(r"CIS [A-Z][A-Za-z ]+ v\d+\.\d+\.\d+ \d+(\.\d+)*")
+TERRAFORM_RULES = [p for p in RULE_FILES if p.parent.name == "terraform"]
 
 
 def _docs(path: pathlib.Path) -> list[Any]:
@@ -43,10 +48,29 @@ def test_every_rule_carries_its_metadata(path: pathlib.Path) -> None:
     spec = doc["spec"]
     missing = [k for k in REQUIRED if not spec.get(k)]
     assert not missing, f"{_id(path)} lacks {missing}"
-    assert spec["remediation"].rstrip().endswith("."), "the remediation is a sentence ending with a period"
+    prose, code = remediation_parts(spec["remediation"])
+    assert prose.endswith("."), "the remediation's prose is a sentence ending with a period"
     assert spec["title"][0].isupper() and not spec["title"].endswith(".")
-    assert all(ref.startswith("https://") for ref in spec["references"])
+    bad = [r for r in spec["references"] if not (r.startswith("https://") if is_link(r) else CIS_ID.fullmatch(r))]
+    assert not bad, f"references are https links or CIS ids (CIS AWS Foundations v3.0.0 3.7): {bad}"
+    assert "CIS " not in spec["description"], "CIS ids belong in references, where every output lists them"
     assert all(p in profiles.PROFILES for p in spec["profiles"])
+    if path in TERRAFORM_RULES:
+        # rules for plans say what to write in HCL (and only the first reference that is a link
+        # is a SARIF helpUri, so there must be one)
+        assert [lang for lang, _ in code] and all(lang == "hcl" for lang, _ in code), "a Terraform rule's fix is an ```hcl block"
+        assert any(is_link(r) for r in spec["references"])
+
+
+@pytest.mark.parametrize("path", TERRAFORM_RULES, ids=_id)
+def test_every_terraform_remediation_is_hcl_that_parses(path: pathlib.Path) -> None:
+    (doc,) = _docs(path)
+    kinds = set(doc["spec"]["match"]["kinds"])
+    for _, code in remediation_parts(doc["spec"]["remediation"])[1]:
+        parsed = hcl2.loads(code + "\n")
+        written = {kind.strip("\"") for block in parsed.get("resource", ()) for kind in block}  # labels keep their quotes
+        # the snippet writes a resource the rule judges, or the provider setting it reads
+        assert written & kinds or parsed.get("provider"), f"{_id(path)}: the HCL writes none of {sorted(kinds)}"
 
 
 @pytest.mark.parametrize("path", RULE_FILES, ids=_id)

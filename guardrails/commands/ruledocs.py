@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from guardrails.model import is_link, remediation_parts
 from guardrails.policy import profiles
 from guardrails.policy.parameters import Parameter, describe_value
 from guardrails.rule import CompiledRule
@@ -86,10 +87,13 @@ def _section(rule: CompiledRule, params: Sequence[Parameter] = ()) -> list[str]:
     if rule.description:
         out += [" ".join(rule.description.split()), ""]
     if rule.remediation:
-        out += [f"**Fix:** {' '.join(rule.remediation.split())}", ""]
+        prose, code = remediation_parts(rule.remediation)
+        out += [f"**Fix:** {prose}", ""]
+        for lang, text in code:
+            out += [f"```{lang}", text, "```", ""]
     out += _parameters(rule, params)
     if rule.references:
-        out += ["References:", ""] + [f"- <{ref}>" for ref in rule.references] + [""]
+        out += ["References:", ""] + [f"- <{ref}>" if is_link(ref) else f"- {ref}" for ref in rule.references] + [""]
     if rule.source:
         path = rule.source.path
         shown = "rules/" + path.removeprefix("builtin:") if path.startswith("builtin:") else path

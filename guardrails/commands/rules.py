@@ -12,6 +12,7 @@ from typing import Any
 from guardrails.commands import ruledocs
 from guardrails.config import Flags, merge
 from guardrails.errors import GuardrailsError, RuleFileError, UsageError
+from guardrails.model import remediation_parts
 from guardrails.policy import lint, profiles
 from guardrails.policy.load import lint_rules, rule_walk
 from guardrails.policy.parameters import Parameter, describe_value
@@ -86,6 +87,7 @@ def run(args: argparse.Namespace, io: Any) -> int:
         raise UsageError(f"{len(found)} rules are named {args.name!r}", hint="name one by its id: " + ", ".join(r.id for r in found))
     if found:
         r = found[0]
+        prose, code = remediation_parts(r.remediation)
         rows = [
             ("name", r.id),
             ("title", r.title),
@@ -95,12 +97,15 @@ def run(args: argparse.Namespace, io: Any) -> int:
             ("profiles", ", ".join(r.profiles)),
             ("source", str(r.source)),
             ("description", r.description.strip()),
-            ("remediation", r.remediation.strip()),
+            ("remediation", prose),
+            # the configuration to write, as code: every line under the column, its indentation kept
+            *(("", c) for _, c in code),
         ]
         rows += [("reference", ref) for ref in r.references]
         for k, v in rows:
             if v:
-                io.stdout.write(f"{k + ':':<13}{v}\n")
+                rest = "".join("\n" + (" " * 13 + line if line else "") for line in v.splitlines()[1:])
+                io.stdout.write(f"{k + ':' if k else '':<13}{v.splitlines()[0]}{rest}\n")
         _parameters([p for p in ruleset.parameters if p.rule == r.id], io)
         return 0
     names = [r.id for r in ruleset.rules]

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 
 from guardrails.kube import paths
-from guardrails.model import Finding, Location, RuleInfo, Status
+from guardrails.model import Finding, Location, RuleInfo, Status, is_link
 from guardrails.report import ScanReport
 from guardrails.version import RULE_DOCS
 
@@ -121,9 +121,9 @@ def status_label(status: Status) -> str:
 def rule_docs(rule: RuleInfo | None) -> str | None:
     """Where a person reads about the rule: a built-in rule's section of docs/rules.md (its
     heading is the rule's name, so GitHub's anchor is the name), else the rule's own first
-    reference; None when the rule names none."""
+    link; None when the rule names none."""
     if rule is None:
         return None
     if rule.source is not None and rule.source.path.startswith("builtin:"):
         return f"{RULE_DOCS}#{rule.name}"
-    return rule.references[0] if rule.references else None
+    return next((ref for ref in rule.references if is_link(ref)), None)

@@ -26,7 +26,7 @@ import re
 from typing import IO
 
 from guardrails.errors import UnreadableError
-from guardrails.model import Finding, Status
+from guardrails.model import Finding, Status, remediation_parts
 from guardrails.report import FAILING, ScanReport
 from guardrails.reporters import ReportOptions, common
 
@@ -79,7 +79,7 @@ def _finding(report: ScanReport, f: Finding, options: ReportOptions) -> _Annotat
     if f.status is Status.WAIVED:
         lines.append(f"waived: {f.waiver}")
     elif rule and rule.remediation:
-        lines.append(f"remediation: {rule.remediation}")
+        lines.append(f"remediation: {remediation_parts(rule.remediation)[0]}")
     plain = common.terminal_safe(f"guardrails: {cmd} {loc} {title}: {f.resource}: {f.message}")
     return _Annotation(cmd, (1, -int(f.severity)), f"::{cmd} {','.join(props)}::{escape_data(chr(10).join(lines))}", plain)
 

@@ -14,7 +14,7 @@ import html
 import pathlib
 from typing import IO
 
-from guardrails.model import Finding, Severity, Status
+from guardrails.model import Finding, Severity, Status, remediation_parts
 from guardrails.report import FAILING, ScanReport
 from guardrails.reporters import ReportOptions, common
 from guardrails.version import __version__
@@ -84,7 +84,8 @@ def _finding(report: ScanReport, sources: _Sources, f: Finding) -> str:
     if f.waiver:
         parts.append(f'<p class="waiver">waived: {_e(f.waiver)}</p>')
     elif rule and rule.remediation:
-        parts.append(f'<p class="fix">{_e(rule.remediation)}</p>')
+        prose, code = remediation_parts(rule.remediation)
+        parts.append(f'<p class="fix">{_e(prose)}</p>' + "".join(f'<pre class="fix">{_e(c)}</pre>' for _, c in code))
     parts.append("</article>")
     return "".join(parts)
 

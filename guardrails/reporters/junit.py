@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from typing import IO
 from xml.etree import ElementTree as ET
 
-from guardrails.model import Finding, Location, Status
+from guardrails.model import Finding, Location, Status, remediation_parts
 from guardrails.report import ScanReport
 from guardrails.reporters import ReportOptions, common
 
@@ -60,7 +60,7 @@ def _case_outcome(report: ScanReport, case: ET.Element, findings: list[Finding])
             lines.append(f"  waived: {f.waiver}")
     rule = report.rule(findings[0].rule)
     if rule and rule.remediation and statuses & {Status.FAIL, Status.ERROR}:
-        lines.append(f"remediation: {rule.remediation}")
+        lines.append(f"remediation: {remediation_parts(rule.remediation)[0]}")
     body = "\n".join(lines)
     first = findings[0]
     if Status.FAIL in statuses:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from guardrails import baseline
-from guardrails.model import INLINE_WAIVER, Finding, RuleInfo, Severity, Status
+from guardrails.model import INLINE_WAIVER, Finding, RuleInfo, Severity, Status, is_link, remediation_parts
 from guardrails.report import ScanReport
 from guardrails.reporters import ReportOptions, common, jsonstream
 from guardrails.version import REPOSITORY, __version__
@@ -62,10 +62,11 @@ def _descriptor(name: str, rule: RuleInfo | None, severity: Severity) -> dict[st
         desc["fullDescription"] = {"text": rule.description}
     docs = common.rule_docs(rule)
     if rule and rule.remediation:
-        markdown = f"**Remediation.** {rule.remediation}"
+        prose, code = remediation_parts(rule.remediation)
+        markdown = f"**Remediation.** {prose}" + "".join(f"\n\n```{lang}\n{c}\n```" for lang, c in code)
         if rule.references:
-            markdown += "\n\n" + "\n".join(f"- <{ref}>" for ref in rule.references)
-        desc["help"] = {"text": rule.remediation, "markdown": markdown}
+            markdown += "\n\n" + "\n".join(f"- <{ref}>" if is_link(ref) else f"- {ref}" for ref in rule.references)
+        desc["help"] = {"text": "\n\n".join([prose, *(c for _, c in code)]), "markdown": markdown}
     if docs:
         desc["helpUri"] = docs
     if rule:

@@ -11,7 +11,7 @@ from typing import IO
 
 from guardrails.errors import UnreadableError
 from guardrails.kube.paths import display as show_path
-from guardrails.model import Finding, Severity, Status
+from guardrails.model import Finding, Severity, Status, remediation_parts
 from guardrails.report import ScanReport
 from guardrails.reporters import ReportOptions
 from guardrails.reporters.common import counted, line_safe, terminal_safe
@@ -134,7 +134,7 @@ def _write_finding(f: Finding, report: ScanReport, stream: IO[str], color: bool)
         stream.write(_c(f"           waived: {terminal_safe(f.waiver)}", _DIM, color) + "\n")
     rule = report.rule(f.rule)
     if rule is not None and rule.remediation and f.status is Status.FAIL:
-        # the rule author's prose, folded onto the one line (a block scalar keeps its newlines)
-        stream.write(_c(f"           fix: {terminal_safe(' '.join(rule.remediation.split()))}", _DIM, color) + "\n")
+        # the rule author's prose, folded onto the one line; the HCL to write is in `rules show`
+        stream.write(_c(f"           fix: {terminal_safe(remediation_parts(rule.remediation)[0])}", _DIM, color) + "\n")
 
 

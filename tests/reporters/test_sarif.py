@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 import json
@@ -11,6 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from guardrails.model import RuleInfo
 from guardrails.report import ScanReport
 from guardrails.reporters import ReportOptions, sarif
 from tests import shared
@@ -198,3 +200,22 @@ def test_baselined_findings_are_carried_unchanged_and_the_rest_are_new(report: S
 
 def test_without_a_baseline_results_have_no_baseline_state(report: ScanReport) -> None:
     assert all("baselineState" not in r for r in render(report)["runs"][0]["results"])
+
+
+def test_hcl_remediation_is_code_and_cis_ids_are_plain_text(report: ScanReport) -> None:
+    """A fenced HCL block stays code in the markdown help and plain in the text help; a CIS
+    benchmark id is listed but never a link, and helpUri is the first reference that is one."""
+    fix = RuleInfo(
+        id="tf-fix",
+        name="tf-fix",
+        remediation='Set `encrypted = true`.\n```hcl\nresource "aws_ebs_volume" "x" {\n  encrypted = true\n}\n```',
+        references=("CIS AWS Foundations v3.0.0 2.2.1", "https://example.com/ebs"),
+    )
+    rules = {r["id"]: r for r in render(dataclasses.replace(report, rules=(*report.rules, fix)))["runs"][0]["tool"]["driver"]["rules"]}
+    help_ = rules["tf-fix"]["help"]
+    assert help_["text"] == 'Set `encrypted = true`.\n\nresource "aws_ebs_volume" "x" {\n  encrypted = true\n}'
+    assert help_["markdown"] == (
+        '**Remediation.** Set `encrypted = true`.\n\n```hcl\nresource "aws_ebs_volume" "x" {\n  encrypted = true\n}\n```'
+        "\n\n- CIS AWS Foundations v3.0.0 2.2.1\n- <https://example.com/ebs>"
+    )
+    assert rules["tf-fix"]["helpUri"] == "https://example.com/ebs"
