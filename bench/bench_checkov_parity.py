@@ -40,17 +40,17 @@ GUARDRAILS = pathlib.Path(sys.executable).parent / "guardrails"
 
 # Our rule -> the checkov checks that judge the same thing (on some of the same types).
 COUNTERPARTS: dict[str, tuple[str, ...]] = {
-    "terraform-encryption-at-rest": ("CKV_AWS_3", "CKV_AWS_8", "CKV_AWS_16", "CKV_AWS_29", "CKV_AWS_42", "CKV_AWS_64", "CKV_AWS_96"),
-    "terraform-s3-no-public-acl": ("CKV_AWS_20", "CKV_AWS_57"),
+    "terraform-encryption-at-rest": ("CKV_AWS_3", "CKV_AWS_8", "CKV_AWS_16", "CKV_AWS_29", "CKV_AWS_42", "CKV_AWS_44", "CKV_AWS_64", "CKV_AWS_74", "CKV_AWS_96"),
+    "terraform-s3-no-public-acl": ("CKV_AWS_20", "CKV_AWS_57", "CKV2_AWS_43"),
     "terraform-s3-block-public-access": ("CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56"),
     "terraform-no-public-ssh": ("CKV_AWS_24",),
     "terraform-no-public-rdp": ("CKV_AWS_25",),
-    "terraform-no-public-ingress": ("CKV_AWS_277", "CKV_GCP_106", "CKV_AZURE_160"),
+    "terraform-no-public-ingress": ("CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_277", "CKV_GCP_2", "CKV_GCP_3", "CKV_GCP_106", "CKV_AZURE_9", "CKV_AZURE_10", "CKV_AZURE_160"),
     "terraform-imdsv2": ("CKV_AWS_79",),
     "terraform-cloudtrail-multi-region": ("CKV_AWS_67",),
     "terraform-cloudtrail-log-validation": ("CKV_AWS_36",),
     "terraform-kms-key-rotation": ("CKV_AWS_7", "CKV_GCP_43"),
-    "terraform-db-not-public": ("CKV_AWS_17", "CKV_AWS_87", "CKV_AZURE_113"),
+    "terraform-db-not-public": ("CKV_AWS_17", "CKV_AWS_87", "CKV_AZURE_113", "CKV_AZURE_53"),
     "terraform-encryption-in-transit": ("CKV_AWS_30", "CKV_AWS_2", "CKV_AWS_103", "CKV_GCP_6", "CKV_AZURE_3", "CKV_AZURE_44"),
     "terraform-bucket-no-public-access": ("CKV_GCP_29", "CKV_GCP_114", "CKV_AZURE_190", "CKV_AZURE_34"),
     "terraform-snapshot-not-public": ("CKV_AWS_205",),
@@ -62,6 +62,8 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
     "terraform-registry-immutable-tags": ("CKV_AWS_51",),
     "terraform-db-backups": ("CKV_AWS_133",),
     "terraform-deletion-protection": ("CKV_AWS_293", "CKV_AWS_139", "CKV_AWS_150"),
+    "terraform-vpc-flow-logs": ("CKV2_AWS_11", "CKV_GCP_26"),
+    "terraform-s3-access-logging": ("CKV_AWS_18", "CKV_GCP_62"),
 }
 
 

@@ -56,8 +56,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--fail-on", metavar="SEVERITY", help="exit 1 when a finding is at least this severe: info, low (default), medium, high, critical")
     p.add_argument("--fail-on-skip", action="store_true", default=None, help="exit 1 when a rule could not be evaluated where it matched (a kind or rule type guardrails cannot evaluate)")
     p.add_argument("--fail-on-empty", action="store_true", help="exit 2 when no file is found to scan (without it: a notice)")
-    p.add_argument("--only", action="append", default=[], metavar="RULE", help="run only these rules (names or globs; repeatable)")
-    p.add_argument("--skip", action="append", default=[], metavar="RULE", help="do not run these rules (repeatable)")
+    p.add_argument("--only", action="append", default=[], metavar="RULE", help="run only these rules (names or globs; repeatable or comma-separated)")
+    p.add_argument("--skip", action="append", default=[], metavar="RULE", help="do not run these rules (names or globs; repeatable or comma-separated)")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip paths matching GLOB (repeatable)")
     p.add_argument("--isolation", choices=("on", "off"), default=None,
                    help="Gatekeeper Rego in supervised worker processes, killed past the budget or on a crash "

@@ -83,6 +83,7 @@ class RuleSet:
         from guardrails.kube.selectors import compile_globs
 
         known = sorted({w for r in self.rules for w in (r.id, r.name, r.policy) if w})
+        names, skip = _names("--only", names), _names("--skip", skip)
         for flag, patterns in (("--only", names), ("--skip", skip)):
             for pattern in patterns:
                 hits = compile_globs([pattern])
@@ -99,6 +100,19 @@ class RuleSet:
             if (keep(r.id) or keep(r.name) or keep(r.policy)) and not (drop(r.id) or drop(r.name) or drop(r.policy))
         )
         return dataclasses.replace(self, rules=rules)
+
+
+def _names(flag: str, values: Sequence[str]) -> tuple[str, ...]:
+    """`--only a,b` is `--only a --only b`: rule names never hold a comma (they are Kubernetes
+    names, `policy/rule` or `Kind/name`). An empty name (`a,,b`, a trailing comma) is an error,
+    never a pattern that quietly matches nothing."""
+    out: list[str] = []
+    for value in values:
+        parts = [p.strip() for p in value.split(",")]
+        if not all(parts):
+            raise UsageError(f"{flag} {value!r} holds an empty rule name", hint="separate names with single commas: --only a,b")
+        out += parts
+    return tuple(out)
 
 
 @functools.cache

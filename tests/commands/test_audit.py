@@ -105,6 +105,23 @@ def test_a_kind_that_cannot_be_listed_is_reported_and_fails_the_run(run_cli: Cli
     assert findings(result.out) == UNLABELLED  # the other kinds are still judged
 
 
+# audit reads --only/--skip as scan does: commas separate names, each checked with "did you mean"
+ONLY = [
+    (["--only", "require-team-label,require-team-label"], 1, "web-1"),
+    (["--only", "require-team-label,require-tem-label"], 2, "--only 'require-tem-label' names no rule"),
+    (["--skip", "zzz,require-team-label"], 2, "--skip 'zzz' names no rule"),
+]
+
+
+@pytest.mark.parametrize(("flags", "code", "said"), ONLY, ids=[" ".join(f) for f, _, _ in ONLY])
+def test_only_and_skip_take_comma_lists(run_cli: CliRunner, args: list[str], flags: list[str], code: int, said: str) -> None:
+    result = run_cli([*args, *flags])
+    assert result.code == code, result.err
+    assert said in (result.out if code == 1 else result.err)
+    if code == 2:
+        assert "did you mean 'require-team-label'?" in result.err or "rules list" in result.err
+
+
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "github", "html", "policyreport"])
 def test_every_format_reports_the_audit(run_cli: CliRunner, args: list[str], fmt: str) -> None:
     result = run_cli([*args, "--format", fmt])
