@@ -31,6 +31,7 @@ from typing import Any
 
 from guardrails.kube import paths
 from guardrails.model import FieldPath, Finding, Resource, Status
+from guardrails.sources.terraform.attachments import ATTACHMENTS
 
 __all__ = ["REDACTED", "hcl_path", "redact", "secrets", "terraform_words"]
 
@@ -133,9 +134,38 @@ def _message(finding: Finding, resource: Resource, tags: _Tags) -> str:
             seen.append(f"{shown} is {_value_text(resource, p, finding.status)}")
         said = "; ".join(seen)
         message = f"{lead}: {said}" if lead else said
+    elif finding.status is Status.UNKNOWN:
+        message = _unknown(message, finding, resource, tags)
+    elif message.endswith(_FAILS_UNKNOWN):  # --fail-on-unknown: the same words, and that it fails
+        message = _unknown(message.removesuffix(_FAILS_UNKNOWN), finding, resource, tags) + " (an unknown value fails this rule)"
     if tags.noun == "tag":
         message = _LABEL_NOUN.sub(r"tag\1 ", message)
     return message
+
+
+_FAILS_UNKNOWN = " (known only after apply; an unknown value fails this rule)"  # as the engine words it
+_MISSING = re.compile(r"^(.+?) (?:is|are) (?:missing|not set)$")
+
+
+def _unknown(message: str, finding: Finding, resource: Resource, tags: _Tags) -> str:
+    """An UNKNOWN finding of a check that words its own failures (a deny condition, required
+    tags) says what is not known yet, never the failure it may turn out to be: `no aws_flow_log
+    refers to this VPC` while a flow log's vpc_id is known only after apply would be false."""
+    lead, sep, detail = message.partition(": ")
+    if not sep:
+        lead, detail = "", message
+    untied = sorted(p[1] for p in resource.unknown if len(p) == 2 and p[0] == "attached" and isinstance(p[1], str))
+    named = [t for t in untied if t in detail] or untied
+    if named:
+        said = "; ".join(
+            f"an {t}'s {ATTACHMENTS[t].attribute} is known only after apply, so whether it belongs to this "
+            f"{resource.kind} is not known" for t in named if t in ATTACHMENTS
+        )
+    elif (m := _MISSING.match(detail)) is not None:
+        said = f"{m.group(1)} is known only after apply"
+    else:
+        said = f"{_field(resource, finding.path, tags) or 'a value it reads'} is known only after apply"
+    return f"{lead}: {said}" if lead else said
 
 
 def terraform_words(findings: Sequence[Finding], resources: Iterable[Resource], plan: Mapping[str, Any]) -> list[Finding]:

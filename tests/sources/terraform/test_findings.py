@@ -184,3 +184,45 @@ def test_sensitive_values_marked_in_plan_shapes() -> None:
 )
 def test_redact(text: str, hidden: list[str], expected: str) -> None:
     assert redact(text, hidden) == expected
+
+
+CONFIGS = pathlib.Path(__file__).parent / "configs"
+UNTIED = "Network flow logs must be enabled: an aws_flow_log's vpc_id is known only after apply, so whether it belongs to this aws_vpc is not known"
+
+
+@pytest.mark.parametrize(
+    ("flags", "status", "message"),
+    [
+        ([], "unknown", UNTIED),
+        (["--fail-on-unknown"], "fail", UNTIED + " (an unknown value fails this rule)"),
+    ],
+)
+def test_an_untied_flow_log_is_unknown_in_terraform_words(run_cli: Any, flags: list[str], status: str, message: str) -> None:
+    """A flow log whose vpc_id is a module input (Terraform's own plan): the VPCs without one
+    are unknown, and the finding says why, not "no aws_flow_log refers to this VPC"."""
+    result = run_cli(["scan", str(CONFIGS / "untied.plan.json"), "--profile", "terraform", "--only", "terraform-vpc-flow-logs",
+                      "--format", "json", *flags])
+    got = sorted((f["address"], f["status"], f["message"]) for f in _findings(result))
+    assert got == [("aws_vpc.a", status, message), ("aws_vpc.b", status, message)]
+
+
+def test_tags_known_only_after_apply_are_not_called_missing(tmp_path: pathlib.Path, run_cli: Any) -> None:
+    p = plan(R("aws_ebs_volume.v", {"size": 10, "encrypted": True}, unknown={"tags_all": True}))
+    result = _scan(p, tmp_path, run_cli, "--only", "terraform-required-tags")
+    got = sorted((f["status"], f["field"], f["message"]) for f in _findings(result))
+    assert got == [("unknown", "tags", f'tag "{k}" is known only after apply') for k in ("environment", "service", "team")]
+
+
+# What a message of a plan finding must never hold: the Kubernetes-shaped view or the engine.
+INTERNALS = ("anyPattern", "/spec/", "spec.", "validation error", "metadata.labels", "pattern failed", "accepted forms")
+
+
+@pytest.mark.parametrize("name", SHARED_PLANS)
+@pytest.mark.parametrize("flags", [[], ["--fail-on-unknown"]], ids=["plain", "fail-on-unknown"])
+def test_no_terraform_message_speaks_of_the_engine(name: str, flags: list[str], run_cli: Any) -> None:
+    """Every Terraform rule's fail and unknown messages on the shared plans, in HCL words."""
+    result = run_cli(["scan", str(shared.require("terraform", name)), "--profile", "terraform", "--format", "json", *flags])
+    assert result.code in (0, 1), result
+    said = [(f["rule"], f["message"]) for f in _findings(result)
+            if f["rule"].startswith("terraform-") and f["status"] in ("fail", "unknown")]
+    assert not [m for m in said if any(word in m[1] for word in INTERNALS)]
