@@ -17,6 +17,7 @@ import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from guardrails import reference
 from guardrails import waivers as waivers_mod
 from guardrails.budget import Budget, OutOfTime, watchdog
 from guardrails.context import Context
@@ -45,18 +46,47 @@ def _prefixed(prefix: FieldPath, reads: tuple[FieldPath, ...]) -> tuple[FieldPat
 
 
 class _Views:
-    """The pod-template view of one resource, built once however many Pod rules look at it."""
+    """The pod-template view of one resource, built once however many Pod rules look at it;
+    and the map keys each object judged holds, gathered once for every rule that asks."""
 
-    __slots__ = ("_done", "_view")
+    __slots__ = ("_done", "_keys", "_view")
 
     def __init__(self) -> None:
         self._view: Resource | None = None
         self._done = False
+        self._keys: dict[int, tuple[Any, set[Any]]] = {}
 
     def get(self, resource: Resource) -> Resource | None:
         if not self._done:
             self._view, self._done = workloads.pod_view(resource), True
         return self._view
+
+    def has_any(self, obj: Any, keys: frozenset[str]) -> bool:
+        """Whether `obj` holds one of `keys` as a map key, at any depth."""
+        held = self._keys.get(id(obj))
+        if held is None or held[0] is not obj:
+            held = (obj, _all_keys(obj))
+            self._keys[id(obj)] = held
+        return not keys.isdisjoint(held[1])
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _all_keys(obj: Any) -> set[Any]:
+    """Every map key anywhere in a decoded object (maps, lists and tuples walked; no recursion,
+    so depth costs nothing but time linear in the object)."""
+    out: set[Any] = set()
+    todo = [obj]
+    while todo:
+        v = todo.pop()
+        t = type(v)
+        if t is dict or (t not in _SCALARS and isinstance(v, Mapping)):
+            out.update(v.keys())
+            todo.extend(x for x in v.values() if type(x) not in _SCALARS)
+        elif t is list or t is tuple:
+            todo.extend(x for x in v if type(x) not in _SCALARS)
+    return out
 
 
 class Engine:
@@ -85,6 +115,9 @@ class Engine:
         self.time_budget = time_budget
         self.record_passes = record_passes
         self.rules = tuple(rules)
+        # Skip a rule on an object without any key it could object to (CompiledRule.requires_keys);
+        # off for the reference evaluators the skip is tested against.
+        self._key_index = not reference.active()
         self._by_kind: dict[str, tuple[CompiledRule, ...]] = {}
         context = context or Context()
         if today is not None:
@@ -108,11 +141,15 @@ class Engine:
         """One rule on one resource; None when the rule does not match it at all."""
         if rule.defaults and resource.computed:
             resource = with_defaults(resource, rule.defaults.get(resource.kind))
-        target = self._target(rule, resource, views or _Views())
+        views = views or _Views()
+        target = self._target(rule, resource, views)
         if target is None:
             return None
         if rule.unsupported and not (rule.supplied_by is not None and rule.supplied_by(self.context)):
             return RuleResult(rule.name, Status.SKIP, (Violation(rule.unsupported, (), Status.SKIP),), rule.id)
+        if (rule.requires_keys is not None and self._key_index and rule.check_in_context is None
+                and not views.has_any(target.obj, rule.requires_keys)):
+            return RuleResult(rule.name, Status.PASS, id=rule.id)  # what the check finds there: nothing
         try:
             if rule.check_in_context is not None:
                 raw = list(rule.check_in_context(target, self.context))

@@ -81,6 +81,10 @@ class CompiledRule:
     # nothing to say.
     notice: Callable[[frozenset[str]], str | None] | None = None
 
+    # The check finds nothing in an object holding none of these map keys (checks.base.Keyed):
+    # the engine judges such an object PASS without running it. None: always run it.
+    requires_keys: frozenset[str] | None = None
+
     def __post_init__(self) -> None:
         if not self.id:
             object.__setattr__(self, "id", self.name)

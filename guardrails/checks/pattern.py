@@ -173,7 +173,7 @@ def _native_any(nodes: Sequence[Node], obj: Any) -> Iterable[Violation]:
     first: FieldPath | None = None
     for i, (node, out) in enumerate(zip(nodes, outcomes), 1):
         if out.status is Status.FAIL:
-            misses: list[Miss] = match_all(node, obj)[1]
+            misses: list[Miss] = match_all(node, obj, out)[1]
             first = misses[0].path if first is None and misses else first
             forms.append(f"({i}) " + ", ".join(_words(obj, m) for m in misses))
         elif out.status is Status.SKIP:

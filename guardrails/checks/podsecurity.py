@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from guardrails.checks.base import Check, CheckFn
+from guardrails.checks.base import Check, CheckFn, Keyed
 from guardrails.errors import ParamError
 from guardrails.kube import paths, selectors
 from guardrails.kube import podsecurity as pss
@@ -164,6 +164,9 @@ def _compile(params: Any) -> CheckFn:
                 reads: tuple[FieldPath, ...] = (item.path, ("spec", "securityContext")) if item.required else (item.path,)
                 yield Violation(pss.describe(control.id, [item]).message, item.path, reads=reads)
 
+    keys = [v.keys for _, v in pairs]
+    if all(k is not None for k in keys):
+        return Keyed(check, frozenset().union(*(k for k in keys if k is not None)))
     return check
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from guardrails import checks
+from guardrails.checks import base
 from guardrails.checks.base import CheckFn
 from guardrails.dialects.context import LoadContext
 from guardrails.errors import ParamError, RuleFileError
@@ -89,6 +90,7 @@ def compile_native(
         raise RuleFileError(
             f"rule {name!r}: {key}: {e.message}", location=where(("spec", key, *e.path))
         ) from None
+    needs = base.required_keys(fn)  # a check that finds nothing keeps finding nothing with a message
     if spec.get("message"):
         fn = _with_message(fn, str(spec["message"]))
     match_block = spec.get("match") or {}
@@ -125,4 +127,5 @@ def compile_native(
         defaults=spec.get("defaults") or None,
         unknown=str(spec.get("unknown", "unknown")),
         namespace_labels=bool(match_block.get("namespaceSelector") or (spec.get("exclude") or {}).get("namespaceSelector")),
+        requires_keys=needs,
     )

@@ -101,6 +101,10 @@ class Variant:
     minimum: Version
     find: Finder
     overrides: tuple[str, ...] = ()
+    # `find` returns items only for a pod holding at least one of these map keys (at any depth):
+    # what the control forbids must be written to be found. None: a control that finds fields
+    # left unset, so any pod may fail it.
+    keys: frozenset[str] | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -653,47 +657,56 @@ def _v(major: int, minor: int) -> Version:
     return (major, minor)
 
 
+_PROC_MOUNT = frozenset({"procMount"})
+_RUN_AS_USER = frozenset({"runAsUser"})
+_SELINUX = frozenset({"seLinuxOptions"})
+_SYSCTLS = frozenset({"sysctls"})
+
 CONTROLS: tuple[Control, ...] = (
     Control("allowPrivilegeEscalation", "restricted", "Privilege Escalation",
             (Variant(_v(1, 8), _privilege_escalation), Variant(_v(1, 25), _privilege_escalation_1_25)),
             _describe_privilege_escalation),
-    Control("appArmorProfile", "baseline", "AppArmor", (Variant(_v(1, 0), _apparmor),), _describe_apparmor),
+    Control("appArmorProfile", "baseline", "AppArmor", (Variant(_v(1, 0), _apparmor, keys=frozenset({"appArmorProfile", "annotations"})),), _describe_apparmor),
     Control("capabilities_baseline", "baseline", "Capabilities",
-            (Variant(_v(1, 0), _capabilities_baseline),), _describe_capabilities_baseline),
+            (Variant(_v(1, 0), _capabilities_baseline, keys=frozenset({"add"})),), _describe_capabilities_baseline),
     Control("capabilities_restricted", "restricted", "Capabilities",
             (Variant(_v(1, 22), _capabilities_restricted, ("capabilities_baseline",)),
              Variant(_v(1, 25), _capabilities_restricted_1_25, ("capabilities_baseline",))),
             _describe_capabilities_restricted),
-    Control("hostNamespaces", "baseline", "Host Namespaces", (Variant(_v(1, 0), _host_namespaces),),
+    Control("hostNamespaces", "baseline", "Host Namespaces", (Variant(_v(1, 0), _host_namespaces, keys=frozenset({"hostNetwork", "hostPID", "hostIPC"})),),
             _describe_host_namespaces),
-    Control("hostPathVolumes", "baseline", "HostPath Volumes", (Variant(_v(1, 0), _host_path),), _describe_host_path),
-    Control("hostPorts", "baseline", "Host Ports", (Variant(_v(1, 0), _host_ports),), _describe_host_ports),
+    Control("hostPathVolumes", "baseline", "HostPath Volumes", (Variant(_v(1, 0), _host_path, keys=frozenset({"hostPath"})),), _describe_host_path),
+    Control("hostPorts", "baseline", "Host Ports", (Variant(_v(1, 0), _host_ports, keys=frozenset({"hostPort"})),), _describe_host_ports),
     Control("hostProbesAndHostLifecycle", "baseline", "Host Probes / Lifecycle Hooks",
-            (Variant(_v(1, 34), _host_probes),), _describe_host_probes),
-    Control("privileged", "baseline", "Privileged Containers", (Variant(_v(1, 0), _privileged),), _describe_privileged),
+            (Variant(_v(1, 34), _host_probes, keys=frozenset({"host"})),), _describe_host_probes),
+    Control("privileged", "baseline", "Privileged Containers", (Variant(_v(1, 0), _privileged, keys=frozenset({"privileged"})),), _describe_privileged),
     Control("procMount", "baseline", "/proc Mount Type",
-            (Variant(_v(1, 0), _proc_mount), Variant(_v(1, 35), _proc_mount_1_35)), _describe_proc_mount),
+            (Variant(_v(1, 0), _proc_mount, keys=_PROC_MOUNT), Variant(_v(1, 35), _proc_mount_1_35, keys=_PROC_MOUNT)), _describe_proc_mount),
     Control("procMount_restricted", "restricted", "/proc Mount Type",
-            (Variant(_v(1, 35), _proc_mount, ("procMount",)),), _describe_proc_mount),
+            (Variant(_v(1, 35), _proc_mount, ("procMount",), keys=_PROC_MOUNT),), _describe_proc_mount),
     Control("restrictedVolumes", "restricted", "Volume Types",
-            (Variant(_v(1, 0), _restricted_volumes, ("hostPathVolumes",)),), _describe_restricted_volumes),
+            (Variant(_v(1, 0), _restricted_volumes, ("hostPathVolumes",), keys=frozenset({"volumes"})),), _describe_restricted_volumes),
     Control("runAsNonRoot", "restricted", "Running as Non-root",
             (Variant(_v(1, 0), _run_as_non_root), Variant(_v(1, 35), _run_as_non_root_1_35)), _describe_run_as_non_root),
     Control("runAsUser", "restricted", "Running as Non-root user",
-            (Variant(_v(1, 23), _run_as_user), Variant(_v(1, 35), _run_as_user_1_35)), _describe_run_as_user),
+            (Variant(_v(1, 23), _run_as_user, keys=_RUN_AS_USER), Variant(_v(1, 35), _run_as_user_1_35, keys=_RUN_AS_USER)), _describe_run_as_user),
     Control("seLinuxOptions", "baseline", "SELinux",
-            (Variant(_v(1, 0), _selinux(_SELINUX_TYPES_1_0)), Variant(_v(1, 31), _selinux(_SELINUX_TYPES_1_31))),
+            (Variant(_v(1, 0), _selinux(_SELINUX_TYPES_1_0), keys=_SELINUX),
+             Variant(_v(1, 31), _selinux(_SELINUX_TYPES_1_31), keys=_SELINUX)),
             _describe_selinux),
     Control("seccompProfile_baseline", "baseline", "Seccomp",
-            (Variant(_v(1, 0), _seccomp_annotations), Variant(_v(1, 19), _seccomp_fields(False))), _describe_seccomp),
+            (Variant(_v(1, 0), _seccomp_annotations, keys=frozenset({"annotations"})),
+             Variant(_v(1, 19), _seccomp_fields(False), keys=frozenset({"seccompProfile"}))), _describe_seccomp),
     Control("seccompProfile_restricted", "restricted", "Seccomp",
             (Variant(_v(1, 19), _seccomp_fields(True), ("seccompProfile_baseline",)),
              Variant(_v(1, 25), _seccomp_restricted_1_25, ("seccompProfile_baseline",))), _describe_seccomp),
     Control("sysctls", "baseline", "Sysctls",
-            (Variant(_v(1, 0), _sysctls(_SYSCTLS_1_0)), Variant(_v(1, 27), _sysctls(_SYSCTLS_1_27)),
-             Variant(_v(1, 29), _sysctls(_SYSCTLS_1_29)), Variant(_v(1, 32), _sysctls(_SYSCTLS_1_32)),
-             Variant(_v(1, 37), _sysctls(_SYSCTLS_1_37))), _describe_sysctls),
-    Control("windowsHostProcess", "baseline", "HostProcess", (Variant(_v(1, 0), _host_process),),
+            (Variant(_v(1, 0), _sysctls(_SYSCTLS_1_0), keys=_SYSCTLS),
+             Variant(_v(1, 27), _sysctls(_SYSCTLS_1_27), keys=_SYSCTLS),
+             Variant(_v(1, 29), _sysctls(_SYSCTLS_1_29), keys=_SYSCTLS),
+             Variant(_v(1, 32), _sysctls(_SYSCTLS_1_32), keys=_SYSCTLS),
+             Variant(_v(1, 37), _sysctls(_SYSCTLS_1_37), keys=_SYSCTLS)), _describe_sysctls),
+    Control("windowsHostProcess", "baseline", "HostProcess", (Variant(_v(1, 0), _host_process, keys=frozenset({"hostProcess"})),),
             _describe_host_process),
 )
 _BY_ID = {c.id: c for c in CONTROLS}

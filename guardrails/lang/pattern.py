@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from guardrails import reference
 from guardrails.kube import paths, selectors
 from guardrails.lang import golang, pattern_value
 from guardrails.lang.quote import quote
@@ -85,15 +86,26 @@ _OK: Result = (None, None)
 
 
 class Node:
-    __slots__ = ("raw",)
+    """`fast`: the node's closure (lang.pattern_fast), built on its first match (for a node
+    `MapNode.expanded` built, the closure of its body); `interpreted`: built under
+    `reference.evaluators()`, so matched by the reference walk instead."""
+
+    __slots__ = ("fast", "interpreted", "raw")
     raw: Any
+    fast: Any
+    interpreted: bool
+
+    def _init(self, raw: Any) -> None:
+        self.raw = raw
+        self.fast = None
+        self.interpreted = reference.active()
 
 
 class Scalar(Node):
     __slots__ = ("pred", "star")
 
     def __init__(self, raw: Any) -> None:
-        self.raw = raw
+        self._init(raw)
         self.pred = pattern_value.compile_scalar(raw)
         self.star = raw == "*" and isinstance(raw, str)
 
@@ -102,7 +114,7 @@ class ListNode(Node):
     __slots__ = ("items",)
 
     def __init__(self, raw: Sequence[Any]) -> None:
-        self.raw = raw
+        self._init(raw)
         self.items = [compile_pattern(v) for v in raw]
 
 
@@ -136,7 +148,7 @@ class MapNode(Node):
     __slots__ = ("_expanded", "anchors", "metadata_key", "plain", "tracked")
 
     def __init__(self, raw: Mapping[str, Any]) -> None:
-        self.raw = raw
+        self._init(raw)
         self.anchors: list[_Entry] = []
         front: list[_Entry] = []
         back: list[_Entry] = []
@@ -307,7 +319,7 @@ class _Walk:
             self.misses.append(Miss(path, text))
 
     def keys_missing(self) -> bool:
-        return any(not v and (parse_anchor(k) or ("", ""))[0] != NEG for k, v in self.seen.items())
+        return _keys_missing(self.seen)
 
     def element(self, value: Any, node: Node, path: FieldPath) -> Result:
         if isinstance(node, MapNode):
@@ -492,10 +504,11 @@ class Outcome:
         return path_text(self.path)
 
 
-def match_all(node: Node, obj: Any) -> tuple[Outcome, list[Miss]]:
-    """The outcome of `match`, and when it is a failure every failing field in plain words
-    (at least the one `match` names)."""
-    out = match(node, obj)
+def match_all(node: Node, obj: Any, out: Outcome | None = None) -> tuple[Outcome, list[Miss]]:
+    """The outcome of `match` (`out` when the caller has it already), and when it is a failure
+    every failing field in plain words (at least the one `match` names)."""
+    if out is None:
+        out = match(node, obj)
     if out.status is not Status.FAIL:
         return out, []
     walk = _Walk(collect=True)
@@ -509,16 +522,38 @@ def match_all(node: Node, obj: Any) -> tuple[Outcome, list[Miss]]:
     return out, misses
 
 
+def _keys_missing(seen: Mapping[str, bool]) -> bool:
+    """Some conditional or existence anchor's key was missing where the walk looked for it."""
+    return any(not v and (parse_anchor(k) or ("", ""))[0] != NEG for k, v in seen.items())
+
+
+def element_fn(node: Node) -> Any:
+    """The node's compiled closure (built once), or None when it is matched by the reference walk."""
+    fn = node.fast
+    if fn is None and not node.interpreted:
+        from guardrails.lang import pattern_fast  # it builds on this module's tree
+
+        fn = node.fast = pattern_fast.compile_node(node)
+    return fn
+
+
 def match(node: Node, obj: Any) -> Outcome:
     """Kyverno's MatchPattern: the whole object against a compiled pattern."""
-    walk = _Walk()
-    path, err = walk.element(obj, node, ())
+    fn = element_fn(node)
+    seen: dict[str, bool]
+    if fn is not None:
+        seen = {}
+        path, err = fn(obj, (), seen)
+    else:
+        walk = _Walk()
+        path, err = walk.element(obj, node, ())
+        seen = walk.seen
     if err is None:
         return Outcome(Status.PASS)
     if _skips(err):
         return Outcome(Status.SKIP, (), err.msg)
     if _is(err, NEG) and path is not None:
         return Outcome(Status.FAIL, path, err.msg)
-    if walk.keys_missing() or path is None:
+    if _keys_missing(seen) or path is None:
         return Outcome(Status.ERROR, (), err.msg)
     return Outcome(Status.FAIL, path, err.msg)

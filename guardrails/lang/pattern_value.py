@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from guardrails import reference
 from guardrails.kube import selectors
 from guardrails.lang import golang
 
@@ -87,8 +88,28 @@ def _ordered(op: str, cmp: int) -> bool:
     return cmp <= 0  # "<="
 
 
+def _literal(value: Any) -> str | None:
+    """The text a literal pattern (no operator, wildcard, duration or quantity) compares with
+    the value, as `_compare` would; a text the regular expression engine cannot take (a lone
+    surrogate, which JSON can carry) raises as the engine does."""
+    s = _string_form(value)
+    if s is not None and not s.isascii():
+        s.encode("utf-8")
+    return s
+
+
+def _literal_text(op: str, text: str) -> bool:
+    """Whether `_compare(op, text)` is plain equality: its glob has no wildcard and the text
+    is neither a duration nor a quantity."""
+    return (op == "" and "*" not in text and "?" not in text
+            and golang.parse_duration(text) is None and golang.parse_quantity(text) is None)
+
+
 def _compare(op: str, text: str) -> Predicate:
     """Kyverno's validateString: duration, else quantity, else wildcard string comparison."""
+    if _literal_text(op, text) and not reference.active():
+        selectors.glob_to_regex(text)  # a text the engine refuses is refused here too, at load
+        return lambda value: _literal(value) == text
     dur = golang.parse_duration(text)
     qty = golang.parse_quantity(text)
     glob = selectors.glob_to_regex(text) if op in ("", "!") else None
@@ -132,9 +153,23 @@ def _single(pattern: str) -> Predicate:
 
 def _string(pattern: str) -> Predicate:
     alternatives: list[list[Predicate]] = []
+    texts: list[str] = []
     for alt in pattern.split("|"):
         alt = alt.strip(" ")
-        alternatives.append([_single(part.strip(" ")) for part in alt.split("&")])
+        parts = [part.strip(" ") for part in alt.split("&")]
+        alternatives.append([_single(part) for part in parts])
+        if len(parts) == 1 and operator_of(parts[0]) == "" and _literal_text("", parts[0].strip()):
+            texts.append(parts[0].strip())
+    if len(texts) == len(alternatives) > 1 and not reference.active():
+        # `a | b | c` of plain words: one set lookup for what would be one equality per word.
+        words = frozenset(texts)
+
+        def one_of(value: Any) -> bool:
+            if isinstance(value, str) and value == pattern:
+                return True
+            return _literal(value) in words
+
+        return one_of
 
     def check(value: Any) -> bool:
         if isinstance(value, str) and value == pattern:

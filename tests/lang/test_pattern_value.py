@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from guardrails import reference
 from guardrails.lang import pattern_value
 
 CASES: list[tuple[Any, Any, bool]] = [
@@ -82,3 +83,25 @@ def test_compile_scalar(pattern: Any, value: Any, expected: bool) -> None:
 )
 def test_operator_of(pattern: str, op: str) -> None:
     assert pattern_value.operator_of(pattern) == op
+
+
+def _outcome(pred: Any, value: Any) -> Any:
+    try:
+        return pred(value)
+    except Exception as e:  # the engine's error, compared by type and text
+        return f"{type(e).__name__}: {e}"
+
+
+# Literal words take a shortcut (equality, a set for `a | b`); the regular-expression path is
+# the reference (guardrails.reference), and both must agree, errors included.
+LITERALS = ["web", "a | b | c", "true", "1.5e+00", "", "  x\t|y ", "aws_ebs_volume | aws_efs_file_system", "a|b&c"]
+VALUES = ["web", "b", "c", "a | b | c", True, False, 1.5, 1, None, "", "x", "y", "\ud800", "caf\u00e9", [], {},
+          "aws_efs_file_system"]
+
+
+@pytest.mark.parametrize("pattern", LITERALS)
+def test_literal_shortcut_equals_the_reference(pattern: str) -> None:
+    fast = pattern_value.compile_scalar(pattern)
+    with reference.evaluators():
+        slow = pattern_value.compile_scalar(pattern)
+    assert [_outcome(fast, v) for v in VALUES] == [_outcome(slow, v) for v in VALUES]
