@@ -32,8 +32,9 @@ import jmespath.exceptions
 import jmespath.parser
 import jmespath.visitor
 
+from guardrails import reference
 from guardrails.errors import ParamError
-from guardrails.lang import jmespath_functions
+from guardrails.lang import jmespath_compiled, jmespath_functions
 from guardrails.lang.quote import quote
 from guardrails.model import FieldPath, Resource
 
@@ -75,7 +76,7 @@ def compile_expression(text: Any, path: FieldPath) -> jmespath.parser.ParsedResu
     if not isinstance(text, str) or not text.strip():
         raise ParamError("expected a JMESPath expression", path)
     try:
-        return jmespath.compile(text.strip())
+        parsed = jmespath.compile(text.strip())
     except jmespath.exceptions.JMESPathError as e:
         pos = getattr(e, "lex_position", None)
         if pos is None:
@@ -88,6 +89,18 @@ def compile_expression(text: Any, path: FieldPath) -> jmespath.parser.ParsedResu
         else:
             reason = getattr(e, "msg", None) or str(e)
         raise ParamError(f"invalid JMESPath expression {text.strip()!r}{at}: {reason}", path) from None
+    if reference.active():
+        return parsed
+    return Compiled(parsed.expression, parsed.parsed)
+
+
+class Compiled(jmespath.parser.ParsedResult):  # type: ignore[misc]
+    """A parsed expression with its closures for the NULL mode (lang.jmespath_compiled), built
+    once; `search` runs them instead of the interpreter."""
+
+    def __init__(self, expression: str, parsed: Any) -> None:
+        super().__init__(expression, parsed)
+        self.fast = jmespath_compiled.compile_node(parsed, _INTERPRETERS[NULL])
 
 
 def _text(value: Any) -> str:
@@ -241,6 +254,11 @@ def search(expression: str | jmespath.parser.ParsedResult, data: Any, *, missing
     NULL: an ordering comparison of mismatched types (`"" > `1``) is null, as the JMESPath
     specification says. ERROR: Kyverno's query; raises NotFound or QueryError.
     """
+    if missing == NULL and isinstance(expression, Compiled):
+        try:
+            return expression.fast(data)
+        except TypeError:
+            return None
     ast = compile(expression.strip()) if isinstance(expression, str) else expression.parsed
     if missing == NULL:
         try:
