@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from guardrails import reference
@@ -47,10 +47,24 @@ def path_text(path: FieldPath) -> str:
 # --- errors, as Kyverno tells them apart (by type, or by the text they carry) ---------------
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
 class _Err:
-    kind: str  # "plain", "pattern" (a combined skip), or an anchor kind: COND, GLOBAL, NEG
-    msg: str
+    """`kind`: "plain", "pattern" (a combined skip), or an anchor kind: COND, GLOBAL, NEG.
+    `msg` is Kyverno's text; the fast path (lang.pattern_fast) gives a function that writes it,
+    called only when the text is read (most skipped anchors' never is)."""
+
+    __slots__ = ("_make", "_msg", "kind")
+
+    def __init__(self, kind: str, msg: str | None = None, make: Callable[[], str] | None = None) -> None:
+        self.kind = kind
+        self._msg = msg
+        self._make = make
+
+    @property
+    def msg(self) -> str:
+        if self._msg is None:
+            assert self._make is not None
+            self._msg, self._make = self._make(), None
+        return self._msg
 
 
 _ANCHOR_MSG = {
@@ -493,11 +507,16 @@ class _Walk:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Outcome:
-    """PASS; FAIL at `path`; SKIP or ERROR with Kyverno's reason in `detail`."""
+    """PASS; FAIL at `path`; SKIP or ERROR with Kyverno's reason in `detail` (written from
+    `cause` when read: an anyPattern entry that does not apply rarely needs its words)."""
 
     status: Status
     path: FieldPath = ()
-    detail: str = ""
+    cause: _Err | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    @property
+    def detail(self) -> str:
+        return self.cause.msg if self.cause is not None else ""
 
     @property
     def where(self) -> str:
@@ -550,10 +569,11 @@ def match(node: Node, obj: Any) -> Outcome:
         seen = walk.seen
     if err is None:
         return Outcome(Status.PASS)
-    if _skips(err):
-        return Outcome(Status.SKIP, (), err.msg)
+    # A combined skip is a skip (its parts were): the fast path says so without writing it out.
+    if (fn is not None and err.kind == "pattern") or _skips(err):
+        return Outcome(Status.SKIP, (), err)
     if _is(err, NEG) and path is not None:
-        return Outcome(Status.FAIL, path, err.msg)
+        return Outcome(Status.FAIL, path, err)
     if _keys_missing(seen) or path is None:
-        return Outcome(Status.ERROR, (), err.msg)
-    return Outcome(Status.FAIL, path, err.msg)
+        return Outcome(Status.ERROR, (), err)
+    return Outcome(Status.FAIL, path, err)

@@ -18,6 +18,7 @@ from typing import Any
 
 from guardrails.lang import golang
 from guardrails.lang.pattern import (
+    _ANCHOR_MSG,
     COND,
     EQ,
     EXIST,
@@ -28,13 +29,12 @@ from guardrails.lang.pattern import (
     Node,
     Result,
     Scalar,
-    _anchor_err,
-    _combined,
     _Entry,
     _Err,
-    _skips,
     path_text,
 )
+from guardrails.lang.pattern import _anchor_err as _anchor_text
+from guardrails.lang.pattern import _skips as _skips_by_text
 from guardrails.model import FieldPath
 
 __all__ = ["Fn", "compile_node"]
@@ -42,6 +42,7 @@ __all__ = ["Fn", "compile_node"]
 # value, its path, the anchored keys seen so far -> (failing path, error) or (None, None)
 Fn = Callable[[Any, FieldPath, dict[str, bool]], Result]
 _OK: Result = (None, None)
+_MISSING_CONDITION = _anchor_text(COND, "conditional anchor key doesn't exist in the resource")
 
 
 def compile_node(node: Node) -> Fn:
@@ -55,9 +56,25 @@ def compile_node(node: Node) -> Fn:
 
 
 def _not_a_map(value: Any, path: FieldPath) -> Result:
-    return path, _Err("plain", (
+    return path, _Err("plain", make=lambda: (
         f"pattern and resource have different structures. Path: {path_text(path)}. "
         f"Expected map[string]interface {{}}, found {golang.type_name(value)}"))
+
+
+def _skips(err: _Err) -> bool:
+    """`pattern._skips`, without writing out a combined skip's text: its parts were skips, so
+    the text holds an anchor's mismatch words and it is one too."""
+    return err.kind == "pattern" or _skips_by_text(err)
+
+
+def _combined(errs: list[_Err]) -> _Err:
+    """`pattern._combined`, its text written when read (the list is never touched again)."""
+    return _Err("pattern", make=lambda: "; ".join(e.msg for e in errs))
+
+
+def _anchor_err(kind: str, err: _Err) -> _Err:
+    """`pattern._anchor_err` of an inner error, its text written when read."""
+    return _Err(kind, make=lambda: f"{_ANCHOR_MSG[kind]}: {err.msg}")
 
 
 def _map_element(node: MapNode) -> Fn:
@@ -145,7 +162,7 @@ def _entry(e: _Entry) -> Handler:
         def negation(obj: Mapping[str, Any], path: FieldPath, seen: dict[str, bool]) -> Result:
             if key in obj:
                 here = (*path, key)
-                return here, _anchor_err(NEG, f"{path_text(here)} is not allowed")
+                return here, _Err(NEG, make=lambda: f"{_ANCHOR_MSG[NEG]}: {path_text(here)} is not allowed")
             return _OK
 
         return negation
@@ -155,9 +172,9 @@ def _entry(e: _Entry) -> Handler:
             if key not in obj:
                 if kind == GLOBAL:
                     return _OK
-                return (*path, key), _anchor_err(COND, "conditional anchor key doesn't exist in the resource")
+                return (*path, key), _MISSING_CONDITION
             p, err = inner(obj[key], (*path, key), seen)
-            return (p, _anchor_err(kind, err.msg)) if err is not None else _OK
+            return (p, _anchor_err(kind, err)) if err is not None else _OK
 
         return conditional
     if kind == EQ:
@@ -169,7 +186,7 @@ def _entry(e: _Entry) -> Handler:
         def present(obj: Mapping[str, Any], path: FieldPath, seen: dict[str, bool]) -> Result:
             if obj.get(key) is not None:
                 return _OK
-            return path, _Err("plain", f"{path_text(path)}/{key} not found")
+            return path, _Err("plain", make=lambda: f"{path_text(path)}/{key} not found")
 
         return present
 
@@ -284,7 +301,7 @@ def _scalar_element(node: Scalar) -> Fn:
                 return _OK
         elif pred(value):
             return _OK
-        return path, _Err("plain", (
+        return path, _Err("plain", make=lambda: (
             f"resource value '{golang.format_v(value)}' does not match "
             f"'{golang.format_v(raw)}' at path {path_text(path)}"))
 
