@@ -78,14 +78,20 @@ def _all_keys(obj: Any) -> set[Any]:
     so depth costs nothing but time linear in the object)."""
     out: set[Any] = set()
     todo = [obj]
+    pop, push = todo.pop, todo.extend
     while todo:
-        v = todo.pop()
+        v = pop()
         t = type(v)
-        if t is dict or (t not in _SCALARS and isinstance(v, Mapping)):
-            out.update(v.keys())
-            todo.extend(x for x in v.values() if type(x) not in _SCALARS)
+        if t is dict:
+            out.update(v)
+            push(v.values())
         elif t is list or t is tuple:
-            todo.extend(x for x in v if type(x) not in _SCALARS)
+            push(v)
+        elif t in _SCALARS:
+            continue
+        elif isinstance(v, Mapping):
+            out.update(v.keys())
+            push(v.values())
     return out
 
 

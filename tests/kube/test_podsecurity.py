@@ -127,3 +127,28 @@ def test_kyverno_runs_every_control_without_overrides() -> None:
     assert "capabilities_baseline" not in psa and "capabilities_baseline" in kyverno
     # Kyverno's copy of PSA stops at v1.34: no 1.35 restricted procMount control
     assert all(r.check != "procMount_restricted" for r in pss.evaluate_kyverno("restricted", pss.LATEST, {}, sc(procMount="Unmasked")))
+
+
+def _all_keys(value: Any) -> set[Any]:
+    if isinstance(value, dict):
+        return set(value).union(*(_all_keys(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_all_keys(v) for v in value))
+    return set()
+
+
+def test_a_variant_finds_nothing_without_its_keys() -> None:
+    """The engine skips a Pod Security check on a pod holding none of its variants' keys
+    (Variant.keys): every variant that declares keys, on every case pod here that it faults,
+    finds its fault only where one of those keys is written."""
+    pods = [(meta, pod) for _, _, meta, pod, _ in CASES]
+    faulted = 0
+    for control in pss.CONTROLS:
+        for variant in control.variants:
+            if variant.keys is None:
+                continue
+            for meta, pod in pods:
+                if variant.find(meta, pod):
+                    faulted += 1
+                    assert variant.keys & (_all_keys(meta) | _all_keys(pod)), (control.id, variant.minimum, pod)
+    assert faulted >= 15, "the cases fault too few controls to check their keys"
