@@ -121,9 +121,10 @@ class Engine:
         self.time_budget = time_budget
         self.record_passes = record_passes
         self.rules = tuple(rules)
-        # Skip a rule on an object without any key it could object to (CompiledRule.requires_keys);
-        # off for the reference evaluators the skip is tested against.
-        self._key_index = not reference.active()
+        # Skip what cannot apply: a rule on an object without any key it could object to
+        # (CompiledRule.requires_keys), a match on a kind the rule does not name; off for the
+        # reference evaluators these skips are tested against.
+        self._fast = not reference.active()
         self._by_kind: dict[str, tuple[CompiledRule, ...]] = {}
         context = context or Context()
         if today is not None:
@@ -135,7 +136,9 @@ class Engine:
 
     def _target(self, rule: CompiledRule, resource: Resource, views: _Views) -> Resource | None:
         """The resource as the rule sees it: itself, or its pod template for Pod rules."""
-        if rule.match(resource):
+        # A kind the rule does not name never matches it (CompiledRule.kinds): a Pod rule on a
+        # Deployment goes straight to the pod template.
+        if (not self._fast or rule.kinds is None or resource.kind in rule.kinds) and rule.match(resource):
             return resource
         if rule.pod_templates and resource.kind in workloads.POD_CONTROLLERS:
             view = views.get(resource)
@@ -153,7 +156,7 @@ class Engine:
             return None
         if rule.unsupported and not (rule.supplied_by is not None and rule.supplied_by(self.context)):
             return RuleResult(rule.name, Status.SKIP, (Violation(rule.unsupported, (), Status.SKIP),), rule.id)
-        if (rule.requires_keys is not None and self._key_index and rule.check_in_context is None
+        if (rule.requires_keys is not None and self._fast and rule.check_in_context is None
                 and not views.has_any(target.obj, rule.requires_keys)):
             return RuleResult(rule.name, Status.PASS, id=rule.id)  # what the check finds there: nothing
         try:
