@@ -18,6 +18,7 @@ kustomize: true               # render kustomizations with `kubectl kustomize`
 enforcement: warn             # serve: audit | warn | enforce (default) what a rule's denial does
 max-inflight-bytes: 67108864  # serve: request body bytes held at once across all requests (64 MiB)
 isolation: on                 # Gatekeeper Rego in supervised worker processes (on, default) or in-process (off)
+now: 2026-03-06T00:00:00Z     # evaluation time of policies that read the clock (serve: also `wall`)
 gatekeeper-expansion: standard  # Gatekeeper constraints on Pods judge pod controllers' Pods (ours)
 parameters:                   # values of rules' parameters, by rule name (guardrails rules show NAME)
   approved-registries:
@@ -33,10 +34,12 @@ given at all.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import pathlib
 from collections.abc import Mapping
 from typing import Any
 
+from guardrails.context import Clock, FixedClock, parse_time, wall_clock
 from guardrails.errors import ConfigError, SourceError
 from guardrails.model import Enforcement, Location, Severity
 from guardrails.policy import profiles
@@ -45,7 +48,10 @@ from guardrails.policy.parameters import RuleSettings, Setting
 from guardrails.sources import documents
 from guardrails.sources.render.helm import HelmOptions
 
-__all__ = ["CONFIG_NAME", "DEFAULT_MAX_INFLIGHT", "Config", "Flags", "RuleLoader", "Settings", "find_config", "load_config", "merge"]
+__all__ = [
+    "CONFIG_NAME", "DEFAULT_MAX_INFLIGHT", "WALL", "Config", "Flags", "RuleLoader", "Settings", "evaluation_time", "find_config",
+    "load_config", "merge",
+]
 
 CONFIG_NAME = ".guardrails.yaml"
 DEFAULT_MAX_INFLIGHT = 64 * 1024 * 1024
@@ -54,6 +60,7 @@ _KEYS = {
     "enforcement",
     "max-inflight-bytes",
     "isolation",
+    "now",
     "parameters",
     "gatekeeper-expansion",
 }
@@ -76,6 +83,7 @@ class Config:
     enforcement: Enforcement | None = None  # `serve` only
     max_inflight_bytes: int | None = None  # `serve` only
     isolation: str | None = None  # "on" | "off"
+    now: datetime.datetime | str | None = None  # a time, or WALL
     parameters: Mapping[str, RuleSettings] | None = None  # rule name -> its parameters' values
     gatekeeper_expansion: bool = False  # `gatekeeper-expansion: standard`: load guardrails' standard ExpansionTemplates
 
@@ -131,6 +139,28 @@ def _on_off(value: Any, key: str, where: Location | None) -> str | None:
 
         raise UsageError(message)
     raise ConfigError(message, location=where)
+
+
+# `now: wall`: the real clock at each decision; for admission only, which really happens now.
+WALL = "wall"
+NOW_HINT = "an RFC 3339 time with its zone, such as 2026-03-06T00:00:00Z (serve also takes wall: the real clock)"
+
+
+def evaluation_time(value: Any, key: str, where: Location | None) -> datetime.datetime | str | None:
+    """`--now` / `now:`: an RFC 3339 time with its zone, or `wall`; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().lower() == WALL:
+        return WALL
+    found = parse_time(value.strip()) if isinstance(value, str) else None
+    if found is None:
+        problem = f"{key}: expected an RFC 3339 time with its zone, or wall, found {value!r}"
+        if where is None:
+            from guardrails.errors import UsageError
+
+            raise UsageError(problem, hint=NOW_HINT)
+        raise ConfigError(problem, location=where, hint=NOW_HINT)
+    return found
 
 
 def find_config(start: pathlib.Path | None = None) -> pathlib.Path | None:
@@ -237,6 +267,7 @@ def load_config(path: pathlib.Path) -> Config:
             location=loc("max-inflight-bytes"), hint="e.g. max-inflight-bytes: 67108864 (64 MiB)",
         )
     isolation = _on_off(data.get("isolation"), "isolation", loc("isolation"))
+    now = evaluation_time(data.get("now"), "now", loc("now"))
     expansion = data.get("gatekeeper-expansion")
     if expansion not in (None, False, "standard"):
         raise ConfigError(
@@ -260,6 +291,7 @@ def load_config(path: pathlib.Path) -> Config:
         enforcement=enforcement,
         max_inflight_bytes=inflight,
         isolation=isolation,
+        now=now,
         parameters=_parameters(data["parameters"], doc, display) if data.get("parameters") is not None else None,
     )
 
@@ -304,6 +336,7 @@ class Flags:
     enforcement: str | None = None  # serve --enforcement, replaces the setting
     max_inflight_bytes: int | None = None  # serve --max-inflight-bytes, replaces the setting
     isolation: str | None = None  # --isolation on|off, replaces the setting
+    now: str | None = None  # --now TIME|wall, replaces the setting
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -324,6 +357,15 @@ class Settings:
     # Native evaluators in supervised workers ("on") or in-process ("off"); None: neither the
     # flag nor the settings say, GUARDRAILS_ISOLATION (else on) decides.
     isolation: str | None = None
+    # The evaluation time of policies that read the clock: a time, WALL (the real clock at each
+    # decision, which only `serve` accepts) or None (those policies are visible skips).
+    now: datetime.datetime | str | None = None
+
+    def clock(self) -> Clock | None:
+        """The engine context's clock for `now` (None: no evaluation time)."""
+        if isinstance(self.now, datetime.datetime):
+            return FixedClock(self.now)
+        return wall_clock if self.now == WALL else None
 
 
 def _standard_expansion(cfg: Config) -> tuple[str, ...]:
@@ -373,6 +415,7 @@ def merge(flags: Flags) -> Settings:
         enforcement=enforcement or Enforcement.ENFORCE,
         max_inflight_bytes=flags.max_inflight_bytes or cfg.max_inflight_bytes or DEFAULT_MAX_INFLIGHT,
         isolation=_on_off(flags.isolation, "--isolation", None) if flags.isolation is not None else cfg.isolation,
+        now=evaluation_time(flags.now, "--now", None) if flags.now is not None else cfg.now,
     )
 
 

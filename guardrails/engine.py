@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from guardrails import reference
@@ -103,13 +103,14 @@ class Engine:
         *,
         context: Context | None = None,
         today: datetime.date | None = None,
+        clock: Callable[[], datetime.datetime] | None = None,
         inline_waivers: str = "admission",
         fail_on_unknown: bool = False,
         time_budget: float | None = None,
         record_passes: bool = False,
     ) -> None:
-        """`context` is all a rule may read besides the resource; `today` alone is shorthand for
-        a context of that day. `time_budget`: seconds one resource's rules may take together in
+        """`context` is all a rule may read besides the resource; `today` and `clock` alone are
+        shorthand for a context of that day and evaluation clock (Context.clock). `time_budget`: seconds one resource's rules may take together in
         `evaluate` (None: unbounded); past it the rule running is interrupted (an ERROR finding
         naming it) and the rules after it are ERRORs saying they were not evaluated.
         `record_passes`: `evaluate` also returns a PASS finding per rule the resource satisfies
@@ -129,6 +130,8 @@ class Engine:
         context = context or Context()
         if today is not None:
             context = context.replace(today=today)
+        if clock is not None:
+            context = context.replace(clock=clock)
         self.context = context
         self.today = context.today
         self.waivers = tuple(w for w in waivers if not w.expired(self.today))
@@ -185,7 +188,7 @@ class Engine:
             if status is Status.UNKNOWN and (self.fail_on_unknown or rule.unknown == "fail"):
                 out.append(Violation(f"{v.message} (known only after apply; an unknown value fails this rule)", path, action=v.action))
                 continue
-            out.append(Violation(v.message, path, status, action=v.action))
+            out.append(Violation(v.message, path, status, action=v.action, unjudged=v.unjudged))
         if not out:
             return RuleResult(rule.name, Status.PASS, id=rule.id)
         status = max((v.status for v in out), key=lambda s: _RANK.get(s, 0))
@@ -306,7 +309,8 @@ class Engine:
                 resource=ref, origin=resource.origin, dialect=rule.dialect,
             ))
             return out
-        if result is None or result.status is Status.PASS or (result.status is Status.SKIP and not rule.unsupported):
+        if result is None or result.status is Status.PASS or (
+                result.status is Status.SKIP and not rule.unsupported and not any(v.unjudged for v in result.violations)):
             return out
         waiver = self.waiver_for(rule, resource)
         action = rule.action_for(resource) if rule.action_for is not None else rule.action
@@ -320,7 +324,7 @@ class Engine:
             else None
         )
         for v in result.violations:
-            if v.status is Status.PASS or (v.status is Status.SKIP and not rule.unsupported):
+            if v.status is Status.PASS or (v.status is Status.SKIP and not rule.unsupported and not v.unjudged):
                 continue
             status, reason, message = v.status, None, v.message
             severity = rule.severity

@@ -291,6 +291,10 @@ class Violation:
     # The action of this one violation when it is not the rule's (a Gatekeeper
     # ExpansionTemplate's enforcementAction, for what a controller's Pods would violate).
     action: Action | None = None
+    # A SKIP that says the rule could not be judged here (it reads the clock and the run gave no
+    # evaluation time), reported as a skip finding like an unsupported rule's matches, never
+    # dropped as "did not apply".
+    unjudged: bool = False
 
 
 # A rule's remediation is prose, optionally followed by fenced code blocks (```hcl ... ```) with

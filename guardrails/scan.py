@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from guardrails.config import RuleLoader
-from guardrails.context import Context
+from guardrails.context import Clock, Context
 from guardrails.engine import Engine
 from guardrails.errors import GuardrailsError, SourceError, UnreadableError
 from guardrails.model import Finding, Location, Resource, Status
@@ -351,6 +351,7 @@ def scan(
     kustomize: bool = False,
     progress: Callable[[FileResult], None] | None = None,
     passes: bool = False,
+    clock: Clock | None = None,
 ) -> ScanReport:
     """Scan files, folders and `-` with a rule set (or a loader, needed for `jobs > 1`).
 
@@ -370,7 +371,8 @@ def scan(
     `namespaces`: labels of namespaces from the settings (name -> labels); Namespace objects
     scanned in the same run add theirs, for rules and waivers with a namespace selector.
     `progress`: called with each file's result as soon as it is judged (the CLI's progress line).
-    `passes`: also record a PASS per rule and resource it judged and passed (`ScanReport.passed`)."""
+    `passes`: also record a PASS per rule and resource it judged and passed (`ScanReport.passed`).
+    `clock`: the evaluation time of policies that read the clock (None: they are visible skips)."""
     seen = progress or (lambda result: None)
     started = time.perf_counter()
     loader = loader or RuleLoader()
@@ -393,7 +395,7 @@ def scan(
     # Rules that read the objects scanned together (Gatekeeper's referential templates) need
     # every file read first: each is read once, its objects go into the context, then judged.
     loaded: dict[str, _Parsed | FileResult] = {}
-    context = Context(today=today)
+    context = Context(today=today, clock=clock)
     if any(r.namespace_labels for r in ruleset.rules) or any(w.namespace_labels for w in ruleset.waivers):
         context = context.replace(namespace_labels=namespace_labels(inputs, streams, namespaces))
     if any(r.needs_inventory for r in ruleset.rules):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import pathlib
 
 import pytest
@@ -40,6 +41,7 @@ def test_found_upwards_and_paths_are_relative_to_it(tmp_path: pathlib.Path) -> N
         ("max-inflight-bytes: 0\n", 1, "max-inflight-bytes: expected a whole number of bytes above 0, found 0"),
         ("max-inflight-bytes: true\n", 1, "max-inflight-bytes: expected a whole number of bytes above 0, found True"),
         ("rules: [a]\nisolation: maybe\n", 2, "isolation: expected on or off, found 'maybe'"),
+        ("rules: [a]\nnow: 2026-03-06\n", 2, "now: expected an RFC 3339 time with its zone, or wall, found '2026-03-06'"),
     ],
 )
 def test_errors_name_the_line(tmp_path: pathlib.Path, text: str, line: int, message: str) -> None:
@@ -176,3 +178,37 @@ def test_isolation_flag_over_setting(
     args = build_parser().parse_args([command, "--config", str(cfg), *flags, *(["."] if command == "scan" else [])])
     chosen = serve._settings(args).isolation if command == "serve" else scan.settings(args).isolation
     assert chosen == expected
+
+
+# `now:` (scan and serve): setting, flag over setting; the engine's clock it makes.
+NOW = datetime.datetime(2026, 3, 6, 12, tzinfo=datetime.UTC)
+NOW_CASES = [
+    ("", [], None),
+    ("now: 2026-03-06T12:00:00Z\n", [], NOW),
+    ("now: '2026-03-06T13:00:00+01:00'\n", [], NOW),
+    ("now: wall\n", [], "wall"),
+    ("now: WALL\n", [], "wall"),
+    ("now: wall\n", ["--now", "2026-03-06T12:00:00Z"], NOW),
+    ("now: 2026-03-01T00:00:00Z\n", ["--now", "wall"], "wall"),
+]
+
+
+@pytest.mark.parametrize(("text", "flags", "expected"), NOW_CASES)
+@pytest.mark.parametrize("command", ["scan", "serve"])
+def test_now_flag_over_setting(
+    tmp_path: pathlib.Path, text: str, flags: list[str], expected: datetime.datetime | str | None, command: str
+) -> None:
+    from guardrails.cli import build_parser
+    from guardrails.commands import scan, serve
+    from guardrails.context import FixedClock, wall_clock
+
+    cfg = tmp_path / ".guardrails.yaml"
+    cfg.write_text("rules: [policies/]\n" + text)
+    args = build_parser().parse_args([command, "--config", str(cfg), *flags, *(["."] if command == "scan" else [])])
+    clock = serve._settings(args).now if command == "serve" else scan.settings(args).clock()
+    if expected is None:
+        assert clock is None
+    elif expected == "wall":
+        assert clock is wall_clock
+    else:
+        assert clock == FixedClock(expected) and clock() == expected

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from guardrails import reporters
-from guardrails.config import Flags, Settings, merge
+from guardrails.config import WALL, Flags, Settings, merge
 from guardrails.errors import SourceError, UsageError
 from guardrails.model import Location
 from guardrails.policy import profiles
@@ -62,6 +62,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--isolation", choices=("on", "off"), default=None,
                    help="Gatekeeper Rego in supervised worker processes, killed past the budget or on a crash "
                         "(on, the default) or in-process (off); also `isolation:` in settings and GUARDRAILS_ISOLATION")
+    p.add_argument("--now", metavar="TIME",
+                   help="evaluation time of policies that read the clock (Kyverno's CEL time.now(), JMESPath time_now), "
+                        "RFC 3339 such as 2026-03-06T00:00:00Z; also `now:` in settings; without it those policies are "
+                        "skipped, never judged by the machine's clock")
     p.add_argument("--jobs", "-j", type=_jobs, default="auto", metavar="N|auto",
                    help="spread the scan over N processes (same result as 1); auto (the default): one per usable CPU "
                         "when the scan has 200 files or 4 MiB or more, else serial")
@@ -155,6 +159,7 @@ def settings(args: argparse.Namespace) -> Settings:
             kustomize=bool(getattr(args, "kustomize", False)),
             fail_on_skip=bool(args.fail_on_skip),
             isolation=getattr(args, "isolation", None),  # audit shares this and has no flag
+            now=getattr(args, "now", None),
         )
     )
 
@@ -162,6 +167,10 @@ def settings(args: argparse.Namespace) -> Settings:
 def run(args: argparse.Namespace, io: Any) -> int:
     outputs = _outputs(args)
     merged = settings(args)
+    if merged.now == WALL:
+        # A scan's verdict must not depend on when CI happens to run it; admission really happens now.
+        raise UsageError("a scan takes a fixed evaluation time, not wall (the real clock is for guardrails serve)",
+                         hint="give --now 2026-03-06T00:00:00Z (or now: TIME in the scan's settings file)")
     if args.tf_dir is not None:
         _check_tf_dir(args.tf_dir)
     fail_on = merged.fail_on
@@ -214,6 +223,7 @@ def _scan(args: argparse.Namespace, io: Any, merged: Settings, shard: tuple[int,
         namespaces=merged.namespaces,
         helm=merged.helm,
         kustomize=merged.kustomize,
+        clock=merged.clock(),
         progress=progress,
         # PolicyReports list what passed too, as Kyverno's do; no other format pays for it.
         passes=any(fmt == "policyreport" for fmt, _ in _outputs(args)),

@@ -63,6 +63,10 @@ def add_parser(sub: Any) -> None:
                    help="an idle keep-alive connection is closed after this long (20)")
     p.add_argument("--deadline", type=_positive, default=3.0, metavar="SECONDS",
                    help="time a decision may take; past it the fail mode answers, naming the rule (3)")
+    p.add_argument("--now", metavar="TIME|wall",
+                   help="evaluation time of policies that read the clock (Kyverno's CEL time.now(), JMESPath time_now): "
+                        "wall, the real clock at each request (admission really happens now), or a fixed RFC 3339 "
+                        "time; also `now:` in --config; without it those policies are skipped (never a deny)")
     p.add_argument("--isolation", choices=("on", "off"), default=None,
                    help="Gatekeeper Rego in supervised worker processes, killed past the deadline or on a "
                         "crash (on, the default) or in-process, unbounded (off); also `isolation:` in "
@@ -109,6 +113,7 @@ def _settings(args: argparse.Namespace) -> Any:
     merged = merge(Flags(
         config=args.config, discover=False, rules=tuple(args.rules), builtin=args.builtin, profiles=tuple(args.profile),
         enforcement=args.enforcement, max_inflight_bytes=args.max_inflight_bytes, isolation=args.isolation,
+        now=args.now,
     ))
     if merged.max_inflight_bytes < args.max_body_bytes:
         raise UsageError(
@@ -139,6 +144,7 @@ def _settings(args: argparse.Namespace) -> Any:
         max_body=args.max_body_bytes,
         max_inflight=merged.max_inflight_bytes,
         isolation=merged.isolation,
+        now=merged.clock(),
         deadline=args.deadline,
         eval_threads=max(1, args.eval_threads),
         read_timeout=args.read_timeout,

@@ -59,12 +59,11 @@ def add_parser(sub: Any) -> None:
 
 
 def _timestamp(text: str) -> datetime.datetime:
-    try:
-        value = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an RFC 3339 time (2026-03-06T00:00:00Z)") from None
-    if value.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} has no time zone (end it with Z or +01:00)")
+    from guardrails.context import parse_time
+
+    value = parse_time(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an RFC 3339 time with its zone (2026-03-06T00:00:00Z)")
     return value
 
 

@@ -106,7 +106,7 @@ def _now() -> datetime.datetime:
     # skipped before they run when none was given: see cel_policy).
     found = cel_k8s.HOOKS.get().get("now")
     if not isinstance(found, datetime.datetime):
-        raise ValueError("time.now() has no evaluation time: none was given (guardrails test --now)")
+        raise ValueError("time.now() has no evaluation time: none was given (--now TIME)")
     return found
 
 

@@ -31,7 +31,7 @@ BASE_NAMES = ("object", "oldObject", "request", "params", "namespaceObject", "au
 _AUTHORIZER = re.compile(r"(?<![\w.])authorizer\b")
 _CLOCK = re.compile(r"(?<![\w.])time\s*\.\s*now\s*\(")
 NO_CLOCK = ("the policy reads the clock (time.now()) and no evaluation time was given "
-            "(guardrails test --now TIME): not judged")
+            "(--now TIME; serve: --now wall): not judged")
 
 
 class PolicyError(cel.CelError):
@@ -53,6 +53,7 @@ class Outcome:
     status: str
     messages: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
+    unjudged: bool = False  # a skip because the run gave no evaluation time (reported, not dropped)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -71,7 +72,7 @@ class CelPolicy:
         if self.unsupported is not None:
             return Outcome("skip", (self.unsupported,))
         if self.reads_clock and not isinstance((hooks or {}).get("now"), datetime.datetime):
-            return Outcome("skip", (NO_CLOCK,))
+            return Outcome("skip", (NO_CLOCK,), unjudged=True)
         if hooks is None:
             return self._evaluate(data, converted)
         token = cel_k8s.HOOKS.set(hooks)

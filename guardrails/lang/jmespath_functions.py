@@ -36,7 +36,7 @@ __all__ = ["EVALUATION_TIME", "NO_CLOCK", "FunctionError", "KyvernoFunctions", "
 # The evaluation time of one rule (set by its evaluator); None: the run gave none.
 EVALUATION_TIME: contextvars.ContextVar[datetime.datetime | None] = contextvars.ContextVar(
     "jmespath_evaluation_time", default=None)
-NO_CLOCK = "reads the clock and no evaluation time was given (guardrails test --now TIME)"
+NO_CLOCK = "reads the clock and no evaluation time was given (--now TIME; serve: --now wall)"
 
 # Go's time.RFC3339 as time.Parse reads it (fractional seconds allowed, a zone required).
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})\Z")

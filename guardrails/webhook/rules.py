@@ -30,6 +30,7 @@ __all__ = [
 
 Fingerprint = tuple[tuple[str, int, int, int], ...]
 Loader = Callable[..., Any]
+Clock = Callable[[], datetime.datetime]  # the evaluation time of policies that read the clock
 _EXTENSIONS = (".yaml", ".yml", ".json")
 # Inline waiver annotations never waive a deny rule at admission: the object's author would
 # otherwise lift the very guardrail meant to stop them.
@@ -49,21 +50,25 @@ class RuleBook:
     waivers: tuple[Any, ...]
     today: datetime.date
     engines: dict[str, Engine] = dataclasses.field(default_factory=dict)
+    # The evaluation time of policies that read the clock (serve --now): None, they are skipped.
+    clock: Clock | None = None
 
     @classmethod
-    def build(cls, rules: Sequence[CompiledRule], waivers: Sequence[Any], today: datetime.date) -> RuleBook:
-        book = cls(tuple(rules), tuple(waivers), today)
+    def build(cls, rules: Sequence[CompiledRule], waivers: Sequence[Any], today: datetime.date,
+              clock: Clock | None = None) -> RuleBook:
+        book = cls(tuple(rules), tuple(waivers), today, clock=clock)
         for op in ("CREATE", "UPDATE", "CONNECT"):
             book.engines[op] = Engine(
                 [r for r in rules if op in r.operations and not _subresources(r)],
                 waivers,
                 today=today,
+                clock=clock,
                 inline_waivers=INLINE,
             )
         # A deleted controller creates no pods: DELETE rules judge the object itself, never a
         # controller's pod template.
         deleting = [dataclasses.replace(r, pod_templates=False) for r in rules if r.on_delete and not _subresources(r)]
-        book.engines["DELETE"] = Engine(deleting, waivers, today=today, inline_waivers=INLINE)
+        book.engines["DELETE"] = Engine(deleting, waivers, today=today, clock=clock, inline_waivers=INLINE)
         return book
 
     def engine(self, operation: str, sub_resource: str) -> Engine | None:
@@ -79,7 +84,7 @@ class RuleBook:
                     if (sub_resource in _subresources(r) or (sub_resource in POD_SPEC_SUBRESOURCES and _judges_pods(r)))
                     and (operation in r.operations or (operation == "DELETE" and r.on_delete))
                 ]
-                engine = Engine(chosen, self.waivers, today=self.today, inline_waivers=INLINE)
+                engine = Engine(chosen, self.waivers, today=self.today, clock=self.clock, inline_waivers=INLINE)
                 self.engines[key] = engine
         if engine is None or not engine.rules:
             return None
@@ -198,12 +203,16 @@ class RuleStore:
         profiles: Sequence[str] | None = None,
         loader: Loader | None = None,
         clock: Callable[[], datetime.date] = datetime.date.today,
+        evaluation_clock: Clock | None = None,
     ) -> None:
+        """`clock`: the day waivers expire against; `evaluation_clock`: the time policies that
+        read the clock are judged at (serve --now; None: they are visible skips)."""
         self.paths = tuple(str(p) for p in paths)
         self.builtin = builtin
         self.profiles = tuple(profiles) if profiles is not None else None
         self._loader = loader
         self._clock = clock
+        self._evaluation_clock = evaluation_clock
         self.book: RuleBook | None = None
         self.report = LoadReport()  # of the book in use (a failed reload leaves it as it was)
         self.error: str | None = None  # the last reload's problem, "file:line:col: message"
@@ -237,7 +246,7 @@ class RuleStore:
         """The first load: raises GuardrailsError, since there is no good set to fall back on."""
         self._seen = fingerprint(self.paths)
         rules, waivers, report = self._load()
-        self.book = RuleBook.build(rules, waivers, self._clock())
+        self.book = RuleBook.build(rules, waivers, self._clock(), self._evaluation_clock)
         self.report = report
         self.reloads += 1
 
@@ -262,7 +271,7 @@ class RuleStore:
             self.error = f"rule reload failed: {type(e).__name__}: {e}"
             self.reload_errors += 1
             return False
-        self.book = RuleBook.build(rules, waivers, today)
+        self.book = RuleBook.build(rules, waivers, today, self._evaluation_clock)
         self.report = report
         self.error = None
         self.reloads += 1

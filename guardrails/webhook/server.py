@@ -163,7 +163,8 @@ def build(
     In a cluster the labels of Namespaces are watched (`namespaces`, made here unless given);
     outside one they stay unknown, so namespace selectors never exclude.
     """
-    store = rules or RuleStore(settings.rules, builtin=settings.builtin, profiles=settings.profiles)
+    store = rules or RuleStore(settings.rules, builtin=settings.builtin, profiles=settings.profiles,
+                               evaluation_clock=settings.now)
     if store.book is None:
         store.load()
     reconcile = None

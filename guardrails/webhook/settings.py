@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import os
+from collections.abc import Callable
 
 from guardrails.model import Enforcement
 
@@ -72,6 +73,9 @@ class Settings:
     # "on"/"off": Gatekeeper Rego in supervised workers or in-process (`guardrails serve` sets it
     # around the server); None: as GUARDRAILS_ISOLATION left it. /readyz shows the mode in use.
     isolation: str | None = None
+    # The evaluation time of policies that read the clock (--now TIME, or --now wall: the real
+    # clock at each request); None: those policies are visible skips, never a deny.
+    now: Callable[[], datetime.datetime] | None = None
     max_header_bytes: int = 32 * 1024
     # What a client holds before its request (webhook/transport.py). A connection waiting for
     # its handshake or its next request costs some 50-80 KiB (measured), so 1000 of them stay

@@ -275,7 +275,8 @@ data: {built: "2026-03-01T00:00:00Z"}
     (["--now", "2026-03-06T12:00:00Z"], 0, "2 passed, 0 failed"),
     (["--now", "2026-03-06T13:00:00+01:00"], 0, "2 passed, 0 failed"),
     ([], 1, "reads the clock"),  # never judged by the machine's clock: both rows fail, with the reason
-    (["--now", "2026-03-06"], 2, "no time zone"),
+    (["--now", "2026-03-06"], 2, "not an RFC 3339 time with its zone"),
+    (["--now", "2026-03-06T12:00:00"], 2, "not an RFC 3339 time with its zone"),
     (["--now", "yesterday"], 2, "not an RFC 3339 time"),
 ])
 def test_policies_that_read_the_clock_take_the_time_given(

@@ -24,7 +24,7 @@ from guardrails.dialects.kyverno.policy import (
     RuleInfo,
     compile_policy,
 )
-from guardrails.dialects.kyverno.rule import KyvernoRule, target_of
+from guardrails.dialects.kyverno.rule import HOOKS, KyvernoRule, target_of
 from guardrails.errors import RuleFileError
 from guardrails.kube import selectors
 from guardrails.lang import cel
@@ -53,6 +53,15 @@ def _severity(text: str) -> Severity:
         return Severity.MEDIUM
 
 
+def _timed(values: Mapping[str, Any] | None, context: Context) -> Mapping[str, Any] | None:
+    """The values with the run's evaluation time among the offline answers (time.now(),
+    time_now), unless the values already give one (a rule test's own --now)."""
+    hooks = (values or {}).get(HOOKS)
+    if context.clock is None or (isinstance(hooks, Mapping) and hooks.get("now") is not None):
+        return values
+    return {**(values or {}), HOOKS: {**(hooks if isinstance(hooks, Mapping) else {}), "now": context.now()}}
+
+
 def _check(kr: KyvernoRule) -> Callable[[Resource, Context], Iterable[Violation]]:
     """The rule's answer; a rule test's variables (Kyverno's values file) come from the context."""
 
@@ -60,12 +69,12 @@ def _check(kr: KyvernoRule) -> Callable[[Resource, Context], Iterable[Violation]
         reason = kr.skip_reason(context.variables or None)
         if reason is not None:
             return (Violation(reason, (), Status.SKIP),)
-        resp = kr.respond(resource, context.variables or None, matched=True)
+        resp = kr.respond(resource, _timed(context.variables or None, context), matched=True)
         if resp is None:
             return (Violation(f"rule {kr.name} gave no result (nothing to validate)", (), Status.SKIP),)
         if resp.status is Status.PASS:
             return ()
-        return (Violation(resp.message, resp.path, resp.status),)
+        return (Violation(resp.message, resp.path, resp.status, unjudged=resp.unjudged),)
 
     return check
 
@@ -160,16 +169,16 @@ def _validating_policy(doc: Mapping[str, Any], source: Location, locate: Callabl
         return bool(req.kind) and vp.selects(req) and (
             vp.kind != "NamespacedValidatingPolicy" or req.namespace == vp.namespace)
 
-    def check(resource: Resource) -> list[Violation]:
-        o = vp.outcome(resource, hooks)
+    def check(resource: Resource, run: Context) -> list[Violation]:
+        o = vp.outcome(resource, hooks if run.clock is None else {**hooks, "now": run.now()})
         if o is None or o.status == "pass":
             return []
         status = {"fail": Status.FAIL, "error": Status.ERROR, "skip": Status.SKIP}[o.status]
-        return [Violation(m, (), status) for m in o.messages]
+        return [Violation(m, (), status, unjudged=o.unjudged) for m in o.messages]
 
     annotations = vp.annotations
     return CompiledRule(
-        name=vp.name, check=check, match=selects, severity=_severity(str(annotations.get(SEVERITY, "") or "medium")),
+        name=vp.name, check=lambda resource: check(resource, _NO_CONTEXT), check_in_context=check, match=selects, severity=_severity(str(annotations.get(SEVERITY, "") or "medium")),
         action=vp.action, title=str(annotations.get(TITLE, "") or vp.name),
         description=str(annotations.get(DESCRIPTION, "")), category=str(annotations.get(CATEGORY, "")),
         source=source, operations=_ALL_OPERATIONS, on_delete=True, dialect="kyverno", policy=vp.name,

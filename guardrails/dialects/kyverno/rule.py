@@ -22,7 +22,7 @@ from guardrails.lang import jmespath_functions
 from guardrails.lang import templates as variables
 from guardrails.model import Resource, Status
 
-__all__ = ["RULE_VALUES", "KyvernoRule", "context_data", "target_of"]
+__all__ = ["HOOKS", "RULE_VALUES", "KyvernoRule", "context_data", "target_of"]
 
 
 def admission_of(resource: Resource) -> match.Admission | None:
@@ -49,19 +49,19 @@ def _rule_values(values: Mapping[str, Any] | None, rule: str, key: str = RULE_VA
 
 
 # Where a rule test's offline answers ride in the values (set by the Kyverno test runner).
-_HOOKS = "__cel_hooks"
+HOOKS = "__cel_hooks"
 
 
 def _clock_skip(resp: Response | None) -> Response | None:
     """A rule that read the clock (time_since, time_now) with no evaluation time is not judged."""
     if resp is not None and resp.status is Status.ERROR and jmespath_functions.NO_CLOCK in resp.message:
         return Response(Status.SKIP, "a JMESPath time function of the rule " + jmespath_functions.NO_CLOCK
-                        + ": not judged")
+                        + ": not judged", unjudged=True)
     return resp
 
 
 def _global_entries(values: Mapping[str, Any]) -> Mapping[str, Any]:
-    hooks = values.get(_HOOKS)
+    hooks = values.get(HOOKS)
     found = hooks.get("globalContext") if isinstance(hooks, Mapping) else None
     return found if isinstance(found, Mapping) else {}
 
@@ -226,7 +226,7 @@ class KyvernoRule:
         each = _rule_values(values, self.name, FOREACH_VALUES)
         if each:  # the values file's foreachValues: one value per foreach element, by its index
             data[FOREACH_VALUES] = each
-        hooks = data.get(_HOOKS)
+        hooks = data.get(HOOKS)
         now = hooks.get("now") if isinstance(hooks, Mapping) else None
         token = jmespath_functions.EVALUATION_TIME.set(now if isinstance(now, datetime.datetime) else None)
         try:

@@ -45,6 +45,7 @@ class Response:
     status: Status
     message: str
     path: FieldPath = ()
+    unjudged: bool = False  # a SKIP because the run gave no evaluation time (model.Violation.unjudged)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -198,7 +199,7 @@ class Validator:
         if out.status == "pass":
             return Response(Status.PASS, f"validation rule '{self.rule}' passed.")
         if out.status == "skip":
-            return Response(Status.SKIP, "; ".join(out.messages) or "celPreconditions not met")
+            return Response(Status.SKIP, "; ".join(out.messages) or "celPreconditions not met", unjudged=out.unjudged)
         if out.status == "error":
             return Response(Status.ERROR, "; ".join(out.messages), ctx.base)
         return Response(Status.FAIL, "; ".join(out.messages), ctx.base)

@@ -13,6 +13,7 @@ import json
 import pathlib
 from typing import Any
 
+from guardrails.context import RFC3339
 from guardrails.model import Enforcement, Severity
 from guardrails.policy import profiles
 
@@ -96,6 +97,11 @@ def build() -> dict[str, Any]:
             "isolation": {
                 "enum": ["on", "off", True, False],
                 "description": "Gatekeeper Rego (native code no deadline can interrupt) runs in supervised worker processes, killed past the deadline or on a crash (on, the default), or in-process, unbounded (off). Overrides GUARDRAILS_ISOLATION; --isolation overrides it.",
+            },
+            "now": {
+                "type": "string",
+                "anyOf": [{"const": "wall"}, {"pattern": RFC3339, "format": "date-time"}],
+                "description": "The evaluation time of policies that read the clock (Kyverno's CEL time.now(), JMESPath time_now and time_since), RFC 3339 with its zone such as 2026-03-06T00:00:00Z; without it those policies are skipped. guardrails serve also takes wall: the real clock at each admission request. --now overrides it.",
             },
             "gatekeeper-expansion": {
                 "enum": ["standard", False, None],
