@@ -1,6 +1,9 @@
 """The new CEL kinds at admission against `guardrails scan`: every ValidatingAdmissionPolicy and
 Kyverno ValidatingPolicy of the conformance data, loaded as rule files, judges every resource of
-its suite as an AdmissionReview exactly as a scan judges the same object in a file."""
+its suite as an AdmissionReview exactly as a scan judges the same object in a file. No suite is
+left out: admission reads its object as a scan does (explicit nulls such as `rules: null`
+unset), so the recorded objects' nulls judge alike. Known differences between a scan and
+admission (a requester) live in the one table, tests/dialects/kyverno/test_parity.py."""
 
 from __future__ import annotations
 
@@ -27,17 +30,6 @@ TODAY = datetime.date(2026, 11, 22)
 _KINDS = ("ValidatingAdmissionPolicy", "ValidatingPolicy")
 
 
-# "<folder>:<suite>" -> reason: the one place known parity gaps live.
-_NULLS = ("a scan unsets explicit nulls (`rules: null` reads as absent, as Helm-rendered nulls must), "
-          "while the recorded request keeps `rules: null`: the CEL expression reads the key, so the "
-          "scan reports an evaluation error where admission passes; known gap, to be settled per field")
-SKIPS: dict[str, str] = {
-    f"kyverno-cel:other-vpol/{s}": _NULLS
-    for s in ("restrict-clusterrole-nodesproxy", "restrict-escalation-verbs-roles", "restrict-secret-role-verbs",
-              "restrict-wildcard-resources", "restrict-wildcard-verbs")
-}
-
-
 def _suites() -> list[Any]:
     out = []
     for folder in ("vap", "kyverno-cel"):
@@ -46,9 +38,7 @@ def _suites() -> list[Any]:
             continue
         for s in json.loads((root / "index.json").read_text())["suites"]:
             if any(k.split()[-1] in _KINDS for k in s["kinds"]) and not s.get("other") and not s.get("values"):
-                name = f"{folder}:{s['suite']}"
-                marks = [pytest.mark.skip(reason=SKIPS[name])] if name in SKIPS else []
-                out.append(pytest.param(root, s, id=name, marks=marks))
+                out.append(pytest.param(root, s, id=f"{folder}:{s['suite']}"))
     return out
 
 
