@@ -416,6 +416,8 @@ class Environment:
 
         if "kyverno" in libraries:
             from guardrails.lang import cel_kyverno  # noqa: F401  (registers its library)
+        if "authz" in libraries:
+            from guardrails.lang import cel_authz  # noqa: F401  (registers its library)
 
         self.names = tuple(names)
         self.presence_chains = presence_chains

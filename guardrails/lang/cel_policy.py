@@ -29,8 +29,9 @@ __all__ = ["BASE_NAMES", "CelPolicy", "Outcome", "PolicyError", "compile_policy_
 BASE_NAMES = ("object", "oldObject", "request", "params", "namespaceObject", "authorizer")
 
 _AUTHORIZER = re.compile(r"(?<![\w.])authorizer\b")
-_CLOCK = re.compile(r"(?<![\w.])time\s*\.\s*now\s*\(")
-NO_CLOCK = ("the policy reads the clock (time.now()) and no evaluation time was given "
+# time.now(), and jwt.Decode (a token's validity is its nbf/exp against the time).
+_CLOCK = re.compile(r"(?<![\w.])(time\s*\.\s*now|jwt\s*\.\s*Decode)\s*\(")
+NO_CLOCK = ("the policy reads the clock (time.now(), jwt.Decode) and no evaluation time was given "
             "(--now TIME; serve: --now wall): not judged")
 
 
@@ -67,19 +68,44 @@ class CelPolicy:
     reads_clock: bool = False  # calls time.now(): judged only with an evaluation time in the hooks
 
     def evaluate(self, data: Mapping[str, Any], *, converted: bool = False,
-                 hooks: Mapping[str, Any] | None = None) -> Outcome:
-        """`hooks`: the answers for library calls that read the world (see cel_kyverno)."""
+                 hooks: Mapping[str, Any] | None = None, answers: bool = False) -> Outcome:
+        """`hooks`: the answers for library calls that read the world (see cel_kyverno).
+        `answers`: the validations answer a request (Envoy/HTTP authorization, cel_authz)
+        instead of holding or not: the first non-null answer decides, none is a skip."""
         if self.unsupported is not None:
             return Outcome("skip", (self.unsupported,))
         if self.reads_clock and not isinstance((hooks or {}).get("now"), datetime.datetime):
             return Outcome("skip", (NO_CLOCK,), unjudged=True)
+        run = self._answer if answers else self._evaluate
         if hooks is None:
-            return self._evaluate(data, converted)
+            return run(data, converted)
         token = cel_k8s.HOOKS.set(hooks)
         try:
-            return self._evaluate(data, converted)
+            return run(data, converted)
         finally:
             cel_k8s.HOOKS.reset(token)
+
+    def _answer(self, data: Mapping[str, Any], converted: bool) -> Outcome:
+        from guardrails.lang import cel_authz
+
+        assert self.scope is not None
+        budget = cel.Budget()
+        act = self.scope.activation(data, converted=converted, budget=budget)
+        try:
+            for name, prog in self.conditions:
+                if not prog.boolean(act, budget):
+                    return Outcome("skip", (f"matchCondition {name!r} is false",))
+        except cel.CelEvalError as e:
+            return Outcome("error", (f"matchCondition: {e.message}",))
+        for v in self.validations:
+            try:
+                found = cel_authz.verdict(v.program.value(act, budget))
+            except (cel.CelEvalError, ValueError) as e:
+                text = e.message if isinstance(e, cel.CelEvalError) else str(e)
+                return Outcome("error", (f"expression '{v.program.text.strip()}' resulted in error: {text}",))
+            if found is not None:
+                return Outcome(found[0], (found[1],))
+        return Outcome("skip", ("request does not match",))
 
     def _evaluate(self, data: Mapping[str, Any], converted: bool) -> Outcome:
         assert self.scope is not None
@@ -182,7 +208,7 @@ def compile_policy_body(spec: Mapping[str, Any], names: tuple[str, ...], *, libr
             raise PolicyError("auditAnnotation needs a key and a valueExpression", here)
         audit.append((a["key"], scope.compile(a.get("valueExpression"), (*here, "valueExpression"))))
     return CelPolicy(scope, tuple(conds), tuple(vals), tuple(audit), failure == "Fail",
-                     reads_clock="kyverno" in libraries and _reads(texts, _CLOCK))
+                     reads_clock=("kyverno" in libraries or "authz" in libraries) and _reads(texts, _CLOCK))
 
 
 def admission_data(obj: Mapping[str, Any] | None, old: Mapping[str, Any] | None, *, operation: str,

@@ -86,6 +86,8 @@ class Suite:
     unscored: frozenset[str] = frozenset()
     # The test's CEL PolicyExceptions (`exceptions:` files), for its ValidatingPolicies.
     exceptions: tuple[vpol.CelException, ...] = ()
+    # Non-Kubernetes input for payload-mode ValidatingPolicies: (mode, file as the test names it, data).
+    payloads: tuple[tuple[str, str, Any], ...] = ()
 
     def policy_names(self) -> list[str]:
         return sorted({p.name for p in self.policies} | {p.name for p, _ in self.vaps}
@@ -215,7 +217,24 @@ def load_suite(path: str, doc: Mapping[str, Any], now: datetime.datetime | None 
     results = tuple(r for r in doc.get("results") or () if isinstance(r, Mapping))
     return Suite(path, tuple(policies), tuple(resources), values, user, results,
                  tuple((p, tuple(b)) for p, b in pairs), tuple(params), tuple(raw), tuple(vpols),
-                 _hooks(base, doc, now), unsupported, frozenset(unscored), tuple(_exceptions(base, doc)))
+                 _hooks(base, doc, now), unsupported, frozenset(unscored), tuple(_exceptions(base, doc)),
+                 tuple(_payloads(base, doc)))
+
+
+# Test fields naming payload files -> the evaluation.mode whose policies judge them.
+_PAYLOADS = (("jsonPayloads", "JSON"), ("jsonPayload", "JSON"), ("httpPayloads", "HTTP"), ("envoyPayloads", "Envoy"))
+
+
+def _payloads(base: pathlib.Path, doc: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
+    """Each payload file as one document (a JSON object), for the policies of its mode."""
+    out = []
+    for key, mode in _PAYLOADS:
+        for p in _list(doc, key):
+            found = _docs(base / p)
+            if len(found) != 1 or not isinstance(found[0], Mapping):
+                raise SourceError(f"{key}: {p} must hold one JSON object", location=Location(str(base / p)))
+            out.append((mode, p, found[0]))
+    return out
 
 
 def _hooks(base: pathlib.Path, doc: Mapping[str, Any], now: datetime.datetime | None = None) -> dict[str, Any]:
@@ -388,6 +407,19 @@ def responses(suite: Suite, operation: str | None = None) -> dict[tuple[str, str
                 found = cel_policy.Outcome("skip", (f"excepted by PolicyException {exempt.name}",))
             per_policy[vp.name] = {} if found is None else {
                 vp.name: Response(Status(found.status), "; ".join(found.messages))}
+    for mode, name, payload in suite.payloads:  # Kyverno keys a payload's answers by its file
+        per_payload = out.setdefault(("", "", "", name), {})
+        for vp in suite.vpols:
+            if vp.mode != mode:
+                continue
+            found = vp.judge_payload(payload, suite.hooks)
+            as_object = Resource(obj=payload, origin=Origin(name))
+            # A JSON policy's exceptions read the payload as `object`; the authorization
+            # modes take none (Kyverno's authz processor applies no exception).
+            exempt = next((e for e in suite.exceptions if mode == "JSON" and e.names(vp) and e.covers(as_object)), None)
+            if exempt is not None:
+                found = cel_policy.Outcome("skip", (f"excepted by PolicyException {exempt.name}",))
+            per_payload[vp.name] = {vp.name: Response(Status(found.status), "; ".join(found.messages))}
     return out
 
 
@@ -505,7 +537,8 @@ def score(suite: Suite, answers: Answers, *, strict: bool,
                                        location=at(spot), hint=_near(name, sorted({k[3] for k in keys}), "resources")))
                 continue
             for key in matched:
-                label = f"{policy}/{rule} {key[1]}/{key[2] + '/' if key[2] else ''}{key[3]}"
+                label = (f"{policy}/{rule} {key[1]}/{key[2] + '/' if key[2] else ''}{key[3]}" if key[1]
+                         else f"{policy}/{rule} payload {key[3]}")  # a payload file (no kind)
                 got = {n: r for n, r in answers[key].get(policy, {}).items()
                        if not rule or n in (rule, f"autogen-{rule}", f"autogen-cronjob-{rule}")}
                 if not got:

@@ -15,13 +15,7 @@ ROOT = shared.require_module("conformance", "vap")
 INDEX: dict[str, Any] = json.loads((ROOT / "index.json").read_text()) if (ROOT / "index.json").is_file() else {"suites": []}
 
 # "<suite folder>" -> reason. The one place known gaps of this folder live.
-_PAYLOAD = "evaluation.mode {} judges non-Kubernetes payloads ({} library): not implemented"
-SKIPS: dict[str, str] = {
-    "test/cli/test-validating-policy/envoy-deny": _PAYLOAD.format("Envoy", "envoy"),
-    "test/cli/test-validating-policy/envoy-jwt": _PAYLOAD.format("Envoy", "envoy, jwt"),
-    "test/cli/test-validating-policy/http-deny": _PAYLOAD.format("HTTP", "http.Allowed/Denied"),
-    "test/cli/test-validating-policy/json-with-exceptions": _PAYLOAD.format("JSON", "jsonPayloads"),
-}
+SKIPS: dict[str, str] = {}
 
 
 def _suites() -> list[Any]:

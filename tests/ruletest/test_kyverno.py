@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import pathlib
 import textwrap
 from typing import Any
@@ -436,3 +437,87 @@ def test_jmespath_time_since_reads_the_evaluation_time(tmp_path: pathlib.Path, n
     assert [c.actual for c in result.cases] == want, result.cases
     if now is None:
         assert "no evaluation time was given" in result.cases[0].detail
+
+
+JSON_POLICY = """\
+apiVersion: policies.kyverno.io/v1beta1
+kind: ValidatingPolicy
+metadata: {name: big-enough}
+spec:
+  evaluation: {mode: JSON}
+  validations:
+  - expression: object.data.value > 10
+    message: data.value must be greater than 10
+---
+apiVersion: policies.kyverno.io/v1alpha1
+kind: ValidatingPolicy
+metadata: {name: http-only}
+spec:
+  evaluation: {mode: HTTP}
+  validations:
+  - expression: "object.attributes.path == '/ok' ? http.Allowed().Response() : http.Denied('no').Response()"
+"""
+
+JSON_EXCEPTION = """\
+apiVersion: policies.kyverno.io/v1alpha1
+kind: PolicyException
+metadata: {name: spare-it}
+spec:
+  policyRefs: [{name: big-enough, kind: ValidatingPolicy}]
+  matchConditions:
+  - {name: spared, expression: "object.metadata.name == 'spared'"}
+"""
+
+
+@pytest.mark.parametrize(("files", "want"), [
+    ({"big.json": {"metadata": {"name": "big"}, "data": {"value": 11}}}, {"big.json": "pass"}),
+    ({"small.json": {"metadata": {"name": "small"}, "data": {"value": 5}}}, {"small.json": "fail"}),
+    ({"spared.json": {"metadata": {"name": "spared"}, "data": {"value": 5}}}, {"spared.json": "skip"}),
+    ({"odd.json": {"data": {}}}, {"odd.json": "fail"}),  # no value: the expression errors, failurePolicy Fail
+])
+def test_json_payloads_are_judged_by_json_mode_policies(tmp_path: pathlib.Path, files: dict[str, Any],
+                                                         want: dict[str, str]) -> None:
+    (tmp_path / "policy.yaml").write_text(JSON_POLICY)
+    (tmp_path / "exception.yaml").write_text(JSON_EXCEPTION)
+    for name, data in files.items():
+        (tmp_path / name).write_text(json.dumps(data))
+    expected = next(iter(want.values()))
+    doc = {"apiVersion": "cli.kyverno.io/v1alpha1", "kind": "Test", "metadata": {"name": "t"},
+           "policies": ["policy.yaml"], "exceptions": ["exception.yaml"], "jsonPayloads": list(files),
+           "results": [{"policy": "big-enough", "kind": "", "result": expected}]}
+    path = tmp_path / "kyverno-test.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    result = kyverno.run_file(path, doc, strict=True)
+    assert not result.errors, [e.render() for e in result.errors]
+    # The HTTP policy never judges a JSON payload: one case, the JSON policy's.
+    assert [(c.name, c.actual) for c in result.cases] == [(f"big-enough/ payload {n}", w) for n, w in want.items()]
+    assert all(c.ok for c in result.cases)
+
+
+def test_http_payloads_take_the_first_answer(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "policy.yaml").write_text(JSON_POLICY)
+    (tmp_path / "ok.json").write_text('{"attributes": {"path": "/ok"}}')
+    (tmp_path / "no.json").write_text('{"attributes": {"path": "/admin"}}')
+    doc = {"apiVersion": "cli.kyverno.io/v1alpha1", "kind": "Test", "metadata": {"name": "t"},
+           "policies": ["policy.yaml"], "httpPayloads": ["ok.json", "no.json"],
+           "results": [{"policy": "http-only", "kind": "", "result": "pass"}]}
+    result = kyverno.run_file(tmp_path / "kyverno-test.yaml", doc, strict=True)
+    assert {c.name: (c.actual, c.detail) for c in result.cases} == {
+        "http-only/ payload ok.json": ("pass", "request allowed"),
+        "http-only/ payload no.json": ("fail", "request denied, reason: no"),
+    }
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (None, "cannot read"),
+    ("[1, 2]", "must hold one JSON object"),
+])
+def test_a_bad_payload_file_is_an_error_naming_it(tmp_path: pathlib.Path, content: str | None, says: str) -> None:
+    (tmp_path / "policy.yaml").write_text(JSON_POLICY)
+    if content is not None:
+        (tmp_path / "p.json").write_text(content)
+    doc = {"apiVersion": "cli.kyverno.io/v1alpha1", "kind": "Test", "metadata": {"name": "t"},
+           "policies": ["policy.yaml"], "envoyPayloads": ["p.json"],
+           "results": [{"policy": "big-enough", "kind": "", "result": "pass"}]}
+    result = kyverno.run_file(tmp_path / "kyverno-test.yaml", doc, strict=True)
+    assert result.errors and says in result.errors[0].render() and "p.json" in result.errors[0].render()

@@ -10,7 +10,10 @@ Deployments, DaemonSets, StatefulSets, ReplicaSets, Jobs and CronJobs (Kyverno r
 `object.spec` to the template's; judging the template as a Pod is the same);
 `spec.autogen.podControllers.controllers` replaces that set, and an empty list turns it off.
 A NamespacedValidatingPolicy applies only in its own namespace. Payload modes (`evaluation.mode`
-JSON, Envoy, HTTP) judge non-Kubernetes input and are a visible skip on Kubernetes objects.
+JSON, Envoy, HTTP) judge non-Kubernetes input (`judge_payload`: a JSON document, an Envoy
+CheckRequest, an HTTP CheckRequest, as `object`) and are a visible skip on Kubernetes objects:
+JSON validations hold or not as on an object; Envoy and HTTP validations answer the request
+(guardrails.lang.cel_authz), the first non-null answer deciding.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from guardrails.kube import resources as kres
-from guardrails.lang import cel, cel_kyverno, cel_policy
+from guardrails.lang import cel, cel_authz, cel_kyverno, cel_policy
 from guardrails.model import Action, Resource
 
 __all__ = ["AUTOGEN_CONTROLLERS", "NAMES", "ValidatingPolicy", "compile_validating_policy"]
@@ -33,6 +36,8 @@ _ACTIONS = {"Deny": Action.DENY, "Warn": Action.WARN, "Audit": Action.AUDIT}
 
 
 NAMES = (*cel_policy.BASE_NAMES, *cel_kyverno.NAMES)
+PAYLOAD_MODES = ("JSON", "Envoy", "HTTP")
+_AUTHZ = ("Envoy", "HTTP")
 
 
 class VpolError(cel.CelError):
@@ -93,6 +98,14 @@ class ValidatingPolicy:
             data[name] = {}
         return self.body.evaluate(data, hooks=hooks or {})
 
+    def judge_payload(self, payload: Any, hooks: Mapping[str, Any] | None = None) -> cel_policy.Outcome:
+        """The policy's answer on one payload of its mode (the caller picks the mode's payloads)."""
+        data: dict[str, Any] = {"object": payload, "oldObject": None, "request": None, "params": None,
+                                "namespaceObject": None, "authorizer": None}
+        for name in (*cel_kyverno.NAMES, *(cel_authz.NAMES if self.mode in _AUTHZ else ())):
+            data[name] = {}
+        return self.body.evaluate(data, hooks=hooks or {}, answers=self.mode in _AUTHZ)
+
 
 def _template(obj: Mapping[str, Any] | None, kind: str) -> dict[str, Any] | None:
     if obj is None:
@@ -152,7 +165,11 @@ def compile_validating_policy(doc: Mapping[str, Any]) -> ValidatingPolicy:
     raw_actions = spec.get("validationActions") or ["Audit"]
     if not isinstance(raw_actions, list) or any(a not in _ACTIONS for a in raw_actions):
         raise VpolError("validationActions must list Deny, Warn or Audit", ("spec", "validationActions"))
-    body = cel_policy.compile_policy_body(spec, NAMES, libraries=("kyverno",))
+    if mode not in ("Kubernetes", *PAYLOAD_MODES):
+        raise VpolError(f"evaluation.mode must be Kubernetes, JSON, Envoy or HTTP, not {mode!r}", ("spec", "evaluation", "mode"))
+    authz = mode in _AUTHZ
+    body = cel_policy.compile_policy_body(spec, (*NAMES, *cel_authz.NAMES) if authz else NAMES,
+                                          libraries=("kyverno", "authz") if authz else ("kyverno",))
     controllers = _controllers(spec, constraints)
     rules = [r for r in constraints.get("resourceRules") or () if isinstance(r, Mapping)]
     kinds = kres.kinds_of_rules(rules)
