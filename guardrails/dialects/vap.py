@@ -196,6 +196,9 @@ def outcomes(policy: Policy, binding: Binding | None, resource: Resource, pool: 
         return None
     if binding is not None and not binding.selects(req):
         return [cel_policy.Outcome("skip", (f"binding {binding.name!r} does not select the request",))]
+    unjudged = policy.body.no_requester(resource.request)
+    if unjudged is not None:
+        return [unjudged]
     params = _params(policy, binding, pool, req.namespace)
     if params is None:
         return [cel_policy.Outcome("skip", ("no params found; parameterNotFoundAction is Allow",))]
@@ -221,7 +224,7 @@ def _violations(found: list[cel_policy.Outcome] | None) -> list[Violation]:
         elif o.status == "error":
             out.extend(Violation(m, (), Status.ERROR) for m in o.messages)
         elif o.status == "skip":
-            out.extend(Violation(m, (), Status.SKIP) for m in o.messages)
+            out.extend(Violation(m, (), Status.SKIP, unjudged=o.unjudged) for m in o.messages)
     return out
 
 

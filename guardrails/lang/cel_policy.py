@@ -23,7 +23,7 @@ from typing import Any
 
 from guardrails.lang import cel, cel_k8s
 
-__all__ = ["BASE_NAMES", "CelPolicy", "Outcome", "PolicyError", "compile_policy_body"]
+__all__ = ["BASE_NAMES", "NO_REQUESTER", "READS_REQUESTER", "CelPolicy", "Outcome", "PolicyError", "compile_policy_body"]
 
 # What every admission CEL expression may read (Kubernetes' names).
 BASE_NAMES = ("object", "oldObject", "request", "params", "namespaceObject", "authorizer")
@@ -33,6 +33,14 @@ _AUTHORIZER = re.compile(r"(?<![\w.])authorizer\b")
 _CLOCK = re.compile(r"(?<![\w.])(time\s*\.\s*now|jwt\s*\.\s*Decode)\s*\(")
 NO_CLOCK = ("the policy reads the clock (time.now(), jwt.Decode) and no evaluation time was given "
             "(--now TIME; serve: --now wall): not judged")
+
+
+# The requester (who sends the request): only an admission request has one. A scan judges files
+# nobody has sent, so a policy that reads it is not judged there (Kyverno too applies such
+# policies only at admission: their `background` is false).
+READS_REQUESTER = re.compile(r"(?<![\w.])request\s*(\.\s*\??\s*userInfo\b|\[\s*\??\s*['\"]userInfo['\"])")
+NO_REQUESTER = ("the policy reads the requester (request.userInfo, serviceAccountName), which only an admission request has: "
+                "not judged in a scan")
 
 
 class PolicyError(cel.CelError):
@@ -66,6 +74,13 @@ class CelPolicy:
     fail_closed: bool  # failurePolicy Fail (the default)
     unsupported: str | None = None
     reads_clock: bool = False  # calls time.now(): judged only with an evaluation time in the hooks
+    reads_requester: bool = False  # reads request.userInfo: judged only where there is a request (NO_REQUESTER)
+
+    def no_requester(self, request: Mapping[str, Any] | None) -> Outcome | None:
+        """The visible skip of a policy that reads the requester, judged with no request (a scan)."""
+        if self.reads_requester and request is None:
+            return Outcome("skip", (NO_REQUESTER,), unjudged=True)
+        return None
 
     def evaluate(self, data: Mapping[str, Any], *, converted: bool = False,
                  hooks: Mapping[str, Any] | None = None, answers: bool = False) -> Outcome:
@@ -208,7 +223,9 @@ def compile_policy_body(spec: Mapping[str, Any], names: tuple[str, ...], *, libr
             raise PolicyError("auditAnnotation needs a key and a valueExpression", here)
         audit.append((a["key"], scope.compile(a.get("valueExpression"), (*here, "valueExpression"))))
     return CelPolicy(scope, tuple(conds), tuple(vals), tuple(audit), failure == "Fail",
-                     reads_clock=("kyverno" in libraries or "authz" in libraries) and _reads(texts, _CLOCK))
+                     reads_clock=("kyverno" in libraries or "authz" in libraries) and _reads(texts, _CLOCK),
+                     # on the raw text: request[?'userInfo'] names it in a string literal
+                     reads_requester=any(isinstance(t, str) and READS_REQUESTER.search(t) for t in texts))
 
 
 def admission_data(obj: Mapping[str, Any] | None, old: Mapping[str, Any] | None, *, operation: str,

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from guardrails.dialects.kyverno import autogen, match
-from guardrails.dialects.kyverno.rule import KyvernoRule
+from guardrails.dialects.kyverno.rule import KyvernoRule, reads_requester
 from guardrails.dialects.kyverno.validate import Validator
 from guardrails.kube.selectors import wildcard
 from guardrails.lang import cel, conditions
@@ -293,6 +293,7 @@ def compile_policy(doc: Mapping[str, Any]) -> CompiledPolicy:
             cluster_context=cluster,
             kinds=match.kinds_of(rule.get("match")),
             reads_images="images" in json.dumps(rule, default=str),
+            reads_requester=reads_requester(rule),
             namespace_labels="namespaceSelector" in json.dumps([rule.get("match"), rule.get("exclude")], default=str),
             fast=validator.static and not rule.get("context"),
         )

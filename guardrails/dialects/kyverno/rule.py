@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,9 +22,10 @@ from guardrails.kube.match import View, view_of
 from guardrails.lang import jmespath as query
 from guardrails.lang import jmespath_functions
 from guardrails.lang import templates as variables
+from guardrails.lang.cel_policy import NO_REQUESTER, READS_REQUESTER
 from guardrails.model import Resource, Status
 
-__all__ = ["HOOKS", "RULE_VALUES", "KyvernoRule", "context_data", "target_of"]
+__all__ = ["HOOKS", "RULE_VALUES", "KyvernoRule", "context_data", "reads_requester", "target_of"]
 
 
 def admission_of(resource: Resource) -> match.Admission | None:
@@ -50,6 +53,18 @@ def _rule_values(values: Mapping[str, Any] | None, rule: str, key: str = RULE_VA
 
 # Where a rule test's offline answers ride in the values (set by the Kyverno test runner).
 HOOKS = "__cel_hooks"
+
+
+# Kyverno's variables about the requester, inside {{ }}: only an admission request defines them.
+_REQUESTER_VARIABLE = re.compile(
+    r"\{\{[^}]*\b(serviceAccountName|serviceAccountNamespace|request\.(userInfo|roles|clusterRoles))\b")
+
+
+def reads_requester(rule: Mapping[str, Any]) -> bool:
+    """The rule reads who sent the request: a {{ }} variable about the requester, or a CEL
+    expression (validate.cel, celPreconditions) reading request.userInfo."""
+    text = json.dumps(rule, default=str)
+    return bool(_REQUESTER_VARIABLE.search(text) or READS_REQUESTER.search(text))
 
 
 def _clock_skip(resp: Response | None) -> Response | None:
@@ -166,6 +181,9 @@ class KyvernoRule:
     # With `unsupported` set by cluster context alone: the entries' names, which a rule test's
     # values (Kyverno's values file) may supply; the rule then runs on them.
     cluster_context: tuple[str, ...] = ()
+    # The rule reads the requester (serviceAccountName, request.userInfo, roles): with no request
+    # (a scan) it is a visible skip, never an error or a verdict about nobody.
+    reads_requester: bool = False
 
     def skip_reason(self, values: Mapping[str, Any] | None) -> str | None:
         """Why the rule is a SKIP here (None: it runs)."""
@@ -246,6 +264,8 @@ class KyvernoRule:
         reason = self.skip_reason(values)
         if reason is not None:
             return Response(Status.SKIP, reason)
+        if self.reads_requester and resource.request is None:
+            return Response(Status.SKIP, NO_REQUESTER, unjudged=True)
         resp = self.run(resource, values)
         op = str((values or {}).get("request.operation") or resource.operation)
         if self.enforce and self.allow_existing and op == "UPDATE" and resp is not None and resp.status is Status.FAIL:

@@ -90,6 +90,9 @@ class ValidatingPolicy:
         if self.mode != "Kubernetes":
             return cel_policy.Outcome("skip", (f"evaluation.mode {self.mode} judges {self.mode} payloads, not "
                                                "Kubernetes objects",))
+        unjudged = self.body.no_requester(resource.request)
+        if unjudged is not None:
+            return unjudged
         data = cel_policy.admission_data(obj, old, operation=req.operation, group=req.group, version=req.version,
                                          kind=req.kind, resource=req.resource, subresource=req.subresource,
                                          request=resource.request, namespace_labels=resource.namespace_labels,
